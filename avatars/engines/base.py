@@ -1,0 +1,180 @@
+"""The engine interface every image engine implements, and its typed errors.
+
+Contract
+--------
+``Engine.render(request, progress) -> RenderResult``
+
+* ``request`` (:class:`RenderRequest`) carries the normalised source selfie (an RGB
+  ``PIL.Image``), the style, the instruction, the image being edited (for an edit), the
+  conversation history, the profile context and reference images, and the output shape.
+* ``progress(stage, percent, message=None, text_delta=None)`` is called as work advances:
+  ``stage`` is a short machine name (``decode``, ``detect``, ``stylise``, ``letter``,
+  ``encode`` for studio; ``sending``, ``drawing``, ``received`` for a remote model),
+  ``percent`` is 0-100 and never goes backwards, ``message`` is a human sentence and
+  ``text_delta`` is a piece of the model's own words as they arrive.
+* The result carries the image (RGB ``PIL.Image``), the model's text (what was done, in words
+  a user reads), the model name, usage figures and, for conversational engines, the raw reply
+  content to store and send back on the next turn.
+
+Errors are typed (all subclasses of :class:`EngineError`, whose ``message`` is safe to show
+a user): :class:`Blocked` (safety; the user may rephrase), :class:`RateLimited` (carries
+``retry_after`` seconds), :class:`Unavailable` (transient: the job runner retries these with
+backoff), :class:`BadRequest` (permanent: the request itself cannot be done) and
+:class:`Misconfigured` (the operator's problem; never includes secrets). Only
+``EngineError.retryable`` errors are retried.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from PIL import Image
+
+from avatars.faces import FaceAnalysis
+
+
+class EngineError(Exception):
+    """An engine failure with a message a user can read."""
+
+    code = "engine_error"
+    retryable = False
+
+    def __init__(self, message: str, *, detail: str = ""):
+        super().__init__(message)
+        self.message = message
+        # Operator-facing detail for logs; never shown to users, never holds secrets.
+        self.detail = detail
+
+
+class Blocked(EngineError):
+    code = "blocked"
+
+    def __init__(self, message: str, *, model_text: str = "", detail: str = ""):
+        super().__init__(message, detail=detail)
+        self.model_text = model_text
+
+
+class RateLimited(EngineError):
+    code = "rate_limited"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, detail: str = ""):
+        super().__init__(message, detail=detail)
+        self.retry_after = retry_after
+
+
+class Unavailable(EngineError):
+    code = "unavailable"
+    retryable = True
+
+
+class BadRequest(EngineError):
+    code = "bad_request"
+
+
+class Misconfigured(EngineError):
+    code = "misconfigured"
+
+
+class Progress(Protocol):
+    def __call__(
+        self,
+        stage: str,
+        percent: int,
+        message: str | None = None,
+        text_delta: str | None = None,
+    ) -> None: ...
+
+
+def no_progress(stage: str, percent: int, message=None, text_delta=None) -> None:
+    """A progress callback that ignores everything (for callers that do not listen)."""
+
+
+@dataclass(frozen=True)
+class ProfileContext:
+    """What a user told us about themselves, sent along with every render."""
+
+    display_name: str = ""
+    backstory: str = ""
+    palette: tuple[str, ...] = ()  # "#rrggbb" strings, most important first
+    traits: str = ""  # "always wears round glasses"
+    caption: str = ""  # a name or motto to letter onto avatars
+
+
+@dataclass
+class HistoryItem:
+    """One earlier turn of the conversation (oldest first in ``RenderRequest.history``)."""
+
+    instruction: str
+    model_text: str = ""
+    image: Image.Image | None = None
+    # The engine's own record of its reply (e.g. Gemini's Content as JSON with
+    # thought signatures), sent back verbatim as the model's turn.
+    model_content: Any = None
+
+
+@dataclass
+class RenderRequest:
+    source: Image.Image  # normalised selfie, RGB
+    style_slug: str
+    style_prompt: str = ""
+    instruction: str = ""
+    kind: str = "generate"  # "generate" or "edit"
+    base_image: Image.Image | None = None  # the version being edited (edits only)
+    history: list[HistoryItem] = field(default_factory=list)
+    profile: ProfileContext = field(default_factory=ProfileContext)
+    references: list[Image.Image] = field(default_factory=list)
+    faces: FaceAnalysis | None = None  # detected once per source and cached
+    model: str = ""
+    aspect_ratio: str = ""  # "1:1", "3:4", … ; "" keeps the source's shape
+    image_size: str = ""  # "1K", "2K", … for engines that support it
+
+
+@dataclass
+class RenderResult:
+    image: Image.Image
+    text: str = ""
+    model: str = ""
+    usage: dict[str, Any] = field(default_factory=dict)
+    model_content: Any = None
+
+
+class Engine:
+    """Base class for engines; subclasses set ``slug``/``label`` and implement ``render``."""
+
+    slug: str = ""
+    label: str = ""
+
+    def render(self, request: RenderRequest, progress: Progress = no_progress) -> RenderResult:
+        raise NotImplementedError
+
+    def supports_style(self, style_slug: str) -> bool:
+        return True
+
+    def models(self) -> list[str]:
+        return []
+
+
+# slug -> (label, dotted path). Imported lazily so a missing optional dependency of one
+# engine never breaks the others.
+ENGINES: dict[str, tuple[str, str]] = {
+    "studio": ("Studio (offline)", "avatars.engines.studio.StudioEngine"),
+    "gemini": ("Gemini", "avatars.engines.gemini.GeminiEngine"),
+}
+
+_instances: dict[str, Engine] = {}
+
+
+def get_engine(slug: str) -> Engine:
+    """The (process-wide) engine instance for ``slug``; raises KeyError for unknown slugs."""
+    if slug not in _instances:
+        _label, path = ENGINES[slug]
+        module_name, class_name = path.rsplit(".", 1)
+        engine_cls: Callable[[], Engine] = getattr(
+            importlib.import_module(module_name), class_name
+        )
+        _instances[slug] = engine_cls()
+    return _instances[slug]
