@@ -1,5 +1,72 @@
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+
+BACKSTORY_MAX = 20_000
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_REFERENCES = 3
 
 
 class User(AbstractUser):
     """Our own user model from the first migration, so it can grow without a painful swap."""
+
+
+def validate_palette(value: str) -> None:
+    colours = [c.strip() for c in value.split(",") if c.strip()]
+    if len(colours) > 8:
+        raise ValidationError("Choose at most 8 colours.")
+    bad = [c for c in colours if not HEX_COLOUR.match(c)]
+    if bad:
+        raise ValidationError(
+            "Colours must look like #ff8800; these don't: %(bad)s", params={"bad": ", ".join(bad)}
+        )
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    display_name = models.CharField(max_length=80, blank=True)
+    backstory = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(BACKSTORY_MAX)],
+        help_text="Who you are, in your words. Sent to generative engines as context.",
+    )
+    palette = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_palette],
+        help_text="Comma-separated colours, e.g. #ff3366, #22ccff",
+    )
+    traits = models.TextField(
+        "traits to keep",
+        blank=True,
+        max_length=1000,
+        help_text="Things every avatar should keep, e.g. 'always wears round glasses'.",
+    )
+    caption = models.CharField(
+        max_length=60, blank=True, help_text="A name or motto to letter onto avatars."
+    )
+    favourite_styles = models.ManyToManyField("avatars.Style", blank=True, related_name="+")
+    default_engine = models.CharField(max_length=20, default="studio")
+    default_model = models.CharField(max_length=60, blank=True)
+    references = models.ManyToManyField(
+        "avatars.Turn",
+        blank=True,
+        related_name="+",
+        help_text="Up to three earlier versions sent as identity references.",
+    )
+    daily_quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Generations per day; empty uses the site default."
+    )
+
+    def __str__(self) -> str:
+        return self.display_name or self.user.get_username()
+
+    @property
+    def palette_colours(self) -> tuple[str, ...]:
+        return tuple(c.strip().lower() for c in self.palette.split(",") if c.strip())

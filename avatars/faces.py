@@ -168,9 +168,7 @@ def analyse(image: Image.Image, *, with_embedding: bool = True) -> FaceAnalysis:
         embedding = None
         if found and with_embedding:
             rect, shape, _ = max(found, key=lambda t: t[0].width() * t[0].height())
-            embedding = tuple(
-                float(v) for v in recogniser.compute_face_descriptor(work, shape)
-            )
+            embedding = tuple(float(v) for v in recogniser.compute_face_descriptor(work, shape))
     faces = tuple(
         Face(
             box=(
@@ -179,9 +177,7 @@ def analyse(image: Image.Image, *, with_embedding: bool = True) -> FaceAnalysis:
                 min(image.width, round(r.right() / scale)),
                 min(image.height, round(r.bottom() / scale)),
             ),
-            landmarks=tuple(
-                (round(p.x / scale), round(p.y / scale)) for p in s.parts()
-            ),
+            landmarks=tuple((round(p.x / scale), round(p.y / scale)) for p in s.parts()),
             score=sc,
         )
         for r, s, sc in found

@@ -115,6 +115,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve straight from the app/static folders too, so a fresh checkout works before collectstatic.
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Media is never served from a public URL: views check the owner, then stream the file.
 
@@ -189,6 +192,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "avatars.api.exceptions.exception_handler",
 }
 
 # Engines. Gemini shows up only when a key is set.
@@ -203,6 +207,10 @@ GEMINI_TIMEOUT_SECONDS = env_float("GEMINI_TIMEOUT_SECONDS", 60.0)
 GEMINI_RETRY_ATTEMPTS = env_int("GEMINI_RETRY_ATTEMPTS", 3)
 GEMINI_HISTORY_BUDGET_BYTES = env_int("GEMINI_HISTORY_BUDGET_BYTES", 8 * 1024 * 1024)
 PIXME_DAILY_QUOTA = env_int("PIXME_DAILY_QUOTA", 50)
+# Transient engine failures are retried twice: wait this long before each retry (seconds);
+# a rate limit's "retry in N s" hint may stretch a wait up to PIXME_RETRY_MAX_WAIT.
+PIXME_RETRY_BACKOFF = (1.0, 3.0)
+PIXME_RETRY_MAX_WAIT = env_float("PIXME_RETRY_MAX_WAIT", 30.0)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
@@ -214,3 +222,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# How often the embedded worker looks for queued jobs when idle.
+PIXME_WORKER_POLL_SECONDS = env_float("PIXME_WORKER_POLL_SECONDS", 0.1)

@@ -1,3 +1,12 @@
-from django.urls import path
+from django.contrib import admin
+from django.urls import include, path
 
-urlpatterns: list = []
+from avatars import views as avatar_views
+
+urlpatterns = [
+    path("", avatar_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("avatars/", include("avatars.urls")),
+    path("api/", include("avatars.api.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -20,7 +20,93 @@ def face_photo(astronaut_512) -> Image.Image:
 
 
 @pytest.fixture(scope="session")
+def hopper() -> Image.Image:
+    """Grace Hopper's portrait (public domain), 512×600, shipped with matplotlib."""
+    from matplotlib import cbook
+
+    with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as im:
+        return im.convert("RGB")
+
+
+@pytest.fixture(scope="session")
 def face_analysis(face_photo):
     from avatars.faces import analyse
 
     return analyse(face_photo)
+
+
+# --- people -------------------------------------------------------------------------------
+# Alice owns things, Bob is another user, Charlie is an outsider who must get 404s.
+
+
+def _make_user(username: str):
+    from accounts.services import user_create
+
+    return user_create(username=username, password=f"{username}-Secret-123", email="")
+
+
+@pytest.fixture
+def alice(db):
+    return _make_user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return _make_user("bob")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(db, bob):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(bob)
+    return c
+
+
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks):
+    """Run the jobs queued inside the block when it ends, as a committed transaction would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **params) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, fmt, **params)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def selfie_jpeg(face_photo) -> bytes:
+    return encode(face_photo, "JPEG", quality=90)
+
+
+def upload(data: bytes, name: str = "selfie.jpg", content_type: str = "image/jpeg"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def alice_avatar(alice, selfie_jpeg, run_jobs):
+    """A finished Comics avatar of Alice's, drawn by the real studio engine."""
+    from avatars.models import Style
+    from avatars.services.avatars import avatar_create
+
+    with run_jobs():
+        avatar = avatar_create(
+            owner=alice, upload=upload(selfie_jpeg), style=Style.objects.get(slug="comics")
+        )
+    avatar.refresh_from_db()
+    return avatar

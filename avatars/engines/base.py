@@ -154,8 +154,25 @@ class Engine:
     def supports_style(self, style_slug: str) -> bool:
         return True
 
+    def configured(self) -> bool:
+        """Whether the operator has set this engine up (keys, endpoints)."""
+        return True
+
     def models(self) -> list[str]:
         return []
+
+    def resolve_model(self, name: str) -> str:
+        """The model to use for ``name`` ('' means the default); BadRequest if not offered."""
+        offered = self.models()
+        if not name:
+            return offered[0] if offered else ""
+        if name not in offered:
+            raise BadRequest(f"{self.label} doesn't offer the model {name!r}.")
+        return name
+
+    def capabilities(self, model: str = "") -> dict:
+        """What a model accepts: ``aspect_ratios`` and ``image_sizes`` (empty: not offered)."""
+        return {"aspect_ratios": [], "image_sizes": []}
 
 
 # slug -> (label, dotted path). Imported lazily so a missing optional dependency of one
@@ -168,13 +185,18 @@ ENGINES: dict[str, tuple[str, str]] = {
 _instances: dict[str, Engine] = {}
 
 
+def configured_engines() -> list[tuple[str, str]]:
+    """(slug, label) of the engines usable right now, the default first."""
+    return [
+        (slug, label) for slug, (label, _path) in ENGINES.items() if get_engine(slug).configured()
+    ]
+
+
 def get_engine(slug: str) -> Engine:
     """The (process-wide) engine instance for ``slug``; raises KeyError for unknown slugs."""
     if slug not in _instances:
         _label, path = ENGINES[slug]
         module_name, class_name = path.rsplit(".", 1)
-        engine_cls: Callable[[], Engine] = getattr(
-            importlib.import_module(module_name), class_name
-        )
+        engine_cls: Callable[[], Engine] = getattr(importlib.import_module(module_name), class_name)
         _instances[slug] = engine_cls()
     return _instances[slug]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts.models import MAX_REFERENCES, Profile, User
+from pixme.errors import ApplicationError
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, email: str = "") -> User:
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ApplicationError("That username is taken.", code="username_taken")
+    user = user_model.objects.create_user(username=username, email=email, password=password)
+    Profile.objects.create(user=user, display_name=username)
+    return user
+
+
+def profile_for_user(*, user: User) -> Profile:
+    """The user's profile, created on first use (users made by createsuperuser have none)."""
+    profile, _ = Profile.objects.get_or_create(
+        user=user, defaults={"display_name": user.get_username()}
+    )
+    return profile
+
+
+@transaction.atomic
+def profile_update(*, profile: Profile, data: dict) -> Profile:
+    """Update the fields in ``data`` (already validated by a form or serializer)."""
+    styles = data.pop("favourite_styles", None)
+    references = data.pop("references", None)
+    for field, value in data.items():
+        setattr(profile, field, value)
+    profile.full_clean(exclude=["user"])
+    profile.save()
+    if styles is not None:
+        profile.favourite_styles.set(styles)
+    if references is not None:
+        refs = list(references)
+        if len(refs) > MAX_REFERENCES:
+            raise ApplicationError(f"Choose at most {MAX_REFERENCES} reference versions.")
+        if any(t.avatar.owner_id != profile.user_id for t in refs):
+            raise ApplicationError("References must be your own avatars.")
+        profile.references.set(refs)
+    return profile

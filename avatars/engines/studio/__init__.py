@@ -1,0 +1,119 @@
+"""The offline ``studio`` engine: OpenCV, Pillow and numpy on the CPU, no network, no weights
+beyond the face models that ship in installed packages. Deterministic: the same photo, style
+and instruction give the same pixels.
+
+Generation runs the style's module (see :mod:`.registry`); an edit is parsed from plain
+language and applied by :mod:`.edits`.
+"""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from avatars.engines.base import (
+    BadRequest,
+    Engine,
+    Progress,
+    RenderRequest,
+    RenderResult,
+    no_progress,
+)
+from avatars.faces import Face, FaceAnalysis, analyse
+
+from .common import StyleContext, hex_to_rgb
+from .registry import STYLES
+
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9")
+
+
+class StudioEngine(Engine):
+    slug = "studio"
+    label = "Studio (offline)"
+
+    def supports_style(self, style_slug: str) -> bool:
+        return style_slug in STYLES
+
+    def models(self) -> list[str]:
+        return ["studio"]
+
+    def capabilities(self, model: str = "") -> dict:
+        return {"aspect_ratios": list(ASPECT_RATIOS), "image_sizes": []}
+
+    def render(self, request: RenderRequest, progress: Progress = no_progress) -> RenderResult:
+        if request.kind == "edit":
+            from .edits import edit
+
+            return edit(request, progress)
+        return self._generate(request, progress)
+
+    def _generate(self, request: RenderRequest, progress: Progress) -> RenderResult:
+        if request.style_slug not in STYLES:
+            raise BadRequest(f"The studio can't draw the style {request.style_slug!r} yet.")
+        name, style = STYLES[request.style_slug]
+        progress("decode", 5, "Reading your photo")
+        image = request.source.convert("RGB")
+        progress("detect", 10, "Looking for your face")
+        faces = request.faces
+        if faces is None:
+            faces = analyse(image, with_embedding=False)
+        elif (faces.width, faces.height) != image.size:
+            faces = faces.scaled_to(*image.size)
+        progress("detect", 18, faces.note or "Found your face")
+        if request.aspect_ratio:
+            image, faces = crop_to_ratio(image, faces, request.aspect_ratio)
+        palette = tuple(hex_to_rgb(c) for c in request.profile.palette)
+
+        def step(percent: int, message: str) -> None:
+            progress("stylise", 20 + round(percent * 0.65), message)
+
+        progress("stylise", 20, f"Drawing you in {name}")
+        out = style(image, StyleContext(faces=faces, palette=palette, step=step))
+        text = f"Drew you in {name} style."
+        caption = request.profile.caption.strip()
+        if caption:
+            from .lettering import letter_caption
+
+            progress("letter", 88, f"Lettering “{caption}”")
+            out = letter_caption(out, caption, palette=request.profile.palette)
+            text += f" Lettered “{caption}” at the bottom."
+        if faces.note:
+            text += " " + faces.note
+        progress("encode", 94, "Finishing")
+        return RenderResult(image=out, text=text, model="studio")
+
+
+def parse_ratio(ratio: str) -> float:
+    try:
+        w, h = (float(part) for part in ratio.split(":"))
+        if w <= 0 or h <= 0:
+            raise ValueError
+    except ValueError:
+        raise BadRequest(f"{ratio!r} isn't an aspect ratio like 1:1 or 3:4.") from None
+    return w / h
+
+
+def crop_to_ratio(
+    image: Image.Image, faces: FaceAnalysis, ratio: str
+) -> tuple[Image.Image, FaceAnalysis]:
+    """Crop to ``ratio`` (width:height) keeping the face as central as the photo allows."""
+    target = parse_ratio(ratio)
+    w, h = image.size
+    if abs(w / h - target) < 0.01:
+        return image, faces
+    if w / h > target:
+        cw, ch = round(h * target), h
+    else:
+        cw, ch = w, round(w / target)
+    cx, cy = faces.face.center if faces.face else (w / 2, h / 2)
+    left = int(min(max(0, cx - cw / 2), w - cw))
+    top = int(min(max(0, cy - ch / 2), h - ch))
+    cropped = image.crop((left, top, left + cw, top + ch))
+    moved = tuple(
+        Face(
+            box=(f.box[0] - left, f.box[1] - top, f.box[2] - left, f.box[3] - top),
+            landmarks=tuple((x - left, y - top) for x, y in f.landmarks),
+            score=f.score,
+        )
+        for f in faces.faces
+    )
+    return cropped, FaceAnalysis(cw, ch, moved, faces.embedding)

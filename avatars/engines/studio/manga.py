@@ -1,0 +1,40 @@
+"""Manga: black-and-white ink lines with screentone shading and white highlights."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from .common import StyleContext, dot_screen, ink_lines, line_screen, smooth, to_array, to_image
+
+
+def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
+    rgb = to_array(image)
+    size = max(rgb.shape[:2])
+    ctx.step(10, "Smoothing into clean shapes")
+    soft = smooth(rgb, passes=2, strength=60)
+    g = cv2.cvtColor(soft, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    # Stretch contrast so every photo uses the whole range of tones.
+    lo, hi = np.percentile(g, (2, 98))
+    g = np.clip((g - lo) / max(1.0, hi - lo) * 255, 0, 255)
+    ctx.step(40, "Laying screentone")
+    spacing = max(4.0, size / 150)
+    dots = dot_screen(g.shape, spacing=spacing, angle_degrees=45)
+    hatch = line_screen(g.shape, spacing=spacing * 0.9, angle_degrees=-45)
+    out = np.full(g.shape, 255, np.float32)
+    # Four tones: paper white, light dot tone, dense dot tone, hatched shadow, solid black.
+    light = (g < 185) & (g >= 130)
+    mid = (g < 130) & (g >= 80)
+    dark = (g < 80) & (g >= 38)
+    black = g < 38
+    out[light & (dots < 0.22)] = 0
+    out[mid & (dots < 0.38)] = 0
+    out[dark & ((dots < 0.45) | (hatch < 0.16))] = 0
+    out[black] = 0
+    ctx.step(75, "Inking the lines")
+    lines = ink_lines(rgb, c=5, thicken=max(1, round(size / 600)))
+    out[lines] = 0
+    # Screentone is printed: soften just enough to anti-alias the dots.
+    out = cv2.GaussianBlur(out, (0, 0), max(0.5, size / 1400))
+    return to_image(out)

@@ -1,0 +1,42 @@
+"""Pencil Sketch: graphite strokes and cross-hatching on textured paper."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from .common import StyleContext, line_screen, noise, to_array, to_image
+
+PAPER = np.array([246, 242, 232], np.float32)
+GRAPHITE = np.array([58, 58, 64], np.float32)
+
+
+def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
+    rgb = to_array(image)
+    h, w = rgb.shape[:2]
+    size = max(h, w)
+    ctx.step(10, "Sharpening the pencil")
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    # Colour dodge of the grey image by its blurred negative: the classic line drawing.
+    blur = cv2.GaussianBlur(255 - g, (0, 0), size / 90)
+    dodge = np.clip(g * 255 / np.maximum(1, 255 - blur), 0, 255)
+    lines = np.clip((dodge - 40) / 215, 0, 1) ** 2.2  # 1 = paper, 0 = graphite
+    ctx.step(45, "Cross-hatching the shadows")
+    tone = cv2.GaussianBlur(g, (0, 0), size / 200) / 255
+    spacing = max(4.0, size / 140)
+    wobble = noise((h, w), seed=11, scale=size / 80) * 0.08
+    hatch1 = line_screen((h, w), spacing=spacing, angle_degrees=35) + wobble
+    hatch2 = line_screen((h, w), spacing=spacing * 1.1, angle_degrees=-50) + wobble
+    strokes = np.ones((h, w), np.float32)
+    strokes = np.where((tone < 0.55) & (np.abs(hatch1) < 0.14), 0.55, strokes)
+    strokes = np.where((tone < 0.32) & (np.abs(hatch2) < 0.14), 0.35, strokes)
+    strokes = cv2.GaussianBlur(strokes, (0, 0), max(0.6, size / 1500))
+    ctx.step(75, "Laying it on paper")
+    ink = np.clip(lines * strokes, 0, 1)
+    grain = (
+        noise((h, w), seed=12, scale=1.2) * 0.03 + noise((h, w), seed=13, scale=size / 30) * 0.02
+    )
+    ink = np.clip(ink + grain, 0, 1)[..., None]
+    out = GRAPHITE + (PAPER - GRAPHITE) * ink
+    return to_image(out)

@@ -1,0 +1,49 @@
+"""Pixel Art: a true pixel grid (blocks of identical pixels) with a limited palette."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from .common import StyleContext, kmeans_colours, saturate, to_array, to_image
+
+GRID = 64  # sprite cells on the long side
+COLOURS = 16  # palette size (≤ 32 by promise)
+
+
+def block_size(width: int, height: int) -> int:
+    return max(1, max(width, height) // GRID)
+
+
+def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
+    rgb = to_array(image)
+    h, w = rgb.shape[:2]
+    block = block_size(w, h)
+    gw, gh = w // block, h // block
+    ctx.step(15, "Sampling the sprite grid")
+    # Crop to whole cells (centred) so every block is complete; the output keeps that size.
+    ox, oy = (w - gw * block) // 2, (h - gh * block) // 2
+    rgb = rgb[oy : oy + gh * block, ox : ox + gw * block]
+    small = cv2.resize(rgb, (gw, gh), interpolation=cv2.INTER_AREA)
+    small = saturate(small, 1.3, 1.0)
+    ctx.step(45, "Choosing the palette")
+    k = COLOURS - len(ctx.palette[:8])
+    centres, labels = kmeans_colours(small, k, samples=gw * gh)
+    if ctx.palette:
+        centres = np.vstack([centres, np.array(ctx.palette[:8], np.uint8)])
+        lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+        clab = cv2.cvtColor(centres.reshape(1, -1, 3), cv2.COLOR_RGB2LAB)[0].astype(np.float32)
+        labels = ((lab[:, None, :] - clab[None]) ** 2).sum(-1).argmin(1).reshape(gh, gw)
+    sprite = centres[labels]
+    ctx.step(70, "Outlining the sprite")
+    # A one-cell dark outline where neighbouring cells differ strongly: the sprite look.
+    g = cv2.cvtColor(sprite, cv2.COLOR_RGB2GRAY).astype(np.int16)
+    edge = np.zeros_like(g, dtype=bool)
+    edge[:, 1:] |= np.abs(np.diff(g, axis=1)) > 70
+    edge[1:, :] |= np.abs(np.diff(g, axis=0)) > 70
+    darkest = centres[np.argmin(centres.astype(int).sum(1))]
+    sprite[edge] = darkest
+    ctx.step(90, "Scaling up, pixel for pixel")
+    big = np.repeat(np.repeat(sprite, block, axis=0), block, axis=1)
+    return to_image(big)

@@ -1,0 +1,61 @@
+"""Pop Art: a 2×2 Warhol grid of posterised, high-contrast panels in four loud palettes."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from .common import RGB, StyleContext, ink_lines, smooth, to_array, to_image
+
+# Each palette: background, mid-tone (skin), shadow, ink — darkest last.
+PALETTES: tuple[tuple[RGB, RGB, RGB, RGB], ...] = (
+    ((255, 222, 0), (255, 105, 180), (0, 158, 224), (25, 20, 60)),
+    ((0, 200, 120), (255, 160, 40), (220, 20, 60), (30, 10, 40)),
+    ((255, 90, 30), (130, 230, 255), (120, 40, 200), (20, 20, 20)),
+    ((190, 100, 255), (255, 240, 90), (0, 170, 110), (40, 0, 30)),
+)
+
+
+def _palettes(ctx: StyleContext):
+    if len(ctx.palette) < 2:
+        return PALETTES
+    # The profile's palette leads the first panel: sorted light to dark.
+    own = sorted(ctx.palette[:4], key=lambda c: -(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]))
+    while len(own) < 4:
+        own.append(PALETTES[0][len(own)])
+    return (tuple(own),) + PALETTES[1:]
+
+
+def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
+    rgb = to_array(image)
+    h, w = rgb.shape[:2]
+    ph, pw = h // 2, w // 2
+    ctx.step(10, "Cutting four panels")
+    panel = cv2.resize(rgb, (pw, ph), interpolation=cv2.INTER_AREA)
+    panel = smooth(panel, passes=1, strength=50)
+    g = cv2.cvtColor(panel, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    g = cv2.equalizeHist(g.astype(np.uint8)).astype(np.float32)
+    ctx.step(35, "Posterising")
+    # Four levels by the panel's own quantiles: every panel gets all four colours.
+    cuts = np.percentile(g, (30, 62, 85))
+    level = np.digitize(g, cuts)  # 0 darkest … 3 lightest
+    lines = ink_lines(panel, c=8)
+    out = np.zeros((h, w, 3), np.float32)
+    for i, palette in enumerate(_palettes(ctx)):
+        ctx.step(45 + 12 * i, f"Printing panel {i + 1} of 4")
+        ink, shadow, mid, light = palette[3], palette[2], palette[1], palette[0]
+        colours = np.array([ink, shadow, mid, light], np.float32)
+        tile = colours[level]
+        tile[lines] = colours[0]
+        y, x = (i // 2) * ph, (i % 2) * pw
+        out[y : y + ph, x : x + pw] = tile
+    # Fill any odd last row/column and draw thin gutters between the panels.
+    if h > 2 * ph:
+        out[2 * ph :] = out[2 * ph - 1]
+    if w > 2 * pw:
+        out[:, 2 * pw :] = out[:, 2 * pw - 1 : 2 * pw]
+    gutter = max(2, round(min(h, w) / 200))
+    out[ph - gutter // 2 : ph + (gutter + 1) // 2] = 255
+    out[:, pw - gutter // 2 : pw + (gutter + 1) // 2] = 255
+    return to_image(out)

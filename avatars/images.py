@@ -1,0 +1,200 @@
+"""Decode, check and normalise uploads; encode generated images with their AI-made marks.
+
+Uploads are judged by decoding them with Pillow, never by name or declared type. A normalised
+image is a fresh RGB pixel copy: no EXIF, no GPS, no ICC profile, no comments survive.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.conf import settings
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL.PngImagePlugin import PngInfo
+
+try:  # HEIC needs libheif; without it HEIC uploads are refused as an unknown format.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - pillow-heif is in requirements.txt
+    HEIF_SUPPORTED = False
+
+# Pillow's format names we accept; everything else decoded by Pillow (TIFF, BMP, PSD…) is refused.
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "AVIF"} | ({"HEIF"} if HEIF_SUPPORTED else set())
+ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, GIF, AVIF" + (" or HEIC" if HEIF_SUPPORTED else "")
+
+# IPTC's term for "made by a trained model": what C2PA and Google use to mark AI images.
+DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+THUMBNAIL_SIDE = 320
+
+
+class ImageRejected(ValueError):
+    """An upload we refuse; ``message`` is one sentence for the person who sent it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class NormalisedImage:
+    image: Image.Image  # RGB, metadata-free, long side ≤ PIXME_STORED_MAX_SIDE
+    original_format: str
+    original_size: tuple[int, int]
+
+
+def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImage:
+    """Check an uploaded file by decoding it and return a clean RGB copy, or raise ImageRejected."""
+    max_bytes = settings.PIXME_UPLOAD_MAX_BYTES
+    max_pixels = settings.PIXME_UPLOAD_MAX_PIXELS
+    if size is None:
+        fp.seek(0, io.SEEK_END)
+        size = fp.tell()
+    fp.seek(0)
+    if size == 0:
+        raise ImageRejected("This file is empty. Please choose a photo.")
+    if size > max_bytes:
+        raise ImageRejected(
+            f"This file is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{max_bytes // (1024 * 1024)} MB. Please choose a smaller photo."
+        )
+    not_an_image = (
+        f"This file isn't a photo we can read. Please upload a {ACCEPTED_FORMATS_TEXT} image."
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (then errors) on huge images; we check the pixel count ourselves.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(fp)
+            image_format = image.format or ""
+            if image_format == "MPO":  # multi-picture JPEG from phones: its first frame is a JPEG
+                image_format = "JPEG"
+            if image_format not in ALLOWED_FORMATS:
+                raise ImageRejected(
+                    f"{image_format or 'This'} files aren't supported. "
+                    f"Please upload a {ACCEPTED_FORMATS_TEXT} image."
+                )
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageRejected(
+                    f"This image is {width}×{height} ({width * height / 1e6:.0f} megapixels); "
+                    f"the limit is {max_pixels / 1e6:.0f} megapixels."
+                )
+            if width < 16 or height < 16:
+                raise ImageRejected("This image is too small; please use a photo at least 16 px.")
+            image.seek(0)  # animated GIF/WebP: the first frame
+            image.load()
+    except ImageRejected:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageRejected(
+            "This image is too large to open safely. Please upload a smaller photo."
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(not_an_image) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError):
+        # Truncated or corrupt data surfaces as any of these from Pillow's decoders.
+        raise ImageRejected(
+            "This image is damaged or incomplete. Please upload the photo again."
+        ) from None
+
+    original_size = image.size
+    image = ImageOps.exif_transpose(image)
+    image = _to_srgb(image)
+    max_side = settings.PIXME_STORED_MAX_SIDE
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    # A fresh image from the pixels alone: nothing of the original's metadata can ride along.
+    clean = Image.frombytes("RGB", image.size, image.tobytes())
+    return NormalisedImage(clean, image_format, original_size)
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    icc = image.info.get("icc_profile")
+    if icc and image.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            dst = ImageCms.createProfile("sRGB")
+            out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+            image = ImageCms.profileToProfile(image, src, dst, outputMode=out_mode)
+        except (ImageCms.PyCMSError, OSError):
+            pass  # a broken profile is not worth refusing the photo for; use the raw values
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        image = image.point(lambda v: v / 256).convert("L")
+    return image.convert("RGB")
+
+
+def encode_source(image: Image.Image) -> bytes:
+    """The stored copy of an upload: high-quality JPEG, no metadata at all."""
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=92, optimize=True)
+    return buf.getvalue()
+
+
+def ai_xmp(*, engine: str, style: str, model: str) -> bytes:
+    """XMP packet marking an image as made by a trained model (IPTC digital source type)."""
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about=""'
+        ' xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"'
+        ' xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        ' xmlns:pixme="https://pixme.example/ns/1.0/"'
+        f' Iptc4xmpExt:DigitalSourceType="{DIGITAL_SOURCE_TYPE}"'
+        ' xmp:CreatorTool="Pix Me!"'
+        f' pixme:engine="{_xml_attr(engine)}" pixme:style="{_xml_attr(style)}"'
+        f' pixme:model="{_xml_attr(model)}"/>'
+        "</rdf:RDF></x:xmpmeta>"
+        '<?xpacket end="w"?>'
+    ).encode()
+
+
+def _xml_attr(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+def encode_png(image: Image.Image, *, engine: str, style: str, model: str) -> bytes:
+    info = PngInfo()
+    info.add_text("Software", "Pix Me!")
+    info.add_text("AI-Generated", "true")
+    info.add_text("DigitalSourceType", DIGITAL_SOURCE_TYPE)
+    info.add_text("Engine", engine)
+    info.add_text("Style", style)
+    info.add_text("Model", model)
+    info.add_itxt("XML:com.adobe.xmp", ai_xmp(engine=engine, style=style, model=model).decode())
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "PNG", pnginfo=info, optimize=False, compress_level=6)
+    return buf.getvalue()
+
+
+def encode_webp(
+    image: Image.Image, *, engine: str, style: str, model: str, quality: int = 90
+) -> bytes:
+    buf = io.BytesIO()
+    image.convert("RGB").save(
+        buf, "WEBP", quality=quality, method=4, xmp=ai_xmp(engine=engine, style=style, model=model)
+    )
+    return buf.getvalue()
+
+
+def thumbnail(image: Image.Image, side: int = THUMBNAIL_SIDE) -> Image.Image:
+    thumb = image.convert("RGB").copy()
+    thumb.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return thumb
+
+
+def open_stored(data: bytes) -> Image.Image:
+    """Open an image we stored ourselves (trusted) as RGB."""
+    with Image.open(io.BytesIO(data)) as im:
+        return im.convert("RGB")

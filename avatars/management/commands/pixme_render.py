@@ -1,0 +1,151 @@
+"""Render one file from the shell, with a progress bar:
+
+    python manage.py pixme_render INPUT --style SLUG -o OUTPUT.png
+        [--engine studio|gemini] [--model NAME] [--user USERNAME] [--edit "…"]…
+
+``--user`` sends that user's profile (and chosen reference versions) as context, exactly as
+the site does; each ``--edit`` is one more turn of the same conversation.
+
+It applies the same upload checks as the site; a refused file or a failed render exits
+non-zero with the same one-line message the site shows, and writes no output.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from accounts.models import User
+from accounts.services import profile_for_user
+from avatars import images
+from avatars.engines.base import (
+    ENGINES,
+    EngineError,
+    HistoryItem,
+    ProfileContext,
+    RenderRequest,
+    get_engine,
+)
+from avatars.faces import analyse, likeness, likeness_words
+from avatars.models import Style
+from avatars.services.avatars import engine_check, engine_options_check, source_normalise
+from avatars.services.context import profile_context, profile_references
+from pixme.errors import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "Turn one photo into an avatar (the same checks and engines as the site)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("input", help="a photo: JPEG, PNG, WebP, HEIC, AVIF or GIF")
+        parser.add_argument("--style", required=True, help="style slug, e.g. comics")
+        parser.add_argument("-o", "--output", required=True, help="where to write the PNG")
+        parser.add_argument("--engine", default="studio", choices=sorted(ENGINES))
+        parser.add_argument("--model", default="")
+        parser.add_argument(
+            "--edit", action="append", default=[], help='an edit, e.g. "add glasses"; repeatable'
+        )
+        parser.add_argument("--aspect-ratio", default="", help="e.g. 1:1, 3:4, 16:9")
+        parser.add_argument("--image-size", default="", help="1K, 2K or 4K (some models)")
+        parser.add_argument("--user", default="", help="send this user's profile as context")
+
+    def handle(self, *args, **opts):
+        try:
+            self._render(opts)
+        except (ApplicationError, EngineError) as exc:
+            raise CommandError(exc.message) from None
+
+    def _render(self, opts) -> None:
+        path = Path(opts["input"])
+        output = Path(opts["output"])
+        if not path.is_file():
+            raise ApplicationError(f"There's no file at {path}.")
+        # The file is checked first: it is what a person most often gets wrong.
+        with path.open("rb") as fh:
+            source = source_normalise(upload=fh).image
+        style = Style.objects.filter(slug=opts["style"]).first()
+        if style is None:
+            slugs = ", ".join(Style.objects.values_list("slug", flat=True))
+            raise ApplicationError(f"There's no style {opts['style']!r}. Choose one of: {slugs}.")
+        engine_check(engine=opts["engine"], style=style)
+        model, aspect_ratio, image_size = engine_options_check(
+            engine=opts["engine"],
+            model=opts["model"],
+            aspect_ratio=opts["aspect_ratio"],
+            image_size=opts["image_size"],
+        )
+        profile, references = ProfileContext(), []
+        if opts["user"]:
+            user = User.objects.filter(username=opts["user"]).first()
+            if user is None:
+                raise ApplicationError(f"There's no user {opts['user']!r}.")
+            profile_row = profile_for_user(user=user)
+            profile = profile_context(profile=profile_row)
+            references = profile_references(profile=profile_row)
+        engine = get_engine(opts["engine"])
+        turns = [("", "generate")] + [(text, "edit") for text in opts["edit"]]
+        history: list[HistoryItem] = []
+        faces = analyse(source)
+        if faces.note:
+            self.stderr.write(faces.note)
+        bar = tqdm(
+            total=100 * len(turns),
+            unit="%",
+            file=sys.stderr,
+            disable=None,
+            bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} [{elapsed}]",
+        )
+        result = None
+        try:
+            for index, (instruction, kind) in enumerate(turns):
+                done_before = 100 * index
+                label = f"{kind} {index + 1}/{len(turns)}"
+
+                def progress(
+                    stage, percent, message=None, text_delta=None, _base=done_before, _label=label
+                ):
+                    bar.set_description_str(f"{_label}: {stage}")
+                    bar.n = _base + percent
+                    bar.refresh()
+
+                request = RenderRequest(
+                    source=source,
+                    style_slug=style.recipe,
+                    style_prompt=style.prompt_template,
+                    instruction=instruction,
+                    kind=kind,
+                    base_image=result.image if result else None,
+                    history=list(history),
+                    faces=faces,
+                    profile=profile,
+                    references=references,
+                    model=model,
+                    aspect_ratio=aspect_ratio,
+                    image_size=image_size,
+                )
+                result = engine.render(request, progress)
+                history.append(
+                    HistoryItem(
+                        instruction=instruction,
+                        model_text=result.text,
+                        image=result.image,
+                        model_content=result.model_content,
+                    )
+                )
+                bar.n = done_before + 100
+                bar.refresh()
+        finally:
+            bar.close()
+        png = images.encode_png(
+            result.image, engine=opts["engine"], style=style.slug, model=result.model
+        )
+        output.write_bytes(png)
+        distance = likeness(faces, result.image) if faces.embedding else None
+        self.stdout.write(f"{result.text}".strip())
+        self.stdout.write(
+            f"Wrote {output} ({result.image.width}×{result.image.height}); "
+            f"{likeness_words(distance)}" + (f" ({distance:.2f})" if distance is not None else "")
+        )

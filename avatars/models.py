@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.templatetags.static import static
+
+
+class Style(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=300)
+    prompt_template = models.TextField(
+        help_text="The brief for generative engines. {name} and {caption} are filled in."
+    )
+    studio_recipe = models.SlugField(
+        blank=True, help_text="The studio style module that renders it (defaults to the slug)."
+    )
+    enabled = models.BooleanField(default=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def recipe(self) -> str:
+        return self.studio_recipe or self.slug
+
+    @property
+    def sample_url(self) -> str:
+        return static(f"styles/{self.slug}.webp")
+
+
+def _source_path(instance: Avatar, filename: str) -> str:
+    return f"u{instance.owner_id}/{secrets.token_hex(8)}/source.jpg"
+
+
+def _turn_path(instance: Turn, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1]
+    return f"u{instance.avatar.owner_id}/turns/{instance.avatar_id}-{secrets.token_hex(6)}.{ext}"
+
+
+class Avatar(models.Model):
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Private"
+        LINK = "link", "Anyone with the link"
+
+    class Moderation(models.TextChoices):
+        OK = "ok", "OK"
+        FLAGGED = "flagged", "Flagged for review"
+        HIDDEN = "hidden", "Hidden by a moderator"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="avatars"
+    )
+    title = models.CharField(max_length=120, blank=True)
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="avatars")
+    source = models.ImageField(
+        upload_to=_source_path, width_field="source_width", height_field="source_height"
+    )
+    source_width = models.PositiveIntegerField(default=0)
+    source_height = models.PositiveIntegerField(default=0)
+    # The face analysis of the source, computed once (avatars.faces.FaceAnalysis.to_dict()).
+    source_faces = models.JSONField(null=True, blank=True)
+    face_note = models.CharField(max_length=200, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    share_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.OK)
+    current_turn = models.ForeignKey(
+        "Turn", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.style.name} avatar #{self.pk}"
+
+
+class Turn(models.Model):
+    """One version of an avatar: a generation or an edit, and the job that makes it."""
+
+    class Kind(models.TextChoices):
+        GENERATE = "generate", "Generate"
+        EDIT = "edit", "Edit"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    avatar = models.ForeignKey(Avatar, on_delete=models.CASCADE, related_name="turns")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    number = models.PositiveIntegerField(help_text="Version number within the avatar (1, 2, …).")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GENERATE)
+    instruction = models.TextField(blank=True, max_length=2000)
+    engine = models.CharField(max_length=20, default="studio")
+    model = models.CharField(max_length=60, blank=True)
+    aspect_ratio = models.CharField(max_length=8, blank=True)
+    image_size = models.CharField(max_length=8, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    stage = models.CharField(max_length=30, blank=True)
+    percent = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    model_text = models.TextField(blank=True)
+    # The engine's own record of its reply (Gemini: Content with thought signatures).
+    model_content = models.JSONField(null=True, blank=True)
+    image = models.FileField(upload_to=_turn_path, blank=True)
+    thumbnail = models.FileField(upload_to=_turn_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    likeness = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Face-embedding distance to the selfie (< 0.6: same person).",
+    )
+    error_code = models.CharField(max_length=30, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    flagged = models.BooleanField(
+        default=False, help_text="The engine refused it on safety grounds."
+    )
+    usage = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["avatar", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["avatar", "number"], name="turn_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number} of avatar #{self.avatar_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class Report(models.Model):
+    avatar = models.ForeignKey(Avatar, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(max_length=2000)
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Report on avatar #{self.avatar_id}"
+
+
+class ModerationAction(models.Model):
+    """Audit trail: who did what to which avatar, why and when."""
+
+    avatar = models.ForeignKey(
+        Avatar, null=True, on_delete=models.SET_NULL, related_name="moderation_actions"
+    )
+    avatar_repr = models.CharField(max_length=200)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=30)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.avatar_repr}"

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from avatars.consumers import AvatarConsumer
+
+websocket_urlpatterns = [
+    path("ws/avatars/<int:avatar_id>/", AvatarConsumer.as_asgi()),
+]

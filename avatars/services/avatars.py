@@ -1,0 +1,128 @@
+"""Avatars: create from an upload, rename, delete (with their files)."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from accounts.models import User
+from avatars import images
+from avatars.engines.base import ENGINES, EngineError, get_engine
+from avatars.faces import analyse
+from avatars.models import Avatar, Style, Turn
+from avatars.services.turns import turn_enqueue, turn_quota_check
+from pixme.errors import ApplicationError
+
+
+def source_normalise(*, upload: BinaryIO, size: int | None = None) -> images.NormalisedImage:
+    """Check and clean an upload, turning a refusal into the app's one error type."""
+    try:
+        return images.normalise_upload(upload, size=size)
+    except images.ImageRejected as exc:
+        raise ApplicationError(exc.message, code="bad_image") from None
+
+
+def engine_check(*, engine: str, style: Style) -> None:
+    if engine not in ENGINES or not get_engine(engine).configured():
+        raise ApplicationError(f"The {engine!r} engine isn't available on this site.")
+    if not style.enabled:
+        raise ApplicationError(f"The {style.name} style isn't available right now.")
+    if not get_engine(engine).supports_style(style.recipe):
+        raise ApplicationError(
+            f"The {style.name} style isn't available with the {ENGINES[engine][0]} engine yet."
+        )
+
+
+def engine_options_check(
+    *, engine: str, model: str = "", aspect_ratio: str = "", image_size: str = ""
+) -> tuple[str, str, str]:
+    """Check the model, shape and resolution against what the engine's model offers.
+    Returns them resolved (the model named in full, options it can't take refused)."""
+    chosen = get_engine(engine)
+    try:
+        resolved = chosen.resolve_model(model)
+    except EngineError as exc:
+        raise ApplicationError(exc.message, code="bad_option") from None
+    caps = chosen.capabilities(resolved)
+    if aspect_ratio and aspect_ratio not in caps["aspect_ratios"]:
+        offered = ", ".join(caps["aspect_ratios"]) or "only your photo's own shape"
+        raise ApplicationError(
+            f"{resolved or chosen.label} can't draw a {aspect_ratio} picture. "
+            f"It offers: {offered}.",
+            code="bad_option",
+        )
+    if image_size and image_size not in caps["image_sizes"]:
+        offered = ", ".join(caps["image_sizes"]) or "only its default"
+        raise ApplicationError(
+            f"{resolved or chosen.label} can't draw at {image_size}. It offers: {offered}.",
+            code="bad_option",
+        )
+    return resolved, aspect_ratio, image_size
+
+
+def avatar_create(
+    *,
+    owner: User,
+    upload: BinaryIO,
+    style: Style,
+    engine: str = "studio",
+    model: str = "",
+    instruction: str = "",
+    aspect_ratio: str = "",
+    image_size: str = "",
+    title: str = "",
+    upload_size: int | None = None,
+) -> Avatar:
+    """Check the upload, store a clean copy with its face analysis, and queue version 1."""
+    engine_check(engine=engine, style=style)
+    model, aspect_ratio, image_size = engine_options_check(
+        engine=engine, model=model, aspect_ratio=aspect_ratio, image_size=image_size
+    )
+    turn_quota_check(user=owner, engine=engine)
+    normalised = source_normalise(upload=upload, size=upload_size)
+    faces = analyse(normalised.image)
+    with transaction.atomic():
+        avatar = Avatar(
+            owner=owner,
+            style=style,
+            title=title[:120],
+            source_faces=faces.to_dict(),
+            face_note=faces.note,
+        )
+        avatar.source.save(
+            "source.jpg", ContentFile(images.encode_source(normalised.image)), save=False
+        )
+        # Set explicitly: ImageField's width_field bookkeeping runs before the file exists.
+        avatar.source_width, avatar.source_height = normalised.image.size
+        avatar.save()
+        turn = Turn.objects.create(
+            avatar=avatar,
+            number=1,
+            kind=Turn.Kind.GENERATE,
+            instruction=instruction.strip(),
+            engine=engine,
+            model=model,
+            aspect_ratio=aspect_ratio,
+            image_size=image_size,
+            message="Waiting for a free drawing desk",
+        )
+        turn_enqueue(turn=turn)
+    return avatar
+
+
+def avatar_delete(*, avatar: Avatar) -> None:
+    """Delete an avatar, every version and all of their files."""
+    files = [avatar.source] + [
+        f for turn in avatar.turns.all() for f in (turn.image, turn.thumbnail) if f
+    ]
+    names = [(f.storage, f.name) for f in files if f and f.name]
+    with transaction.atomic():
+        avatar.delete()
+
+        def remove_files() -> None:
+            for storage, name in names:
+                storage.delete(name)
+
+        transaction.on_commit(remove_files)

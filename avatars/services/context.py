@@ -1,0 +1,68 @@
+"""Build an engine's RenderRequest from the database: profile, history, references."""
+
+from __future__ import annotations
+
+from accounts.models import Profile
+from accounts.services import profile_for_user
+from avatars import images
+from avatars.engines.base import HistoryItem, ProfileContext, RenderRequest
+from avatars.faces import FaceAnalysis
+from avatars.models import Avatar, Turn
+from avatars.selectors import turn_ancestors
+
+
+def profile_context(*, profile: Profile) -> ProfileContext:
+    return ProfileContext(
+        display_name=profile.display_name,
+        backstory=profile.backstory,
+        palette=profile.palette_colours,
+        traits=profile.traits,
+        caption=profile.caption,
+    )
+
+
+def _open(field) -> images.Image.Image:
+    with field.open("rb") as fh:
+        return images.open_stored(fh.read())
+
+
+def profile_references(*, profile: Profile) -> list[images.Image.Image]:
+    """Up to 3 versions the user picked as identity references (their own, with an image)."""
+    chosen = profile.references.select_related("avatar").filter(avatar__owner_id=profile.user_id)
+    return [_open(ref.image) for ref in chosen.exclude(image="")[:3]]
+
+
+def turn_render_request(*, turn: Turn) -> RenderRequest:
+    avatar: Avatar = turn.avatar
+    profile = profile_for_user(user=avatar.owner)
+    source = _open(avatar.source)
+    faces = FaceAnalysis.from_dict(avatar.source_faces) if avatar.source_faces else None
+    history: list[HistoryItem] = []
+    base_image = None
+    if turn.kind == Turn.Kind.EDIT and turn.parent is not None:
+        for earlier in turn_ancestors(turn=turn.parent):
+            history.append(
+                HistoryItem(
+                    instruction=earlier.instruction,
+                    model_text=earlier.model_text,
+                    image=_open(earlier.image) if earlier.image else None,
+                    model_content=earlier.model_content,
+                )
+            )
+        base_image = history[-1].image if history else None
+    references = profile_references(profile=profile)
+    return RenderRequest(
+        source=source,
+        style_slug=avatar.style.recipe,
+        style_prompt=avatar.style.prompt_template,
+        instruction=turn.instruction,
+        kind=turn.kind,
+        base_image=base_image,
+        history=history,
+        profile=profile_context(profile=profile),
+        references=references,
+        faces=faces,
+        model=turn.model,
+        aspect_ratio=turn.aspect_ratio,
+        image_size=turn.image_size,
+    )

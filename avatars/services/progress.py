@@ -1,0 +1,104 @@
+"""Progress events: typed payloads built here and published through one helper.
+
+The database row is the truth; these events are only news of it, sent to the channel-layer
+group ``avatar.<id>`` that the avatar page's websocket listens to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from enum import StrEnum
+from typing import TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+
+class EventType(StrEnum):
+    SNAPSHOT = "snapshot"
+    PROGRESS = "progress"
+    TEXT = "text"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ProgressEvent(TypedDict):
+    type: str
+    turn: int
+    status: str
+    stage: str
+    percent: int
+    message: str
+
+
+class TextEvent(TypedDict):
+    type: str
+    turn: int
+    delta: str
+
+
+class DoneEvent(TypedDict):
+    type: str
+    turn: int
+    image: str
+    thumbnail: str
+    model_text: str
+    likeness: float | None
+
+
+class FailedEvent(TypedDict):
+    type: str
+    turn: int
+    code: str
+    message: str
+
+
+Event = ProgressEvent | TextEvent | DoneEvent | FailedEvent
+
+
+def group_name(avatar_id: int) -> str:
+    return f"avatar.{avatar_id}"
+
+
+# The event loop of the ASGI server when jobs run inside it (set at start-up by the embedded
+# worker). InMemoryChannelLayer is not thread-safe: from a job thread, events must be handed to
+# that loop rather than sent from the thread's own loop.
+_server_loop: asyncio.AbstractEventLoop | None = None
+_server_loop_lock = threading.Lock()
+
+
+def set_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
+    global _server_loop
+    with _server_loop_lock:
+        _server_loop = loop
+
+
+def publish(avatar_id: int, event: Event) -> None:
+    """Send ``event`` to everyone watching the avatar. Never raises: news is best-effort."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "avatar.event", "event": dict(event)}
+    group = group_name(avatar_id)
+    try:
+        loop = _server_loop
+        if loop is not None and loop.is_running() and not _on_loop(loop):
+            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future.result(timeout=5)
+        else:
+            async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a lost event is repaired by the snapshot on (re)connect
+        logger.warning(
+            "could not publish %s for avatar %s", event.get("type"), avatar_id, exc_info=True
+        )
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

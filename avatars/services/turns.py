@@ -1,0 +1,377 @@
+"""Turns: request an edit, run the job that draws a version, retry, cancel, revert.
+
+The Turn row is the job's state and the single source of truth. ``turn_run`` is what the
+task calls; it is idempotent (a turn that is not queued is left alone) and always ends a
+claimed turn as succeeded, failed or cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import profile_for_user
+from avatars import faces, images
+from avatars.engines.base import EngineError, RenderResult, get_engine
+from avatars.models import Avatar, Turn
+from avatars.services import progress as events
+from avatars.services.context import turn_render_request
+from pixme.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+UNEXPECTED_FAILURE = (
+    "Something went wrong on our side while drawing this version. Please try again."
+)
+
+
+class TurnCancelled(Exception):
+    pass
+
+
+def turn_enqueue(*, turn: Turn) -> None:
+    """Queue the job once the surrounding transaction commits (so the worker sees the row)."""
+    from avatars.tasks import render_turn
+
+    turn_id = turn.pk
+    transaction.on_commit(lambda: render_turn.enqueue(turn_id))
+
+
+def turn_quota_check(*, user: User, engine: str) -> None:
+    """Refuse when the user has spent today's generations with a generative engine."""
+    if engine == "studio":
+        return  # offline and free: no quota
+    limit = profile_for_user(user=user).daily_quota
+    if limit is None:
+        limit = settings.PIXME_DAILY_QUOTA
+    since = timezone.now() - timedelta(days=1)
+    used = (
+        Turn.objects.filter(avatar__owner=user, engine=engine, created_at__gte=since)
+        .exclude(status=Turn.Status.CANCELLED)
+        .count()
+    )
+    if used >= limit:
+        raise ApplicationError(
+            f"You've used your {limit} {engine} generations for today. "
+            "Try again tomorrow, or use the offline Studio engine.",
+            code="quota",
+        )
+
+
+@transaction.atomic
+def turn_request_edit(
+    *, avatar: Avatar, instruction: str, parent: Turn | None = None, engine: str | None = None
+) -> Turn:
+    """Queue an edit of ``parent`` (default: the current version) as a new version."""
+    instruction = instruction.strip()
+    if not instruction:
+        raise ApplicationError("Tell us what to change, for example “add round glasses”.")
+    # Read the parent afresh: the caller's objects may predate the job that finished it.
+    parent_id = (
+        parent.pk
+        if parent is not None
+        else (Avatar.objects.filter(pk=avatar.pk).values_list("current_turn_id", flat=True).first())
+    )
+    parent = Turn.objects.filter(pk=parent_id).first() if parent_id else None
+    if parent is None or parent.status != Turn.Status.SUCCEEDED or parent.avatar_id != avatar.pk:
+        raise ApplicationError("There's no finished version to edit yet.")
+    engine = engine or parent.engine
+    turn_quota_check(user=avatar.owner, engine=engine)
+    Avatar.objects.select_for_update().filter(pk=avatar.pk).first()  # serialise numbering
+    number = (avatar.turns.aggregate(n=Max("number"))["n"] or 0) + 1
+    turn = Turn.objects.create(
+        avatar=avatar,
+        parent=parent,
+        number=number,
+        kind=Turn.Kind.EDIT,
+        instruction=instruction,
+        engine=engine,
+        model=parent.model if engine == parent.engine else "",
+        aspect_ratio=parent.aspect_ratio,
+        image_size=parent.image_size,
+        message="Waiting for a free drawing desk",
+    )
+    turn_enqueue(turn=turn)
+    return turn
+
+
+@transaction.atomic
+def turn_retry(*, turn: Turn) -> Turn:
+    """Put a failed or cancelled turn back in the queue."""
+    updated = Turn.objects.filter(
+        pk=turn.pk, status__in=[Turn.Status.FAILED, Turn.Status.CANCELLED]
+    ).update(
+        status=Turn.Status.QUEUED,
+        stage="",
+        percent=0,
+        error_code="",
+        error_message="",
+        message="Waiting for a free drawing desk",
+        attempts=0,
+        finished_at=None,
+    )
+    if not updated:
+        raise ApplicationError("Only a failed or cancelled version can be retried.")
+    turn.refresh_from_db()
+    turn_enqueue(turn=turn)
+    return turn
+
+
+def turn_cancel(*, turn: Turn) -> Turn:
+    """Cancel a queued or running turn; a running job notices at its next progress report."""
+    updated = Turn.objects.filter(
+        pk=turn.pk, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]
+    ).update(status=Turn.Status.CANCELLED, message="Cancelled", finished_at=timezone.now())
+    if not updated:
+        raise ApplicationError("This version has already finished.")
+    turn.refresh_from_db()
+    events.publish(
+        turn.avatar_id,
+        events.FailedEvent(
+            type=events.EventType.FAILED, turn=turn.pk, code="cancelled", message="Cancelled"
+        ),
+    )
+    return turn
+
+
+def turn_revert(*, avatar: Avatar, turn: Turn) -> Avatar:
+    """Make an older version current again; nothing is deleted."""
+    if turn.avatar_id != avatar.pk or turn.status != Turn.Status.SUCCEEDED:
+        raise ApplicationError("Only a finished version of this avatar can be made current.")
+    Avatar.objects.filter(pk=avatar.pk).update(current_turn=turn, updated_at=timezone.now())
+    avatar.current_turn = turn
+    return avatar
+
+
+def turn_recover_unfinished() -> list[int]:
+    """Re-queue turns a dead process left queued or running. Called once at start-up."""
+    stale = list(
+        Turn.objects.filter(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).values_list(
+            "pk", flat=True
+        )
+    )
+    if stale:
+        Turn.objects.filter(pk__in=stale, status=Turn.Status.RUNNING).update(
+            status=Turn.Status.QUEUED, message="Resuming after a restart", stage="", percent=0
+        )
+        with transaction.atomic():
+            for turn_id in stale:
+                turn_enqueue(turn=Turn(pk=turn_id))
+    return stale
+
+
+def turn_snapshot(*, turn: Turn) -> dict:
+    """What a late-joining page needs to draw this turn's state (from the database)."""
+    return {
+        "turn": turn.pk,
+        "number": turn.number,
+        "kind": turn.kind,
+        "instruction": turn.instruction,
+        "status": turn.status,
+        "stage": turn.stage,
+        "percent": turn.percent,
+        "message": turn.message,
+        "model_text": turn.model_text,
+        "error_code": turn.error_code,
+        "error_message": turn.error_message,
+        "likeness": turn.likeness,
+        "image": turn_image_url(turn) if turn.image else "",
+        "thumbnail": turn_image_url(turn, thumbnail=True) if turn.thumbnail else "",
+    }
+
+
+def turn_image_url(turn: Turn, *, thumbnail: bool = False) -> str:
+    name = "avatars:turn-thumbnail" if thumbnail else "avatars:turn-image"
+    return reverse(name, args=[turn.avatar_id, turn.pk])
+
+
+class TurnProgress:
+    """The engine's progress callback: writes the row (throttled) and publishes events."""
+
+    WRITE_EVERY = 0.25  # seconds between row writes within one stage
+
+    def __init__(self, turn: Turn):
+        self.turn = turn
+        self.percent = 0
+        self.stage = ""
+        self.text = ""
+        self._last_write = 0.0
+
+    def __call__(self, stage, percent, message=None, text_delta=None) -> None:
+        percent = max(self.percent, min(99, int(percent)))
+        stage_changed = stage != self.stage
+        self.stage, self.percent = stage, percent
+        if text_delta:
+            self.text += text_delta
+            events.publish(
+                self.turn.avatar_id,
+                events.TextEvent(type=events.EventType.TEXT, turn=self.turn.pk, delta=text_delta),
+            )
+        now = time.monotonic()
+        if stage_changed or now - self._last_write >= self.WRITE_EVERY:
+            self._last_write = now
+            fields = {"stage": stage, "percent": percent, "model_text": self.text}
+            if message:
+                fields["message"] = message[:300]
+            updated = Turn.objects.filter(pk=self.turn.pk, status=Turn.Status.RUNNING).update(
+                **fields
+            )
+            if not updated:
+                raise TurnCancelled
+        events.publish(
+            self.turn.avatar_id,
+            events.ProgressEvent(
+                type=events.EventType.PROGRESS,
+                turn=self.turn.pk,
+                status=Turn.Status.RUNNING,
+                stage=stage,
+                percent=percent,
+                message=message or "",
+            ),
+        )
+
+
+def turn_run(*, turn_id: int) -> Turn | None:
+    """Claim a queued turn and draw it. Returns the finished turn, or None if not claimable."""
+    claimed = Turn.objects.filter(pk=turn_id, status=Turn.Status.QUEUED).update(
+        status=Turn.Status.RUNNING,
+        started_at=timezone.now(),
+        stage="queued",
+        percent=0,
+        message="Starting",
+    )
+    if not claimed:
+        return None  # already done, cancelled, or claimed by another worker
+    turn = Turn.objects.select_related("avatar", "avatar__style", "avatar__owner", "parent").get(
+        pk=turn_id
+    )
+    reporter = TurnProgress(turn)
+    try:
+        reporter("queued", 1, "Starting")
+        request = turn_render_request(turn=turn)
+        engine = get_engine(turn.engine)
+        result = _render_with_retries(turn, engine, request, reporter)
+        return _turn_succeed(turn, result, reporter)
+    except TurnCancelled:
+        logger.info("turn %s cancelled while running", turn_id)
+        turn.refresh_from_db()
+        return turn
+    except EngineError as exc:
+        logger.info("turn %s failed: %s (%s)", turn_id, exc.code, exc.detail)
+        model_text = getattr(exc, "model_text", "")
+        return _turn_fail(
+            turn,
+            exc.code,
+            exc.message,
+            flagged=exc.code == "blocked",
+            model_text=model_text or reporter.text,
+        )
+    except ApplicationError as exc:
+        return _turn_fail(turn, exc.code, exc.message)
+    except Exception:
+        logger.exception("turn %s crashed", turn_id)
+        return _turn_fail(turn, "internal", UNEXPECTED_FAILURE)
+
+
+def _render_with_retries(turn, engine, request, reporter) -> RenderResult:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        Turn.objects.filter(pk=turn.pk).update(attempts=attempt)
+        try:
+            return engine.render(request, reporter)
+        except EngineError as exc:
+            if not exc.retryable or attempt == MAX_ATTEMPTS:
+                raise
+            # PIXME_RETRY_BACKOFF: seconds before attempts 2 and 3; a server's hint may
+            # extend it up to PIXME_RETRY_MAX_WAIT.
+            delay = settings.PIXME_RETRY_BACKOFF[attempt - 1]
+            if getattr(exc, "retry_after", None):
+                delay = max(delay, exc.retry_after)
+            delay = min(delay, settings.PIXME_RETRY_MAX_WAIT)
+            reporter(
+                reporter.stage or "queued",
+                reporter.percent,
+                f"{exc.message} Retrying in {delay:.0f} s (attempt {attempt + 1} of "
+                f"{MAX_ATTEMPTS}).",
+            )
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> Turn:
+    avatar = turn.avatar
+    image = result.image.convert("RGB")
+    reporter("encode", 96, "Saving your avatar")
+    meta = {"engine": turn.engine, "style": avatar.style.slug, "model": result.model or turn.engine}
+    png = images.encode_png(image, **meta)
+    thumb = images.encode_webp(images.thumbnail(image), quality=80, **meta)
+    source_faces = (
+        faces.FaceAnalysis.from_dict(avatar.source_faces) if avatar.source_faces else None
+    )
+    distance = faces.likeness(source_faces, image) if source_faces else None
+    turn.image.save(f"v{turn.number}.png", ContentFile(png), save=False)
+    turn.thumbnail.save(f"v{turn.number}-thumb.webp", ContentFile(thumb), save=False)
+    with transaction.atomic():
+        updated = Turn.objects.filter(pk=turn.pk, status=Turn.Status.RUNNING).update(
+            status=Turn.Status.SUCCEEDED,
+            stage="done",
+            percent=100,
+            message="Done",
+            image=turn.image.name,
+            thumbnail=turn.thumbnail.name,
+            width=image.width,
+            height=image.height,
+            model=result.model or turn.model,
+            model_text=result.text or reporter.text,
+            model_content=result.model_content,
+            likeness=distance,
+            usage=result.usage,
+            finished_at=timezone.now(),
+        )
+        if not updated:  # cancelled at the last moment: keep nothing half-done
+            turn.image.delete(save=False)
+            turn.thumbnail.delete(save=False)
+            raise TurnCancelled
+        Avatar.objects.filter(pk=avatar.pk).update(current_turn=turn, updated_at=timezone.now())
+    turn.refresh_from_db()
+    events.publish(
+        avatar.pk,
+        events.DoneEvent(
+            type=events.EventType.DONE,
+            turn=turn.pk,
+            image=turn_image_url(turn),
+            thumbnail=turn_image_url(turn, thumbnail=True),
+            model_text=turn.model_text,
+            likeness=turn.likeness,
+        ),
+    )
+    return turn
+
+
+def _turn_fail(
+    turn: Turn, code: str, message: str, *, flagged: bool = False, model_text: str = ""
+) -> Turn:
+    Turn.objects.filter(pk=turn.pk, status=Turn.Status.RUNNING).update(
+        status=Turn.Status.FAILED,
+        error_code=code[:30],
+        error_message=message[:500],
+        message=message[:300],
+        flagged=flagged,
+        model_text=model_text,
+        finished_at=timezone.now(),
+    )
+    turn.refresh_from_db()
+    events.publish(
+        turn.avatar_id,
+        events.FailedEvent(type=events.EventType.FAILED, turn=turn.pk, code=code, message=message),
+    )
+    return turn

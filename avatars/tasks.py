@@ -1,0 +1,10 @@
+"""Task entry points: thin, they look the row up by id and call the service."""
+
+from django_tasks import task
+
+from avatars.services.turns import turn_run
+
+
+@task()
+def render_turn(turn_id: int) -> None:
+    turn_run(turn_id=turn_id)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from avatars import views
+
+app_name = "avatars"
+
+urlpatterns = [
+    path("", views.avatar_list, name="list"),
+    path("new/", views.avatar_new, name="new"),
+    path("<int:avatar_id>/", views.avatar_detail, name="detail"),
+    path("<int:avatar_id>/edit/", views.avatar_edit, name="edit"),
+    path("<int:avatar_id>/delete/", views.avatar_delete_view, name="delete"),
+    path("<int:avatar_id>/status/", views.avatar_status, name="status"),
+    path("<int:avatar_id>/source.jpg", views.avatar_source, name="source"),
+    path("<int:avatar_id>/v/<int:turn_id>/image.png", views.turn_image, name="turn-image"),
+    path("<int:avatar_id>/v/<int:turn_id>/thumb.webp", views.turn_thumbnail, name="turn-thumbnail"),
+    path(
+        "<int:avatar_id>/v/<int:turn_id>/download.<str:fmt>",
+        views.turn_download,
+        name="turn-download",
+    ),
+    path("<int:avatar_id>/v/<int:turn_id>/<str:action>/", views.turn_action, name="turn-action"),
+]

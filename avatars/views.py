@@ -1,0 +1,252 @@
+"""Pages. Each view parses, calls one service or selector, and renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.services import profile_for_user
+from avatars import images
+from avatars.faces import likeness_words
+from avatars.forms import AvatarCreateForm, EditForm
+from avatars.models import Avatar, Turn
+from avatars.selectors import (
+    avatar_get_for_user,
+    avatar_list_for_user,
+    style_list_enabled,
+    turn_get_for_user,
+    turn_list_for_avatar,
+)
+from avatars.services.avatars import avatar_create, avatar_delete
+from avatars.services.turns import (
+    turn_cancel,
+    turn_request_edit,
+    turn_retry,
+    turn_revert,
+    turn_snapshot,
+)
+from pixme.errors import ApplicationError
+
+
+def _avatar_or_404(request: HttpRequest, avatar_id: int) -> Avatar:
+    try:
+        return avatar_get_for_user(user=request.user, avatar_id=avatar_id)
+    except Avatar.DoesNotExist:
+        raise Http404("No such avatar") from None
+
+
+def _turn_or_404(request: HttpRequest, avatar_id: int, turn_id: int) -> Turn:
+    try:
+        return turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
+    except Turn.DoesNotExist:
+        raise Http404("No such version") from None
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"styles": style_list_enabled()})
+
+
+@login_required
+def avatar_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(avatar_list_for_user(user=request.user), 12).get_page(request.GET.get("page"))
+    return render(request, "avatars/list.html", {"page": page})
+
+
+@login_required
+def avatar_new(request: HttpRequest) -> HttpResponse:
+    profile = profile_for_user(user=request.user)
+    form = AvatarCreateForm(
+        request.POST or None, request.FILES or None, default_engine=profile.default_engine
+    )
+    if request.method == "POST" and form.is_valid():
+        photo = form.cleaned_data["photo"]
+        try:
+            avatar = avatar_create(
+                owner=request.user,
+                upload=photo,
+                upload_size=photo.size,
+                style=form.cleaned_data["style"],
+                engine=form.cleaned_data["engine"],
+                instruction=form.cleaned_data["instruction"],
+                aspect_ratio=form.cleaned_data["aspect_ratio"],
+                model=form.cleaned_data["model"],
+                image_size=form.cleaned_data["image_size"],
+                title=form.cleaned_data["title"],
+            )
+        except ApplicationError as exc:
+            form.add_error("photo" if exc.code == "bad_image" else None, exc.message)
+        else:
+            if _wants_json(request):
+                return JsonResponse({"avatar": avatar.pk, "url": _detail_url(avatar)}, status=202)
+            return redirect(_detail_url(avatar))
+    status = 400 if form.errors else 200
+    favourites = set(profile.favourite_styles.values_list("pk", flat=True))
+    return render(
+        request, "avatars/new.html", {"form": form, "favourites": favourites}, status=status
+    )
+
+
+def _detail_url(avatar: Avatar) -> str:
+    return reverse("avatars:detail", args=[avatar.pk])
+
+
+@login_required
+def avatar_detail(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    avatar = _avatar_or_404(request, avatar_id)
+    turns = list(turn_list_for_avatar(avatar=avatar))
+    shown = avatar.current_turn
+    if "v" in request.GET:
+        shown = next((t for t in turns if str(t.number) == request.GET["v"]), shown)
+    if shown is None and turns:
+        shown = turns[-1]
+    # The live area shows what is still running, and the newest turn if it failed (to retry).
+    pending = [t for t in turns if not t.is_finished]
+    if turns and turns[-1].status == Turn.Status.FAILED:
+        pending.append(turns[-1])
+    for turn in turns:
+        turn.likeness_text = likeness_words(turn.likeness)
+    return render(
+        request,
+        "avatars/detail.html",
+        {
+            "avatar": avatar,
+            "turns": turns,
+            "shown": shown,
+            "pending": pending,
+            "edit_form": EditForm(initial={"parent": shown.pk if shown else None}),
+            "snapshot": [turn_snapshot(turn=t) for t in turns],
+        },
+    )
+
+
+@login_required
+@require_POST
+def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    avatar = _avatar_or_404(request, avatar_id)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tell us what to change, for example “add round glasses”.")
+        return redirect(_detail_url(avatar))
+    parent = None
+    if form.cleaned_data["parent"]:
+        parent = _turn_or_404(request, avatar.pk, form.cleaned_data["parent"])
+    try:
+        turn = turn_request_edit(
+            avatar=avatar, instruction=form.cleaned_data["instruction"], parent=parent
+        )
+    except ApplicationError as exc:
+        if _wants_json(request):
+            return JsonResponse({"detail": exc.message}, status=400)
+        messages.error(request, exc.message)
+        return redirect(_detail_url(avatar))
+    if _wants_json(request):
+        return JsonResponse(turn_snapshot(turn=turn), status=202)
+    return redirect(_detail_url(avatar))
+
+
+@login_required
+@require_POST
+def turn_action(request: HttpRequest, avatar_id: int, turn_id: int, action: str) -> HttpResponse:
+    turn = _turn_or_404(request, avatar_id, turn_id)
+    try:
+        if action == "revert":
+            turn_revert(avatar=turn.avatar, turn=turn)
+            messages.success(request, f"Version {turn.number} is current again.")
+        elif action == "cancel":
+            turn_cancel(turn=turn)
+        elif action == "retry":
+            turn_retry(turn=turn)
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(_detail_url(turn.avatar))
+
+
+@login_required
+def avatar_delete_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    avatar = _avatar_or_404(request, avatar_id)
+    if request.method == "POST":
+        avatar_delete(avatar=avatar)
+        messages.success(request, "Avatar deleted, with all its versions and files.")
+        return redirect("avatars:list")
+    return render(request, "avatars/delete.html", {"avatar": avatar})
+
+
+@login_required
+@require_GET
+def avatar_status(request: HttpRequest, avatar_id: int) -> JsonResponse:
+    """The same snapshot the websocket sends first: the polling fallback for pages."""
+    avatar = _avatar_or_404(request, avatar_id)
+    return JsonResponse(
+        {
+            "type": "snapshot",
+            "avatar": avatar.pk,
+            "current": avatar.current_turn_id,
+            "turns": [turn_snapshot(turn=t) for t in turn_list_for_avatar(avatar=avatar)],
+        }
+    )
+
+
+# Media: never a public URL. Every file goes through the owner check first.
+
+
+def _file_response(field, content_type: str, *, filename: str | None = None) -> FileResponse:
+    if not field:
+        raise Http404("Not drawn yet")
+    response = FileResponse(
+        field.open("rb"),
+        content_type=content_type,
+        as_attachment=filename is not None,
+        filename=filename or "",
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def avatar_source(request: HttpRequest, avatar_id: int) -> FileResponse:
+    avatar = _avatar_or_404(request, avatar_id)
+    return _file_response(avatar.source, "image/jpeg")
+
+
+@login_required
+@require_GET
+def turn_image(request: HttpRequest, avatar_id: int, turn_id: int) -> FileResponse:
+    return _file_response(_turn_or_404(request, avatar_id, turn_id).image, "image/png")
+
+
+@login_required
+@require_GET
+def turn_thumbnail(request: HttpRequest, avatar_id: int, turn_id: int) -> FileResponse:
+    return _file_response(_turn_or_404(request, avatar_id, turn_id).thumbnail, "image/webp")
+
+
+@login_required
+@require_GET
+def turn_download(request: HttpRequest, avatar_id: int, turn_id: int, fmt: str) -> HttpResponse:
+    turn = _turn_or_404(request, avatar_id, turn_id)
+    if fmt not in ("png", "webp") or not turn.image:
+        raise Http404("No such download")
+    name = f"pixme-{turn.avatar.style.slug}-{turn.avatar_id}-v{turn.number}.{fmt}"
+    if fmt == "png":
+        return _file_response(turn.image, "image/png", filename=name)
+    with turn.image.open("rb") as fh:
+        image = images.open_stored(fh.read())
+    data = images.encode_webp(
+        image, engine=turn.engine, style=turn.avatar.style.slug, model=turn.model or turn.engine
+    )
+    response = HttpResponse(data, content_type="image/webp")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

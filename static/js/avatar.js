@@ -1,0 +1,172 @@
+// The avatar page: live progress over a websocket, a polling fallback, and the
+// before/after slider. The server's database is the truth: every (re)connect starts
+// with a snapshot, so a dropped socket only costs a moment.
+(function () {
+  "use strict";
+  const live = document.getElementById("live");
+  if (!live) return;
+  const avatarId = live.dataset.avatar;
+  const statusUrl = live.dataset.statusUrl;
+  const template = document.getElementById("progress-template");
+  let socket = null;
+  let pollTimer = null;
+  let retryDelay = 500;
+  let failures = 0;
+
+  function card(turnId) {
+    let el = live.querySelector('.progress-card[data-turn="' + turnId + '"]');
+    if (!el && template) {
+      el = template.content.firstElementChild.cloneNode(true);
+      el.dataset.turn = turnId;
+      live.appendChild(el);
+    }
+    return el;
+  }
+
+  function setProgress(turnId, stage, percent, message) {
+    const el = card(turnId);
+    if (!el) return;
+    el.dataset.status = "running";
+    el.querySelector(".progress-stage").textContent = stage || "queued";
+    el.querySelector(".progress-percent").textContent = (percent || 0) + "%";
+    el.querySelector(".progress-bar").value = percent || 0;
+    if (message) el.querySelector(".progress-message").textContent = message;
+  }
+
+  function appendText(turnId, delta) {
+    const el = card(turnId);
+    if (el) el.querySelector(".progress-text").textContent += delta;
+  }
+
+  function showImage(turnId, image, thumbnail, modelText) {
+    const result = document.getElementById("result");
+    if (result) {
+      result.src = image;
+      result.hidden = false;
+      result.dataset.turn = turnId;
+    }
+    const downloads = document.getElementById("downloads");
+    if (downloads) {
+      const base = image.replace(/image\.png$/, "download.");
+      downloads.innerHTML =
+        '<a class="button small" id="download-png" href="' + base + 'png">Download PNG</a> ' +
+        '<a class="button small secondary" id="download-webp" href="' + base + 'webp">WebP</a>';
+      downloads.hidden = false;
+    }
+    const el = live.querySelector('.progress-card[data-turn="' + turnId + '"]');
+    if (el) {
+      el.dataset.status = "succeeded";
+      el.querySelector(".progress-bar").value = 100;
+      el.querySelector(".progress-percent").textContent = "100%";
+      el.querySelector(".progress-stage").textContent = "done";
+      el.querySelector(".progress-message").textContent = "Done";
+      el.querySelectorAll(".cancel-form, .retry-form").forEach(function (f) { f.hidden = true; });
+      setTimeout(function () { el.remove(); }, 1500);
+    }
+    const item = document.querySelector('#timeline li[data-turn="' + turnId + '"]');
+    if (item) {
+      item.className = "status-succeeded current shown";
+      const thumb = item.querySelector(".thumb");
+      if (thumb && thumbnail) thumb.innerHTML = '<img src="' + thumbnail + '" alt="">';
+    }
+    const parent = document.querySelector('#edit-form input[name="parent"]');
+    if (parent) parent.value = turnId;
+    const apply = document.querySelector("#edit-form button");
+    if (apply) apply.disabled = false;
+    let quote = document.getElementById("model-text");
+    if (modelText) {
+      if (!quote) {
+        quote = document.createElement("blockquote");
+        quote.id = "model-text";
+        document.getElementById("compare").appendChild(quote);
+      }
+      quote.textContent = modelText;
+    }
+    document.body.dataset.lastDone = turnId;
+  }
+
+  function showFailure(turnId, message) {
+    const el = card(turnId);
+    if (!el) return;
+    el.dataset.status = "failed";
+    const err = el.querySelector(".progress-error");
+    err.textContent = message;
+    err.hidden = false;
+    const retry = el.querySelector(".retry-form");
+    if (retry) retry.hidden = false;
+    const cancel = el.querySelector(".cancel-form");
+    if (cancel) cancel.hidden = true;
+  }
+
+  function applySnapshot(snap) {
+    (snap.turns || []).forEach(function (t) {
+      const known = live.querySelector('.progress-card[data-turn="' + t.turn + '"]');
+      if (t.status === "queued" || t.status === "running") {
+        setProgress(t.turn, t.stage, t.percent, t.message);
+        const el = card(t.turn);
+        if (el) el.querySelector(".progress-text").textContent = t.model_text || "";
+      } else if (t.status === "succeeded" && known && known.dataset.status !== "succeeded") {
+        showImage(t.turn, t.image, t.thumbnail, t.model_text);
+      } else if (t.status === "failed" && known) {
+        showFailure(t.turn, t.error_message);
+      }
+    });
+  }
+
+  function handle(event) {
+    switch (event.type) {
+      case "snapshot": applySnapshot(event); break;
+      case "progress": setProgress(event.turn, event.stage, event.percent, event.message); break;
+      case "text": appendText(event.turn, event.delta); break;
+      case "done": showImage(event.turn, event.image, event.thumbnail, event.model_text); break;
+      case "failed": showFailure(event.turn, event.message); break;
+    }
+  }
+
+  function hasWork() {
+    return !!live.querySelector('.progress-card[data-status="queued"], .progress-card[data-status="running"]');
+  }
+
+  function poll() {
+    clearTimeout(pollTimer);
+    fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (snap) { applySnapshot(snap); })
+      .catch(function () {})
+      .finally(function () {
+        if (hasWork() && (!socket || socket.readyState !== WebSocket.OPEN)) {
+          pollTimer = setTimeout(poll, 1000);
+        }
+      });
+  }
+
+  function connect() {
+    if (!("WebSocket" in window)) { poll(); return; }
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/avatars/" + avatarId + "/");
+    socket.onopen = function () { retryDelay = 500; failures = 0; document.body.dataset.socket = "open"; };
+    socket.onmessage = function (msg) { handle(JSON.parse(msg.data)); };
+    socket.onclose = function () {
+      document.body.dataset.socket = "closed";
+      failures += 1;
+      // Keep the page current while we reconnect; fall back to polling for good after
+      // repeated failures (a proxy that blocks websockets).
+      poll();
+      if (failures < 8) {
+        setTimeout(connect, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 10000);
+      }
+    };
+  }
+
+  // Before/after slider: reveal the original under the avatar.
+  const slider = document.getElementById("compare-slider");
+  const top = document.getElementById("compare-top");
+  if (slider && top) {
+    slider.addEventListener("input", function () {
+      top.style.clipPath = "inset(0 " + (100 - slider.value) + "% 0 0)";
+    });
+  }
+
+  connect();
+})();

@@ -1,0 +1,194 @@
+"""The studio's plain-language instruction parser: a table of phrasings, and no crashes ever."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from avatars.engines.studio.edits.parser import COLOURS, EditOp, ParseError, parse
+
+G = EditOp
+
+
+ACCEPTED = [
+    # glasses
+    ("add glasses", [G("glasses", "round")]),
+    ("add round glasses", [G("glasses", "round")]),
+    ("Give me some spectacles please", [G("glasses", "round")]),
+    ("put on square glasses", [G("glasses", "square")]),
+    ("nerdy rectangular specs", [G("glasses", "square")]),
+    ("add sunglasses", [G("glasses", "sunglasses")]),
+    ("give her shades", [G("glasses", "sunglasses")]),
+    ("dark glasses", [G("glasses", "sunglasses")]),
+    # hats
+    ("add a hat", [G("hat", "top-hat")]),
+    ("put a top hat on me", [G("hat", "top-hat")]),
+    ("add a baseball cap", [G("hat", "cap")]),
+    ("wizard hat please", [G("hat", "wizard")]),
+    ("make me a king with a crown", [G("hat", "crown")]),
+    ("add a tiara", [G("hat", "crown")]),
+    # facial hair
+    ("add a moustache", [G("facial-hair", "moustache")]),
+    ("give me a mustache", [G("facial-hair", "moustache")]),
+    ("add a beard", [G("facial-hair", "beard")]),
+    ("grow a goatee", [G("facial-hair", "beard")]),
+    # light
+    ("make the lighting warmer", [G("light", "warmer")]),
+    ("warmer", [G("light", "warmer")]),
+    ("make it a bit cooler", [G("light", "cooler")]),
+    ("colder light please", [G("light", "cooler")]),
+    ("brighter", [G("light", "brighter")]),
+    ("lighten it up", [G("light", "brighter")]),
+    ("make it darker", [G("light", "darker")]),
+    ("more contrast", [G("light", "contrast")]),
+    ("make it punchier", [G("light", "contrast")]),
+    # black and white
+    ("black and white", [G("mono")]),
+    ("make it B&W", [G("mono")]),
+    ("greyscale please", [G("mono")]),
+    ("monochrome", [G("mono")]),
+    # backgrounds
+    ("change the background to blue", [G("background", "blue", COLOURS["blue"])]),
+    ("a pink backdrop", [G("background", "pink", COLOURS["pink"])]),
+    ("background #336699", [G("background", "#336699", "#336699")]),
+    ("put a sunset behind me", [G("background", "sunset")]),
+    ("sunset background", [G("background", "sunset")]),
+    ("put me in space", [G("background", "starfield")]),
+    ("starfield background", [G("background", "starfield")]),
+    ("yellow flowers in the background", [G("background", "flowers")]),
+    # captions
+    ('write "Ada" at the bottom', [G("caption", "bottom", "Ada")]),
+    ("write 'Captain Ada' on top", [G("caption", "top", "Captain Ada")]),
+    ("put my name at the bottom", [G("caption", "bottom", "Ada L.")]),
+    ("add my caption", [G("caption", "bottom", "Ada L.")]),
+    ("“Hello, world” at the top", [G("caption", "top", "Hello, world")]),
+    # undo
+    ("undo", [G("undo")]),
+    ("Undo that", [G("undo")]),
+    ("go back", [G("undo")]),
+    # several asks in one sentence
+    ("add a hat and make it warmer", [G("hat", "top-hat"), G("light", "warmer")]),
+    (
+        "add round glasses, a beard and a crown",
+        [G("glasses", "round"), G("facial-hair", "beard"), G("hat", "crown")],
+    ),
+    (
+        "sunglasses; starfield background",
+        [G("glasses", "sunglasses"), G("background", "starfield")],
+    ),
+    ("make it black and white then add more contrast", [G("mono"), G("light", "contrast")]),
+    (
+        'add a wizard hat and write "Merlin, the Wise" at the top',
+        [G("hat", "wizard"), G("caption", "top", "Merlin, the Wise")],
+    ),
+    ("brighter and cooler", [G("light", "brighter"), G("light", "cooler")]),
+    ("add a cap plus a moustache", [G("hat", "cap"), G("facial-hair", "moustache")]),
+    (
+        "red background, then add glasses",
+        [G("background", "red", COLOURS["red"]), G("glasses", "round")],
+    ),
+    # the last of two asks for the same accessory wins
+    ("add a cap and then a crown", [G("hat", "crown")]),
+]
+
+REFUSED = [
+    "make me taller",
+    "remove the glasses",
+    "no hat",
+    "don't add glasses",
+    "less contrast",
+    "add a dragon",
+    "make it look like a Renaissance painting",
+    "add glasses and a unicorn",
+    "change the background",  # which background?
+    "write something",  # what? (no quotes, no profile caption in this test)
+    "add glasses and undo",
+    "",
+    "   ",
+    "and, then;",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ACCEPTED)
+def test_accepted_phrasings(text, expected):
+    assert parse(text, default_caption="Ada L.") == expected
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_refused_phrasings_say_what_the_studio_can_do(text):
+    with pytest.raises(ParseError) as caught:
+        parse(text, default_caption="" if text == "write something" else "Ada L.")
+    message = caught.value.message
+    assert message and "Traceback" not in message
+    if text not in ("change the background", "write something", "add glasses and undo"):
+        assert "can't" in message or "Tell me" in message
+        assert "glasses" in message and "background" in message, message
+
+
+def test_the_refusal_quotes_the_part_it_could_not_do():
+    with pytest.raises(ParseError) as caught:
+        parse("add glasses and a unicorn")
+    assert "unicorn" in caught.value.message
+
+
+def test_quoted_captions_are_taken_literally():
+    # Words inside quotes are the caption, not instructions.
+    assert parse('write "no glasses, add a hat" at the top') == [
+        G("caption", "top", "no glasses, add a hat")
+    ]
+
+
+def test_the_table_is_big_enough():
+    combined = [t for t, ops in ACCEPTED if len(ops) > 1]
+    assert len(ACCEPTED) + len(REFUSED) >= 40
+    assert len(combined) >= 6 and len(REFUSED) >= 8
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=200))
+def test_no_instruction_crashes_the_parser(text):
+    try:
+        ops = parse(text, default_caption="Ada")
+    except ParseError as refusal:
+        assert refusal.message
+    else:
+        assert ops and all(isinstance(op, EditOp) for op in ops)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "add",
+                "glasses",
+                "hat",
+                "and",
+                "warmer",
+                '"',
+                "'",
+                "“",
+                "”",
+                ",",
+                "background",
+                "blue",
+                "no",
+                "undo",
+                "write",
+                "top",
+                "#12ab",
+                " ",
+                "\x00",
+                "crown",
+                "b&w",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_no_mix_of_keywords_crashes_the_parser(words):
+    with contextlib.suppress(ParseError):
+        parse(" ".join(words))

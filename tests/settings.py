@@ -1,0 +1,27 @@
+"""Test settings: the real settings, with jobs run at once in-process and a throwaway var/."""
+
+import tempfile
+from pathlib import Path
+
+from pixme.settings import *  # noqa: F403
+from pixme.settings import STORAGES
+
+_tmp = Path(tempfile.mkdtemp(prefix="pixme-test-"))
+MEDIA_ROOT = _tmp / "media"
+STORAGES = {
+    **STORAGES,
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PIXME_EMBEDDED_WORKER = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+GEMINI_API_KEY = ""
+
+# Retries happen for real in tests, just without the wait.
+PIXME_RETRY_BACKOFF = (0.0, 0.0)
+PIXME_RETRY_MAX_WAIT = 0.0

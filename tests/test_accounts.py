@@ -1,0 +1,137 @@
+"""Sign up, log in and out, change and reset a password, edit the profile."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Profile, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_signs_up_and_logs_in(client):
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "ada",
+            "email": "ada@example.com",
+            "password1": "Lovelace-1815",
+            "password2": "Lovelace-1815",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("avatars:new")
+    user = User.objects.get(username="ada")
+    assert Profile.objects.get(user=user).display_name == "ada"
+    assert client.get(reverse("avatars:list")).status_code == 200
+
+
+def test_signup_refuses_a_taken_username_and_writes_nothing(client, alice):
+    response = client.post(
+        reverse("signup"),
+        {"username": "alice", "password1": "Whatever-123x", "password2": "Whatever-123x"},
+    )
+    assert response.status_code == 400
+    assert b"already exists" in response.content or b"taken" in response.content
+    assert User.objects.count() == 1
+
+
+def test_signup_refuses_mismatched_passwords(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "ada", "password1": "Lovelace-1815", "password2": "Lovelace-1816"},
+    )
+    assert response.status_code == 400
+    assert User.objects.count() == 0
+
+
+def test_it_logs_in_and_out(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "alice-Secret-123"})
+    assert response.status_code == 302
+    assert client.get(reverse("avatars:list")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("avatars:list")).status_code == 302
+
+
+def test_login_rejects_a_wrong_password(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assert b"correct username and password" in response.content
+
+
+def test_it_changes_the_password(alice_client, alice):
+    response = alice_client.post(
+        reverse("password_change"),
+        {
+            "old_password": "alice-Secret-123",
+            "new_password1": "Brand-New-Pass-9",
+            "new_password2": "Brand-New-Pass-9",
+        },
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password("Brand-New-Pass-9")
+
+
+def test_it_resets_a_forgotten_password_by_email(client, alice):
+    alice.email = "alice@example.com"
+    alice.save()
+    client.post(reverse("password_reset"), {"email": "alice@example.com"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^\s]+/reset/[^\s]+/", mail.outbox[0].body).group(0)
+    path = link.split("testserver", 1)[1]
+    response = client.get(path, follow=True)
+    form_path = response.redirect_chain[-1][0]
+    response = client.post(
+        form_path, {"new_password1": "Reset-Pass-777", "new_password2": "Reset-Pass-777"}
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password("Reset-Pass-777")
+
+
+def test_it_edits_the_profile(alice_client, alice):
+    backstory = "I grew up by the sea. " * 900  # ~19,800 characters: long context is fine
+    response = alice_client.post(
+        reverse("profile"),
+        {
+            "display_name": "Alice A.",
+            "backstory": backstory,
+            "palette": "#ff3366, #22ccff",
+            "traits": "always wears round glasses",
+            "caption": "ALICE",
+            "favourite_styles": [],
+            "default_engine": "studio",
+        },
+    )
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=alice)
+    assert profile.display_name == "Alice A."
+    assert profile.backstory == backstory.strip()  # forms trim the trailing space
+    assert profile.palette_colours == ("#ff3366", "#22ccff")
+    assert profile.caption == "ALICE"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("palette", "red, #12345", "Colours must look like #ff8800"),
+        ("backstory", "x" * 20_001, "at most 20000 characters"),
+        ("caption", "y" * 61, "at most 60 characters"),
+    ],
+)
+def test_profile_refuses_bad_values_and_keeps_the_old_ones(
+    alice_client, alice, field, value, message
+):
+    data = {"display_name": "Alice", "default_engine": "studio", field: value}
+    response = alice_client.post(reverse("profile"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("20,000", "20000")
+    profile = Profile.objects.get(user=alice)
+    assert getattr(profile, field) == ""
+
+
+def test_profile_page_needs_login(client):
+    assert client.get(reverse("profile")).status_code == 302

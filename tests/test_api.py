@@ -1,0 +1,95 @@
+"""The token API does what the site does: create, watch, edit, revert, download, delete."""
+
+import io
+
+import pytest
+from PIL import Image
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from avatars.models import Avatar
+from tests.conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    token = Token.objects.create(user=alice)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def bob_api(bob):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    return client
+
+
+def test_it_issues_a_token_for_a_password(client, alice):
+    response = client.post("/api/token/", {"username": "alice", "password": "alice-Secret-123"})
+    assert response.status_code == 200 and len(response.json()["token"]) == 40
+
+
+def test_it_needs_a_token(db):
+    assert APIClient().get("/api/avatars/").status_code == 401
+
+
+def test_it_lists_styles_and_engines(api):
+    data = api.get("/api/styles/").json()
+    assert "comics" in [s["slug"] for s in data["styles"]]
+    assert data["engines"] == ["studio"]
+
+
+def test_create_watch_download_and_delete(api, selfie_jpeg, run_jobs):
+    with run_jobs():
+        response = api.post(
+            "/api/avatars/", {"photo": upload(selfie_jpeg), "style": "zombie"}, format="multipart"
+        )
+    assert response.status_code == 202
+    avatar_id = response.json()["id"]
+    data = api.get(f"/api/avatars/{avatar_id}/").json()
+    (turn,) = data["turns"]
+    assert turn["status"] == "succeeded" and data["current"] == turn["turn"]
+    png = api.get(turn["image"].replace("http://testserver", ""))
+    with Image.open(io.BytesIO(b"".join(png.streaming_content))) as im:
+        assert im.text["Style"] == "zombie"
+    assert api.get("/api/avatars/").json()["count"] == 1
+    with run_jobs():
+        assert api.delete(f"/api/avatars/{avatar_id}/").status_code == 204
+    assert not Avatar.objects.exists()
+
+
+def test_a_bad_upload_is_a_400_with_the_same_message(api):
+    response = api.post(
+        "/api/avatars/", {"photo": upload(b""), "style": "comics"}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "empty" in str(response.json())
+    assert not Avatar.objects.exists()
+
+
+def test_other_users_avatars_are_404(bob_api, alice_avatar):
+    t = alice_avatar.current_turn.pk
+    for url in (
+        f"/api/avatars/{alice_avatar.pk}/",
+        f"/api/avatars/{alice_avatar.pk}/turns/{t}/image.png",
+    ):
+        assert bob_api.get(url).status_code == 404
+    assert (
+        bob_api.post(
+            f"/api/avatars/{alice_avatar.pk}/edits/", {"instruction": "add a hat"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert bob_api.delete(f"/api/avatars/{alice_avatar.pk}/").status_code == 404
+
+
+def test_the_profile_can_be_read_and_updated(api):
+    response = api.patch("/api/profile/", {"caption": "ALICE", "palette": "#ff0000"}, format="json")
+    assert response.status_code == 200
+    assert api.get("/api/profile/").json()["caption"] == "ALICE"
+    bad = api.patch("/api/profile/", {"palette": "red"}, format="json")
+    assert bad.status_code == 400

@@ -1,0 +1,137 @@
+"""The progress websocket, driven through the real ASGI application."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from avatars.models import Style, Turn
+from avatars.services.avatars import avatar_create
+from avatars.services.turns import turn_request_edit, turn_run
+from pixme.asgi import application
+from tests.conftest import upload
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+@pytest.fixture
+def no_workers(settings):
+    """Jobs stay queued until the test runs them, so it can watch them from the start."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+@sync_to_async
+def make_avatar(user, selfie_jpeg, style="comics"):
+    return avatar_create(
+        owner=user, upload=upload(selfie_jpeg), style=Style.objects.get(slug=style)
+    )
+
+
+def socket(avatar_id, *headers):
+    return WebsocketCommunicator(application, f"/ws/avatars/{avatar_id}/", headers=list(headers))
+
+
+async def receive_until(comm, final_types=("done", "failed"), timeout=30):
+    events = []
+    while True:
+        event = await comm.receive_json_from(timeout=timeout)
+        events.append(event)
+        if event["type"] in final_types:
+            return events
+
+
+async def test_anonymous_sockets_are_refused(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    connected, _ = await socket(avatar.pk, ORIGIN).connect()
+    assert not connected
+
+
+async def test_another_users_socket_is_refused(alice, bob, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    cookie = await sync_to_async(session_cookie)(bob)
+    connected, _ = await socket(avatar.pk, ORIGIN, cookie).connect()
+    assert not connected
+
+
+async def test_a_bad_origin_is_refused(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    cookie = await sync_to_async(session_cookie)(alice)
+    connected, _ = await socket(avatar.pk, (b"origin", b"http://evil.example"), cookie).connect()
+    assert not connected
+
+
+async def test_snapshot_first_then_progress_in_order_then_done(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    turn = await database_sync_to_async(lambda: avatar.turns.get())()
+    cookie = await sync_to_async(session_cookie)(alice)
+    comm = socket(avatar.pk, ORIGIN, cookie)
+    connected, _ = await comm.connect()
+    assert connected
+    snapshot = await comm.receive_json_from()
+    assert snapshot["type"] == "snapshot"
+    assert [t["status"] for t in snapshot["turns"]] == ["queued"]
+
+    await database_sync_to_async(turn_run)(turn_id=turn.pk)
+    events = await receive_until(comm)
+    await comm.disconnect()
+
+    progress = [e for e in events if e["type"] == "progress"]
+    assert events[-1]["type"] == "done"
+    assert events[-1]["image"].endswith("image.png")
+    percents = [e["percent"] for e in progress]
+    assert percents == sorted(percents)
+    stages = list(dict.fromkeys(e["stage"] for e in progress))
+    for stage in ("decode", "detect", "stylise", "encode"):
+        assert stage in stages, stages
+    assert stages.index("decode") < stages.index("stylise") < stages.index("encode")
+
+
+async def test_a_late_join_gets_the_finished_state(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    turn = await database_sync_to_async(lambda: avatar.turns.get())()
+    await database_sync_to_async(turn_run)(turn_id=turn.pk)
+    cookie = await sync_to_async(session_cookie)(alice)
+    comm = socket(avatar.pk, ORIGIN, cookie)
+    assert (await comm.connect())[0]
+    snapshot = await comm.receive_json_from()
+    (state,) = snapshot["turns"]
+    assert state["status"] == "succeeded" and state["percent"] == 100
+    assert state["image"] and state["thumbnail"]
+    assert snapshot["current"] == turn.pk
+    await comm.disconnect()
+
+
+async def test_a_failing_render_ends_in_failed_with_the_message(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    first = await database_sync_to_async(lambda: avatar.turns.get())()
+    await database_sync_to_async(turn_run)(turn_id=first.pk)
+    await database_sync_to_async(avatar.refresh_from_db)()
+    edit = await database_sync_to_async(turn_request_edit)(
+        avatar=avatar, instruction="make me taller"
+    )
+    cookie = await sync_to_async(session_cookie)(alice)
+    comm = socket(avatar.pk, ORIGIN, cookie)
+    assert (await comm.connect())[0]
+    await comm.receive_json_from()
+    await database_sync_to_async(turn_run)(turn_id=edit.pk)
+    events = await receive_until(comm)
+    await comm.disconnect()
+    failed = events[-1]
+    assert failed["type"] == "failed" and failed["turn"] == edit.pk
+    assert "glasses" in failed["message"]  # it says what the studio *can* do
+    edit = await database_sync_to_async(Turn.objects.get)(pk=edit.pk)
+    assert edit.status == Turn.Status.FAILED
+    await database_sync_to_async(avatar.refresh_from_db)()
+    assert avatar.current_turn_id == first.pk  # the earlier version is untouched
