@@ -6,6 +6,8 @@ import pytest
 from PIL import Image
 from skimage import data
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def astronaut_512() -> Image.Image:
