@@ -83,6 +83,26 @@
       quote.textContent = modelText;
     }
     document.body.dataset.lastDone = turnId;
+    refreshPanels();
+  }
+
+  // The timeline (likeness words, "current", actions) and the caption are drawn by the
+  // server: after a version finishes or fails, fetch the page again and swap them in.
+  function refreshPanels() {
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        ["timeline", "shown-caption"].forEach(function (id) {
+          const fresh = doc.getElementById(id);
+          const old = document.getElementById(id);
+          if (fresh && old) old.innerHTML = fresh.innerHTML;
+        });
+        const help = doc.querySelector("#edit-form .help");
+        const oldHelp = document.querySelector("#edit-form .help");
+        if (help && oldHelp) oldHelp.innerHTML = help.innerHTML;
+      })
+      .catch(function () {});
   }
 
   function showFailure(turnId, message) {
@@ -96,6 +116,7 @@
     if (retry) retry.hidden = false;
     const cancel = el.querySelector(".cancel-form");
     if (cancel) cancel.hidden = true;
+    refreshPanels();
   }
 
   function applySnapshot(snap) {

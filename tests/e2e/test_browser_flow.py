@@ -128,6 +128,10 @@ def test_sign_up_create_watch_and_edit(site, page, tmp_path):
     page.click("#edit-form button")
     page.wait_for_url("**/avatars/*/")
     page.wait_for_function("document.body.dataset.lastDone !== undefined", timeout=60_000)
+    # The timeline catches up without a reload: v2 is current, v1 can be branched from.
+    page.locator("#timeline li.current", has_text="v2").wait_for(timeout=10_000)
+    assert "Edit from here" in page.inner_text("#timeline")
+    assert "Version 2" in page.inner_text("#shown-caption")
     shot(page, "04-edited")
     edit_stages = [s["stage"] for s in page.evaluate("window.__stages")]
     assert len(set(edit_stages) - {"queued"}) >= 2, edit_stages
