@@ -1,6 +1,9 @@
 """Render every style from one photo: the style cards' images and docs/samples/.
 
 python manage.py pixme_samples PHOTO [--docs docs/samples] [--static static/styles]
+
+Also writes ``chain.png`` to the docs: one Comics avatar and the edits of
+:data:`CHAIN` applied one after another, side by side.
 """
 
 from __future__ import annotations
@@ -14,11 +17,18 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from avatars import images
-from avatars.engines.base import RenderRequest, get_engine
+from avatars.engines.base import HistoryItem, RenderRequest, get_engine
 from avatars.faces import analyse, likeness
 from avatars.models import Style
 from avatars.services.avatars import source_normalise
 from pixme.errors import ApplicationError
+
+CHAIN = (
+    "add round glasses",
+    "make the lighting warmer",
+    "put a sunset in the background",
+    'add a crown and write "Ada" at the bottom',
+)
 
 
 class Command(BaseCommand):
@@ -60,7 +70,34 @@ class Command(BaseCommand):
                 images.encode_webp(images.thumbnail(result.image), quality=80, **meta)
             )
             rows.append((style.slug, seconds, distance))
+        self._chain(engine, source, faces, docs)
         self.stdout.write(f"{'style':15} {'seconds':>8} {'likeness':>9}")
         for slug, seconds, distance in rows:
             shown = f"{distance:.2f}" if distance is not None else "no face"
             self.stdout.write(f"{slug:15} {seconds:8.2f} {shown:>9}")
+
+    def _chain(self, engine, source, faces, docs: Path) -> None:
+        """A Comics avatar, then each edit of CHAIN on the one before: docs/chain.png."""
+        current = engine.render(RenderRequest(source=source, style_slug="comics", faces=faces))
+        frames, history = [current.image], [HistoryItem("", current.text, current.image)]
+        for instruction in tqdm(CHAIN, file=sys.stderr, unit="edit", disable=None):
+            current = engine.render(
+                RenderRequest(
+                    source=source,
+                    style_slug="comics",
+                    kind="edit",
+                    instruction=instruction,
+                    base_image=current.image,
+                    history=list(history),
+                    faces=faces,
+                )
+            )
+            history.append(HistoryItem(instruction, current.text, current.image))
+            frames.append(current.image)
+        side = 384
+        strip = images.Image.new("RGB", (side * len(frames), side), "white")
+        for i, frame in enumerate(frames):
+            strip.paste(frame.resize((side, side), images.Image.Resampling.LANCZOS), (i * side, 0))
+        meta = {"engine": "studio", "style": "comics", "model": "studio"}
+        (docs / "chain.png").write_bytes(images.encode_png(strip, **meta))
+        self.stdout.write("chain: " + " → ".join(("comics", *CHAIN)))
