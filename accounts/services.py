@@ -44,3 +44,21 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
             raise ApplicationError("References must be your own avatars.")
         profile.references.set(refs)
     return profile
+
+
+@transaction.atomic
+def api_token_rotate(*, user: User) -> str:
+    """Give ``user`` a new API token (the old one stops working) and return its key.
+
+    The key is shown once; afterwards only the fact that a token exists is shown."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user).key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User) -> None:
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()

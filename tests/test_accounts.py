@@ -135,3 +135,28 @@ def test_profile_refuses_bad_values_and_keeps_the_old_ones(
 
 def test_profile_page_needs_login(client):
     assert client.get(reverse("profile")).status_code == 302
+
+
+def test_a_user_creates_replaces_and_deletes_their_api_token(alice_client, alice):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    page = alice_client.post(reverse("profile-api-token"), {"action": "rotate"}, follow=True)
+    first = Token.objects.get(user=alice).key
+    assert first in page.content.decode(), "shown once, right after creating it"
+    assert first not in alice_client.get(reverse("profile")).content.decode(), "and never again"
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert api.get("/api/avatars/").status_code == 200
+
+    alice_client.post(reverse("profile-api-token"), {"action": "rotate"})
+    assert Token.objects.get(user=alice).key != first
+    assert api.get("/api/avatars/").status_code == 401, "the old token stopped working"
+
+    alice_client.post(reverse("profile-api-token"), {"action": "revoke"})
+    assert not Token.objects.filter(user=alice).exists()
+    assert alice_client.get(reverse("profile-api-token")).status_code == 405
+
+
+def test_the_api_token_page_needs_login(client):
+    assert client.post(reverse("profile-api-token"), {"action": "rotate"}).status_code == 302
