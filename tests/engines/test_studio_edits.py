@@ -217,3 +217,69 @@ def test_no_face_anywhere_means_no_accessory_and_a_clear_message():
     # Edits that need no face still work on such a picture.
     result, _ = edit(blank, blank, FaceAnalysis(400, 400), "make it cooler")
     assert _warmth(result.image) < _warmth(blank)
+
+
+def test_no_face_means_no_background_swap_rather_than_painting_over_the_person():
+    blank = Image.new("RGB", (400, 400), (200, 180, 160))
+    with pytest.raises(BadRequest, match="can't tell you from the background"):
+        edit(blank, blank, FaceAnalysis(400, 400), "sunset background")
+
+
+def test_a_hat_with_no_room_above_the_head_is_refused_not_claimed(face_photo, face_analysis):
+    # Crop the photo so the top of the face box is the top of the picture.
+    left, top, right, bottom = face_analysis.face.box
+    cropped = face_photo.crop((0, top, face_photo.width, face_photo.height))
+    faces = FaceAnalysis(
+        cropped.width,
+        cropped.height,
+        tuple(
+            type(f)(
+                box=(f.box[0], f.box[1] - top, f.box[2], f.box[3] - top),
+                landmarks=tuple((x, y - top) for x, y in f.landmarks),
+                score=f.score,
+            )
+            for f in face_analysis.faces
+        ),
+    )
+    with pytest.raises(BadRequest, match="no room above the head"):
+        edit(cropped, cropped, faces, "add a top hat")
+    # Glasses still fit.
+    result, _ = edit(cropped, cropped, faces, "add glasses")
+    assert result.text == "Added round glasses."
+
+
+def test_a_coloured_hat_and_a_black_and_white_background(face_photo, face_analysis, comic):
+    result, _ = edit(face_photo, comic, face_analysis, "add a green cap")
+    ys, xs = changed(comic, result.image)
+    hat = arr(result.image)[ys, xs].mean(axis=0)
+    assert hat[1] > hat[0] + 20 and hat[1] > hat[2], f"the cap is green, got {hat}"
+
+    result, _ = edit(face_photo, comic, face_analysis, "make the background black and white")
+    a = arr(result.image)
+    k = a.shape[0] // 10
+    corner = a[:k, :k]
+    assert (corner.max(axis=2) - corner.min(axis=2)).mean() < 3, "the backdrop lost its colour"
+    before = arr(comic)[:k, :k].mean(axis=2)
+    assert np.abs(corner.mean(axis=2) - before).mean() < 12, "but is the same backdrop, in grey"
+    left, top, right, bottom = face_analysis.face.box
+    face = a[top + 10 : bottom - 10, left + 10 : right - 10]
+    assert (face.max(axis=2) - face.min(axis=2)).mean() > 10, "the face kept it"
+    assert result.text == "Made the background black and white."
+
+
+def test_complaints_turn_around(face_photo, face_analysis, comic):
+    result, _ = edit(face_photo, comic, face_analysis, "it's too dark")
+    assert _luma(result.image).mean() > _luma(comic).mean() + 10
+    softer, _ = edit(face_photo, comic, face_analysis, "less contrast")
+    assert _luma(softer.image).std() < _luma(comic).std() * 0.85
+    assert softer.text == "Softened the contrast."
+
+
+def test_a_caption_on_a_tall_thin_picture_stays_readable():
+    from avatars.engines.studio.lettering import letter_caption
+
+    tall = Image.new("RGB", (60, 3000), (90, 120, 200))
+    out = arr(letter_caption(tall, "Ada"))
+    changed_rows = np.nonzero(np.abs(out - arr(tall)).max(axis=(1, 2)) > 0)[0]
+    band = changed_rows.max() - changed_rows.min() + 1
+    assert changed_rows.min() > 2800 and band < 60, "a banner sized to the width, at the bottom"

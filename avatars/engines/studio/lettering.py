@@ -28,6 +28,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_PATH), size)
 
 
+def fitted_caption(text: str) -> str:
+    """The caption as it will be lettered: whitespace tidied, cut at 60 characters."""
+    return _clip(text)
+
+
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     if len(text) > MAX_CHARS:
@@ -55,8 +60,10 @@ def _wrap_two(draw, text: str, font, stroke: int, room: int) -> list[str] | None
 def _layout(draw, text: str, width: int, height: int):
     """(lines, font, stroke) that fit ``width``; shrinking before wrapping, cutting last."""
     room = int(width * 0.9)
-    top_size = max(8, int(height * MAX_TEXT_HEIGHT))
-    low_size = max(8, int(height * MIN_TEXT_HEIGHT))
+    # Sized from the height, but never from more than twice the width (tall, thin images).
+    side = min(height, width * 2)
+    top_size = max(8, int(side * MAX_TEXT_HEIGHT))
+    low_size = max(8, int(side * MIN_TEXT_HEIGHT))
     while True:
         for size in range(top_size, low_size - 1, -max(1, top_size // 20)):
             font = _font(size)

@@ -13,7 +13,7 @@ from avatars.engines.base import BadRequest, Progress, RenderRequest, RenderResu
 from avatars.faces import FaceAnalysis, analyse
 
 from ..common import hex_to_rgb, to_array, to_image
-from ..lettering import letter_caption
+from ..lettering import fitted_caption, letter_caption
 from . import accessories, background, lighting
 from .parser import EditOp, ParseError, parse
 
@@ -77,6 +77,13 @@ def edit(request: RenderRequest, progress: Progress) -> RenderResult:
                 f"We couldn't find a face in this version to put {wanted} on. "
                 "Try editing an earlier version where the face shows clearly."
             )
+        if not faces.faces and any(op.kind == "background" for op in ops):
+            # Without a face we can't tell the person from the background, and guessing
+            # could paint over them.
+            raise BadRequest(
+                "We couldn't find you in this version, so we can't tell you from the "
+                "background. Try editing an earlier version where the face shows clearly."
+            )
     accent = hex_to_rgb(request.profile.palette[0]) if request.profile.palette else None
 
     ops = sorted(ops, key=lambda op: ORDER.index(op.kind))
@@ -91,15 +98,23 @@ def edit(request: RenderRequest, progress: Progress) -> RenderResult:
                     to_image(rgb), op.value, position=op.variant, palette=request.profile.palette
                 )
             )
-            done.append(f"lettered “{op.value}” at the {op.variant}")
+            done.append(f"lettered “{fitted_caption(op.value)}” at the {op.variant}")
             continue
         progress("stylise", percent, _describe(op).capitalize())
         if op.kind == "background":
             rgb = background.replace_background(rgb, faces, op.variant, op.value)
         elif op.kind == "glasses":
-            rgb = accessories.glasses(rgb, faces.faces, op.variant)
+            frame = hex_to_rgb(op.value) if op.value else None
+            rgb = accessories.glasses(rgb, faces.faces, op.variant, frame)
         elif op.kind == "hat":
-            rgb = accessories.hat(rgb, faces.faces, op.variant, accent)
+            colour = hex_to_rgb(op.value) if op.value else None
+            try:
+                rgb = accessories.hat(rgb, faces.faces, op.variant, accent, colour)
+            except accessories.NoRoom:
+                raise BadRequest(
+                    f"There's no room above the head for {NAMES[op.variant]} in this picture. "
+                    "Try a photo with more space above you, or glasses instead."
+                ) from None
         elif op.kind == "facial-hair":
             rgb = accessories.facial_hair(rgb, faces.faces, op.variant)
         elif op.kind == "light":

@@ -102,14 +102,16 @@ def _eye_frame(face: Face) -> Frame:
 # --- glasses -------------------------------------------------------------------------------
 
 
-def glasses(rgb: np.ndarray, faces: tuple[Face, ...], variant: str) -> np.ndarray:
+def glasses(
+    rgb: np.ndarray, faces: tuple[Face, ...], variant: str, frame: RGB | None = None
+) -> np.ndarray:
     layer = Layer(*rgb.shape[:2])
     for face in faces:
-        _glasses(layer, _eye_frame(face), variant)
+        _glasses(layer, _eye_frame(face), variant, frame or FRAME)
     return layer.over(rgb)
 
 
-def _glasses(layer: Layer, f: Frame, variant: str) -> None:
+def _glasses(layer: Layer, f: Frame, variant: str, frame: RGB) -> None:
     line = max(2.0, f.px(0.055))
     if variant == "sunglasses":
         lenses = [superellipse(side * 0.5, 0.04, 0.46, 0.34, 2.6) for side in (-1, 1)]
@@ -128,21 +130,37 @@ def _glasses(layer: Layer, f: Frame, variant: str) -> None:
             glint = ellipse(0, 0, 0.07, 0.035) + lens.mean(0) + (-0.2, -0.2)
             layer.fill(f.to_image(glint), (240, 245, 250), 0.5)
     for lens in lenses:
-        layer.stroke(f.to_image(lens), FRAME, line)
+        layer.stroke(f.to_image(lens), frame, line)
     inner = 0.5 - (0.46 if variant == "sunglasses" else 0.43 if variant == "square" else 0.39)
     bridge = ellipse(0, 0.02, inner, 0.12, 200, 340, 16)
-    layer.stroke(f.to_image(bridge), FRAME, line, closed=False)
+    layer.stroke(f.to_image(bridge), frame, line, closed=False)
     for side in (-1, 1):
         outer = 0.5 + (0.46 if variant == "sunglasses" else 0.43 if variant == "square" else 0.39)
         temple = poly((side * outer, -0.08), (side * 1.02, -0.12))
-        layer.stroke(f.to_image(temple), FRAME, line, closed=False)
+        layer.stroke(f.to_image(temple), frame, line, closed=False)
 
 
 # --- hats ----------------------------------------------------------------------------------
 
 
-def hat(rgb: np.ndarray, faces: tuple[Face, ...], variant: str, accent: RGB | None) -> np.ndarray:
+# How tall each hat is above its brim, in the hat's units (for "is there room for it?").
+HAT_HEIGHT = {"top-hat": 2.0, "cap": 1.2, "wizard": 3.15, "crown": 1.1}
+
+
+class NoRoom(Exception):
+    """The hat would fall (almost) entirely outside the picture."""
+
+
+def hat(
+    rgb: np.ndarray,
+    faces: tuple[Face, ...],
+    variant: str,
+    accent: RGB | None,
+    colour: RGB | None = None,
+) -> np.ndarray:
+    """Draw the hat on every face; :class:`NoRoom` when no face has room above it."""
     layer = Layer(*rgb.shape[:2])
+    visible = []
     for face in faces:
         eyes = _eye_frame(face)
         # The brim sits on the forehead, above the face box (about 1.15 eye-distances above
@@ -150,7 +168,15 @@ def hat(rgb: np.ndarray, faces: tuple[Face, ...], variant: str, accent: RGB | No
         # eye distance so it spans the head with its hair, not just the face.
         brim = eyes.to_image(poly((0.0, -1.15)))[0]
         f = Frame((brim[0], brim[1]), eyes.unit * 1.3, face.roll_degrees)
-        {"crown": _crown, "wizard": _wizard, "cap": _cap}.get(variant, _top_hat)(layer, f, accent)
+        height = HAT_HEIGHT.get(variant, 2.0)
+        top = f.to_image(poly((0.0, -height)))[0][1]
+        # Enough of it shows to read as that hat: its lower third, or 0.7 units (brim, band).
+        shown = (brim[1] - max(top, 0.0)) / f.unit
+        visible.append(shown / min(height * 0.35, 0.7))
+        draw = {"crown": _crown, "wizard": _wizard, "cap": _cap}.get(variant, _top_hat)
+        draw(layer, f, accent, colour)
+    if not visible or max(visible) < 1.0:
+        raise NoRoom
     return layer.over(rgb)
 
 
@@ -159,12 +185,17 @@ def _shaded(layer: Layer, f: Frame, shape: np.ndarray, colour: RGB, outline: RGB
     layer.stroke(f.to_image(shape), outline, max(2.0, f.px(0.05)))
 
 
+def _lighter(colour: RGB, amount: float) -> RGB:
+    return tuple(round(c + (255 - c) * amount) for c in colour)  # type: ignore[return-value]
+
+
 def _darker(colour: RGB, factor: float = 0.55) -> RGB:
     return tuple(int(c * factor) for c in colour)  # type: ignore[return-value]
 
 
-def _top_hat(layer: Layer, f: Frame, accent: RGB | None) -> None:
-    black, edge = (24, 24, 30), (8, 8, 10)
+def _top_hat(layer: Layer, f: Frame, accent: RGB | None, colour: RGB | None) -> None:
+    black = colour or (24, 24, 30)
+    edge = _darker(black, 0.35)
     _shaded(layer, f, ellipse(0, 0, 1.5, 0.24), black, edge)
     crown = np.concatenate(
         [
@@ -183,8 +214,8 @@ def _top_hat(layer: Layer, f: Frame, accent: RGB | None) -> None:
     )
 
 
-def _cap(layer: Layer, f: Frame, accent: RGB | None) -> None:
-    colour = accent or (200, 42, 42)
+def _cap(layer: Layer, f: Frame, accent: RGB | None, colour: RGB | None) -> None:
+    colour = colour or accent or (200, 42, 42)
     edge = _darker(colour, 0.45)
     bill = ellipse(0, 0.02, 1.35, 0.36, 0, 180, 40)
     _shaded(layer, f, bill, _darker(colour, 0.8), edge)
@@ -196,8 +227,8 @@ def _cap(layer: Layer, f: Frame, accent: RGB | None) -> None:
     _shaded(layer, f, ellipse(0, -1.12, 0.13, 0.08), _darker(colour, 0.8), edge)
 
 
-def _wizard(layer: Layer, f: Frame, accent: RGB | None) -> None:
-    colour = accent or (48, 56, 150)
+def _wizard(layer: Layer, f: Frame, accent: RGB | None, colour: RGB | None) -> None:
+    colour = colour or accent or (48, 56, 150)
     edge = _darker(colour, 0.45)
     cone = poly(
         (-1.15, -0.05),
@@ -223,8 +254,9 @@ def _wizard(layer: Layer, f: Frame, accent: RGB | None) -> None:
     layer.fill(f.to_image(ellipse(-0.36, -1.56, 0.17, 0.17)), colour)
 
 
-def _crown(layer: Layer, f: Frame, accent: RGB | None) -> None:
-    gold, edge = (236, 184, 42), (140, 92, 14)
+def _crown(layer: Layer, f: Frame, accent: RGB | None, colour: RGB | None) -> None:
+    gold = colour or (236, 184, 42)
+    edge = _darker(gold, 0.55)
     shape = poly(
         (-1.0, 0.0),
         (-1.08, -0.95),
@@ -238,7 +270,7 @@ def _crown(layer: Layer, f: Frame, accent: RGB | None) -> None:
     )
     _shaded(layer, f, shape, gold, edge)
     band = poly((-1.0, 0.0), (-1.02, -0.3), (1.02, -0.3), (1.0, 0.0))
-    _shaded(layer, f, band, (250, 206, 70), edge)
+    _shaded(layer, f, band, _lighter(gold, 0.25), edge)
     jewels = [
         (-0.6, -0.15, (200, 30, 50)),
         (0.0, -0.15, accent or (30, 90, 200)),

@@ -189,7 +189,11 @@ def replace_background(
 ) -> np.ndarray:
     h, w = rgb.shape[:2]
     alpha = person_mask(rgb, faces)[..., None]
-    back = scene(h, w, variant, value)
+    if variant == "black and white":
+        grey = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        back = np.repeat(grey[..., None], 3, axis=2)
+    else:
+        back = scene(h, w, variant, value)
     out = rgb.astype(np.float32) * alpha + back * (1 - alpha)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
@@ -198,4 +202,5 @@ DESCRIBE = {
     "sunset": "put a sunset behind you",
     "starfield": "put a starfield behind you",
     "flowers": "put yellow flowers behind you",
+    "black and white": "made the background black and white",
 }

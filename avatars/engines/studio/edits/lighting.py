@@ -38,6 +38,13 @@ def contrast(rgb: np.ndarray) -> np.ndarray:
     return _clip((x - mean) * 1.35 + mean)
 
 
+def softer(rgb: np.ndarray) -> np.ndarray:
+    """Less contrast: pulled towards the mean brightness, shadows lifted a little."""
+    x = rgb.astype(np.float32)
+    mean = float(luminance(rgb).mean())
+    return _clip((x - mean) * 0.75 + mean + 4)
+
+
 def mono(rgb: np.ndarray) -> np.ndarray:
     y = luminance(rgb)
     return _clip(np.repeat(y[..., None], 3, axis=2))
@@ -49,4 +56,5 @@ LIGHT = {
     "brighter": (brighter, "brightened it"),
     "darker": (darker, "darkened it"),
     "contrast": (contrast, "added contrast"),
+    "softer": (softer, "softened the contrast"),
 }

@@ -1,10 +1,20 @@
 """Plain-language edit instructions → a list of :class:`EditOp` the studio can apply.
 
 Written by hand rather than with a parsing library: the grammar is a handful of keywords per
-edit, and what matters is the behaviour at the edges — several asks in one sentence all apply,
-quoted captions are taken literally, and anything we don't understand is refused with a list
-of what we *can* do (never a silent no-op, never a guess that does the opposite, such as
-"remove the glasses" adding glasses).
+edit, and what matters is the behaviour at the edges. The rules, in order:
+
+* Words in quotes are a caption, never instructions.
+* The sentence is cut into clauses at commas, "and", "then", "but"…; inside a clause every
+  ask is found (the words it used are consumed), so "add sunglasses with a starfield
+  background" is two edits and "dark glasses" is one.
+* Anything left over that is not a filler word makes the studio refuse the whole instruction,
+  naming the part it can't do and listing what it can: never a silent no-op, never half of
+  an instruction.
+* The studio only adds to a picture. Asks to remove, move, resize or swap something already
+  drawn ("get rid of the hat", "make the glasses bigger", "replace the crown with a cap")
+  are refused with a pointer to undo / "Edit from here" — never answered by drawing the very
+  thing the user wanted gone.
+* Complaints turn around: "too dark" brightens, "less contrast" softens.
 """
 
 from __future__ import annotations
@@ -14,12 +24,19 @@ from dataclasses import dataclass
 
 from avatars.engines.base import BadRequest
 
+MAX_LENGTH = 2000
+
 CAN_DO = (
-    "add glasses (round, square or sunglasses), a hat (top hat, cap, wizard hat or crown), "
-    "a moustache or a beard; make it warmer, cooler, brighter, darker or more contrasty; "
-    "make it black and white; change the background to a colour, a sunset, a starfield or "
-    'yellow flowers; write a caption (write "Ada" at the bottom, or "add my caption"); '
-    "or undo"
+    "add glasses (round, square or sunglasses), a hat (top hat, cap, wizard hat or crown, "
+    "in a colour if you like), a moustache or a beard; make it warmer, cooler, brighter, "
+    "darker, more or less contrasty; make it black and white; change the background to a "
+    'colour, a sunset, a starfield or yellow flowers; write a caption (write "Ada" at the '
+    'bottom, or "add my caption"); or undo'
+)
+NOT_DRAWN_OVER = (
+    "The studio only adds to a picture: it can't remove, move, resize or swap something "
+    "already drawn (“{shown}”). Use “undo”, or “Edit from here” on an earlier version, then "
+    "ask for what you want."
 )
 
 
@@ -32,8 +49,8 @@ class ParseError(BadRequest):
 @dataclass(frozen=True)
 class EditOp:
     kind: str  # glasses, hat, facial-hair, light, mono, background, caption, undo
-    variant: str = ""  # round / top-hat / beard / warmer / sunset / top …
-    value: str = ""  # a colour "#rrggbb" for backgrounds, the text for captions
+    variant: str = ""  # round / top-hat / beard / warmer / sunset / top / a colour name …
+    value: str = ""  # "#rrggbb" for a background or hat colour; the text of a caption
 
 
 COLOURS = {
@@ -48,20 +65,16 @@ COLOURS = {
     "turquoise": "#30c5c0",
     "cyan": "#33c7e6",
     "blue": "#1d5fc9",
-    "sky blue": "#7ec8f0",
-    "light blue": "#9fd3f5",
     "navy": "#14213d",
     "purple": "#7b2cbf",
     "violet": "#8f5fd6",
     "lavender": "#c3b1e1",
     "pink": "#f28fb6",
-    "hot pink": "#ff3c96",
     "magenta": "#d6249f",
     "brown": "#7a4a2a",
     "beige": "#e8d8b8",
     "cream": "#f4ecd6",
     "black": "#111111",
-    "dark": "#1a1a22",
     "white": "#f7f7f7",
     "grey": "#8a8a8a",
     "gray": "#8a8a8a",
@@ -71,142 +84,268 @@ COLOURS = {
     "coral": "#ff7366",
 }
 
-SCENES = {
-    "sunset": ("sunset", "sundown", "dusk", "golden hour"),
-    "starfield": ("starfield", "star field", "stars", "starry", "space", "night sky", "galaxy"),
-    "flowers": ("flowers", "flower", "sunflowers", "daisies", "meadow", "flower field"),
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# A word before a colour that changes it: (multiply towards black, mix towards white).
+SHADES = {
+    "dark": (0.55, 0.0),
+    "deep": (0.7, 0.0),
+    "navy": (0.45, 0.0),
+    "royal": (0.85, 0.0),
+    "light": (1.0, 0.45),
+    "pale": (1.0, 0.6),
+    "pastel": (1.0, 0.5),
+    "sky": (1.0, 0.4),
+    "baby": (1.0, 0.5),
+    "bright": (1.0, 0.1),
+    "hot": (1.0, 0.05),
 }
 
-_QUOTES = re.compile(r"\"([^\"]*)\"|“([^”]*)”|«([^»]*)»|(?:(?<=\s)|^)'([^']+)'(?=\s|$|[,.;!?])")
+FILLER = _words(
+    """
+    a an the some any this that these those it its it's me my mine i i'm i'd we us our you your
+    yours he him his she her hers they them their he's she's there here please pls plz thanks
+    thank thx ok okay now just also then really so very quite bit little lot lots much more
+    most slightly somewhat kinda kind sort of bit tad way too really can could would will
+    should shall may might let let's lets want wanted like love need i'd id gimme give giving
+    get make making made turn put putting add adding apply draw paint show use set wear wearing
+    have has had do does be is are was were been being try go with on onto in into at to for
+    from by of over up as look looks looking feel new nice cool great perfect awesome lovely
+    good fine fun wow hmm hey yes yeah hi hello pair picture photo image pic avatar version one
+    face head eyes everything whole overall lighting light tone tones colour color colours
+    colors vibe mood scene setting style again instead also too please change changed replace
+    swap switch exchange grow growing selfie portrait shot u ur that's there's here's what's
+    oops sorry actually nevermind increase increased boost raise enhance bump sky
+    """
+)
+
+_QUOTES = re.compile(
+    r"\"([^\"\n]{0,200})\"|“([^”\n]{0,200})”|„([^“”\n]{0,200})[“”]|‘([^’\n]{0,200})’|"
+    r"«([^»\n]{0,200})»|(?:(?<=\s)|^)'([^'\n]{1,200})'(?=\s|$|[,.;!?])"
+)
+_MARK = re.compile(r"\x00(\d+)\x00")
 _SPLIT = re.compile(
-    r"\s*(?:[,;.!?&+]|\band then\b|\bthen\b|\band also\b|\balso\b|\bplus\b|\band\b)\s*"
+    r"\s*(?:[,;!?&+\n]|\.(?!\w)|\band\s+then\b|\bthen\b|\band\s+also\b|\balso\b|\bplus\b"
+    r"|\band\b|\bbut\b|\bwhile\b)\s*",
+    re.IGNORECASE,
 )
-_NEGATION = re.compile(
-    r"\b(no|not|don't|dont|do not|without|remove|take off|delete|less|lower|reduce|fewer)\b"
+_NORMALISE = [
+    (r"\bblack[\s-]*(?:and|&|n|'n')[\s-]*white\b|\bb\s*[&/]\s*w\b", " monochrome "),
+    (r"\btop[\s-]?hats?\b", " tophat "),
+    (r"\bbaseball\s+caps?\b", " cap "),
+    (r"\bsun\s+glasses\b", " sunglasses "),
+    (
+        r"\b(?:night\s+sky|star\s*field|starry\s+sky|outer\s+space|in(?:to)?\s+space)\b",
+        " starfield ",
+    ),
+    (r"\bgolden\s+hour\b", " warmer "),
+    (r"\bin\s+front\s+of\b", " backdrop "),
+    (r"\bwithout\s+(?:changing|touching)\b.*$", " "),
+    (r"\beye\s*glasses\b", " glasses "),
+    (r"\bgr[ae]y[\s-]*scale\b|\bbw\b", " monochrome "),
+    (r"\bget\s+rid\s+of\b|\btake\s+(?:off|away|out)\b|\bshave\s+off\b", " remove "),
+    (r"\bdon'?t\b|\bdo\s+not\b|\bdoesn'?t\b|\bnever\b", " not "),
+    (r"\btone\s+down\b|\bnot\s+(?:so|as)\b|\bturn\s+down\b", " less "),
+    (r"\bwizard'?s\b", " wizard "),
+]
+
+_UNDO_WORDS = _words(
+    """
+    undo that this it the last edit change one go back revert previous version take step my
+    please can you could just now oops sorry nevermind actually
+    """
 )
-_FILLER = re.compile(
-    r"\b(please|pls|can you|could you|would you|i want|i'd like|id like|let's|lets|"
-    r"give me|give it|give|put|add|make|turn|change|set|use|it|me|my|the|a|an|some|"
-    r"to|on|onto|with|in|into|of|bit|little|lot|more|much|very|way|too|pair|slightly|be|is)\b"
+_KEEP = re.compile(r"^(?:please\s+)?(?:keep|leave|preserve|not\s+(?:change|touch))\b")
+_QUALIFIER = re.compile(r"^(?:but\s+)?not\s+(?:too|so|that)\b[\w\s']*$")
+_REMOVE = re.compile(
+    r"\b(?:no|not|without|remove|removing|lose|cancel|ditch|hide|erase|delete|drop|minus|"
+    r"strip|undo|revert|shave)\b"
+)
+_INVERT = re.compile(r"\b(?:too|less|lower|reduce|reduced|decrease|fewer|softer)\b")
+_MODIFY = re.compile(
+    r"\b(?:bigger|smaller|larger|move|moved|resize|shift|higher|rotate|tilt|thicker|thinner|"
+    r"wider|narrower|left|right|middle|centre|center|centered|side)\b"
+)
+_REPLACE = re.compile(
+    r"\b(?:replace|swap|switch|change|turn|exchange)\b(.*?)\b(?:with|to|into|for|by)\b(.*)$"
+)
+_ACCESSORY_WORDS = re.compile(
+    r"\b(?:glasses|sunglasses|shades|specs|spectacles|hats?|tophat|caps?|crowns?|tiaras?|wizard|"
+    r"moustache|mustache|beard|goatee)\b"
+)
+_BG = re.compile(
+    r"\b(?:background|backgrounds|backdrop|bg)\b"
+    r"|\bbehind(?=\s+(?:me|us|him|her|them|you|my\s+head)\b|\s*$)"
+)
+_POSITION = re.compile(
+    r"\b(?:at|on|in|along|across|to)?\s*(?:the\s+)?(top|bottom|above|below|upper|lower|header|footer)\b"
 )
 
 
-def _has(clause: str, *words: str) -> bool:
-    return any(re.search(rf"\b{re.escape(w)}\b", clause) for w in words)
+def _shown(clause: str, quoted: list[str]) -> str:
+    text = _MARK.sub(lambda m: f"“{quoted[int(m.group(1))]}”", clause).strip()
+    return (text[:77] + "…") if len(text) > 80 else (text or "that")
 
 
-def _refuse(clause: str) -> ParseError:
-    shown = clause.strip() or "that"
-    return ParseError(f"The studio can't do “{shown}”. It can: {CAN_DO}.")
+def _refuse(part: str) -> ParseError:
+    return ParseError(f"The studio can't do “{part}”. It can: {CAN_DO}.")
 
 
-def _glasses(clause: str) -> EditOp | None:
-    if not _has(
-        clause,
-        "glasses",
-        "spectacles",
-        "specs",
-        "shades",
-        "sunglasses",
-        "sunnies",
-        "eyeglasses",
-        "sunglass",
-        "aviators",
-        "monocle",
-    ):
+class _Clause:
+    """One clause being consumed: ``take`` finds a pattern, removes it and returns the match."""
+
+    def __init__(self, text: str):
+        self.text = f" {text} "
+
+    def has(self, pattern: str) -> bool:
+        return re.search(pattern, self.text) is not None
+
+    def take(self, pattern: str) -> re.Match | None:
+        match = re.search(pattern, self.text)
+        if match:
+            self.text = self.text[: match.start()] + " " + self.text[match.end() :]
+        return match
+
+    def leftovers(self) -> list[str]:
+        words = re.findall(r"[^\W_][\w'#-]*|[#][0-9a-f]+", _MARK.sub(" ", self.text))
+        return [w for w in words if w not in FILLER and w.strip("'-") not in FILLER]
+
+
+def _colour(clause: _Clause, near: int | None = None) -> tuple[str, str]:
+    """Take the colour named in the clause (the one nearest ``near``): (name, "#rrggbb")."""
+    hexes = list(re.finditer(r"#([0-9a-f]{6}|[0-9a-f]{3})\b", clause.text))
+    names = "|".join(sorted(COLOURS, key=len, reverse=True))
+    shades = "|".join(SHADES)
+    words = list(re.finditer(rf"\b(?:({shades})\s+)?({names})\b|\b(navy)\b", clause.text))
+    found = [(m.start(), "hex", m) for m in hexes] + [(m.start(), "word", m) for m in words]
+    if not found:
+        return "", ""
+    pos, kind, match = min(found, key=lambda f: abs(f[0] - near) if near is not None else f[0])
+    clause.text = clause.text[: match.start()] + " " + clause.text[match.end() :]
+    if kind == "hex":
+        digits = match.group(1)
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        return "#" + digits, "#" + digits
+    shade, name = match.group(1), match.group(2) or match.group(3)
+    rgb = [int(COLOURS[name][i : i + 2], 16) for i in (1, 3, 5)]
+    if shade:
+        mult, mix = SHADES[shade]
+        rgb = [round((c * mult) * (1 - mix) + 255 * mix) for c in rgb]
+    label = f"{shade} {name}" if shade else name
+    return label, "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+_CAPTION_WORDS = (
+    r"\b(?:write|writes|written|caption|captions|lettering|letter|text|title|label|sign|"
+    r"says|say|saying|reads|motto|tagline|name)\b"
+)
+
+
+def _caption(c: _Clause, original: str, quoted: list[str], default: str) -> EditOp | None:
+    marks = [int(i) for i in _MARK.findall(c.text)]
+    keyword = _CAPTION_WORDS
+    if not marks and not c.has(keyword):
         return None
-    if _has(clause, "monocle"):
-        return None
-    if _has(clause, "sunglasses", "shades", "sunnies", "sunglass", "aviators", "dark", "sun"):
-        return EditOp("glasses", "sunglasses")
-    if _has(clause, "square", "rectangular", "rectangle", "boxy", "nerd", "nerdy", "hipster"):
-        return EditOp("glasses", "square")
-    return EditOp("glasses", "round")
-
-
-def _hat(clause: str) -> EditOp | None:
-    if _has(clause, "crown", "king", "queen", "royal", "tiara"):
-        return EditOp("hat", "crown")
-    if _has(clause, "wizard", "witch", "wizard's", "sorcerer", "pointy"):
-        return EditOp("hat", "wizard")
-    if _has(clause, "cap", "baseball", "snapback"):
-        return EditOp("hat", "cap")
-    if _has(clause, "top hat", "tophat", "top-hat", "hat", "topper", "stovepipe"):
-        return EditOp("hat", "top-hat")
-    return None
-
-
-def _facial_hair(clause: str) -> EditOp | None:
-    if _has(clause, "moustache", "mustache", "mustachio", "tache", "handlebar"):
-        return EditOp("facial-hair", "moustache")
-    if _has(clause, "beard", "goatee", "stubble", "bearded"):
-        return EditOp("facial-hair", "beard")
-    return None
-
-
-def _light(clause: str) -> EditOp | None:
-    if _has(clause, "warmer", "warm", "warmth", "cosier", "cozier", "golden light"):
-        return EditOp("light", "warmer")
-    if _has(clause, "cooler", "cool", "colder", "cold", "icy", "bluer", "blueish"):
-        return EditOp("light", "cooler")
-    if _has(clause, "brighter", "bright", "brighten", "lighter", "lighten", "sunnier"):
-        return EditOp("light", "brighter")
-    if _has(clause, "darker", "dark", "darken", "dimmer", "dim", "moodier", "moody"):
-        return EditOp("light", "darker")
-    if _has(clause, "contrast", "contrasty", "punchier", "punchy", "crisper", "vivid"):
-        return EditOp("light", "contrast")
-    return None
-
-
-def _mono(clause: str) -> EditOp | None:
-    if _has(
-        clause,
-        "monochrome",
-        "greyscale",
-        "grayscale",
-        "grey scale",
-        "gray scale",
-        "b&w",
-        "b/w",
-        "bw",
-        "desaturate",
-        "desaturated",
-        "colourless",
-        "colorless",
-        "black and white",
-        "black white",
-        "noir",
+    position = "bottom"
+    place = _POSITION.search(c.text)
+    if place:
+        position = "top" if place.group(1) in ("top", "above", "upper", "header") else "bottom"
+        c.take(_POSITION.pattern)
+    if marks:
+        text = " ".join(quoted[i] for i in marks).strip()
+        c.take(keyword)
+        c.text = _MARK.sub(" ", c.text)
+        if not text:
+            raise ParseError('The caption is empty: put the words in quotes, like write "Ada".')
+        return EditOp("caption", position, text)
+    # Unquoted: the words after "says"/"write"/"caption:" are the caption, as typed.
+    text = ""
+    for lead in (
+        r"\b(?:says|say|saying|reads|read)\b",
+        r"\b(?:write|writes)\b",
+        r"\b(?:caption|text|title|label)\s*[:=]",
     ):
-        return EditOp("mono")
-    return None
+        match = re.search(lead + r"\s*[:\-]?\s*(.*)$", original, re.IGNORECASE)
+        if match:
+            text = _POSITION_TAIL.sub("", match.group(1)).strip(" '\"‘’“”.:-")
+            cut = re.search(lead, c.text)
+            if cut:
+                c.text = c.text[: cut.start()]
+            break
+    c.take(keyword)
+    c.take(keyword)
+    if text.lower() in _DEFAULT_WORDS or text.lower().startswith("my "):
+        text = ""
+    text = text or default.strip()
+    if not text:
+        raise ParseError(
+            'What should I write? Put it in quotes, like: write "Ada" at the bottom '
+            "(or set a caption on your profile)."
+        )
+    return EditOp("caption", position, text)
 
 
-def _colour(clause: str) -> tuple[str, str]:
-    """(name, "#rrggbb") of the colour named in ``clause``, or ("", "")."""
-    hex_match = re.search(r"#([0-9a-f]{6})\b", clause)
-    if hex_match:
-        return "#" + hex_match.group(1), "#" + hex_match.group(1)
-    for name in sorted(COLOURS, key=len, reverse=True):
-        if _has(clause, name):
-            return name, COLOURS[name]
-    return "", ""
+_POSITION_TAIL = re.compile(
+    r"\s+(?:at|on|in|along|across|to)\s+(?:the\s+)?(?:top|bottom|upper|lower)\b.*$", re.IGNORECASE
+)
+_DEFAULT_WORDS = {
+    "",
+    "it",
+    "name",
+    "my name",
+    "caption",
+    "a caption",
+    "the caption",
+    "my caption",
+    "something",
+    "something nice",
+    "a name",
+    "the name",
+    "motto",
+    "my motto",
+    "on it",
+}
 
 
-def _scene(clause: str) -> str:
-    for scene, words in SCENES.items():
-        if _has(clause, *words):
-            return scene
-    return ""
+def _take_all(c: _Clause, pattern: str) -> bool:
+    found = False
+    while c.take(pattern):
+        found = True
+    return found
 
 
-def _background(clause: str) -> EditOp | None:
-    scene = _scene(clause)
-    named = _has(clause, "background", "backdrop", "bg", "behind", "setting", "scene")
-    if scene and (named or not _has(clause, "glasses", "hat", "beard")):
+def _background(c: _Clause) -> EditOp | None:
+    bg = c.has(_BG.pattern)
+    scene = ""
+    if c.take(r"\b(?:sunsets?|sundown|dusk)\b"):
+        scene = "sunset"
+    elif c.take(r"\b(?:starfield|galaxy|galaxies)\b"):
+        scene = "starfield"
+    elif c.take(r"\bmeadow\b|\bfield\s+of\s+(?:yellow\s+)?flowers\b"):
+        scene = "flowers"
+    elif bg and c.take(r"\b(?:stars|starry|space|cosmos)\b"):
+        scene = "starfield"
+    elif bg and c.take(r"\b(?:yellow\s+)?(?:flowers?|sunflowers|daisies|blossoms?)\b"):
+        scene = "flowers"
+    if scene:
+        _take_all(c, _BG.pattern)
         return EditOp("background", scene)
-    if not named:
+    if not bg:
         return None
-    name, colour = _colour(clause)
+    where = re.search(_BG.pattern, c.text).start()
+    if c.take(r"\bmonochrome\b|\bdesaturated?\b|\bcolou?rless\b"):
+        _take_all(c, _BG.pattern)
+        return EditOp("background", "black and white")
+    name, colour = _colour(c, near=where)
+    if not colour and c.take(r"\b(?:dark|darker)\b"):
+        name, colour = "dark", "#1a1a22"
+    elif not colour and c.take(r"\b(?:light|lighter|bright|pale)\b"):
+        name, colour = "light", "#eeeeee"
+    _take_all(c, _BG.pattern)
     if colour:
         return EditOp("background", name, colour)
     raise ParseError(
@@ -215,97 +354,168 @@ def _background(clause: str) -> EditOp | None:
     )
 
 
-def _caption(clause: str, quoted: list[str], default_caption: str) -> EditOp | None:
-    marks = re.findall(r"\x00(\d+)\x00", clause)
-    asks = _has(
-        clause,
-        "write",
-        "caption",
-        "letter",
-        "lettering",
-        "text",
-        "title",
-        "label",
-        "name",
-        "sign",
-        "say",
-        "says",
-        "saying",
-        "motto",
-        "tagline",
-    )
-    if not marks and not asks:
+def _glasses(c: _Clause) -> EditOp | None:
+    noun = c.take(r"\b(?:sunglasses|shades|sunnies|aviators|eyeglasses|glasses|spectacles|specs)\b")
+    if not noun:
         return None
-    position = "top" if _has(clause, "top", "above", "header") else "bottom"
-    if marks:
-        text = " ".join(quoted[int(i)] for i in marks).strip()
-    else:
-        text = default_caption.strip()
-        if not text:
-            raise ParseError(
-                'What should I write? Put it in quotes, like: write "Ada" at the bottom '
-                "(or set a caption on your profile)."
-            )
-    if not text:
-        raise ParseError('The caption is empty: put the words in quotes, like write "Ada".')
-    return EditOp("caption", position, text)
-
-
-def _undo(clause: str) -> bool:
-    return bool(
-        re.fullmatch(
-            r"(please )?(undo|undo (that|this|it|the last (edit|change|one))|go back|"
-            r"take (that|it) back|revert( that| it| the last (edit|change))?|"
-            r"back to (the )?(previous|last) (one|version))( please)?",
-            clause.strip(),
-        )
+    _take_all(c, r"\b(?:sunglasses|eyeglasses|glasses|spectacles|specs)\b")
+    dark = _take_all(c, r"\b(?:dark|tinted|mirrored|aviator)\b")
+    square = _take_all(
+        c, r"\b(?:square|rectangular|rectangle|boxy|nerdy?|hipster|geeky?|thick[\s-]rimmed)\b"
     )
+    _take_all(c, r"\b(?:round|circular|round[\s-]rimmed|wire[\s-]rimmed|wire)\b")
+    _name, frame = _colour(c, near=noun.start())  # "red glasses": the frame's colour
+    if dark or noun.group(0) in ("sunglasses", "shades", "sunnies", "aviators"):
+        return EditOp("glasses", "sunglasses", frame)
+    return EditOp("glasses", "square" if square else "round", frame)
+
+
+def _hat(c: _Clause) -> EditOp | None:
+    kinds = [
+        ("crown", r"\b(?:crowns?|tiaras?)\b"),
+        ("wizard", r"\bwizard\b|\bwitch(?:'s|es)?\b|\bsorcerer\b"),
+        ("cap", r"\b(?:caps?|snapbacks?)\b(?:\s*\(?baseball\)?)?"),
+        ("top-hat", r"\b(?:tophat|hats?|toppers?|stovepipe)\b"),
+    ]
+    c.take(r"\bon\s+(?:the\s+)?top\s+of\b")
+    for variant, pattern in kinds:
+        match = c.take(pattern)
+        if match:
+            c.take(r"\bhats?\b")
+            name, colour = _colour(c, near=match.start())
+            return EditOp("hat", variant, colour)
+    return None
+
+
+def _facial_hair(c: _Clause) -> EditOp | None:
+    if _take_all(c, r"\b(?:moustaches?|mustaches?|mustachio|tache|handlebar)\b"):
+        return EditOp("facial-hair", "moustache")
+    if _take_all(c, r"\b(?:beards?|goatee|stubble|bearded)\b"):
+        return EditOp("facial-hair", "beard")
+    return None
+
+
+def _mono(c: _Clause) -> EditOp | None:
+    if c.take(r"\bmonochrome\b|\bgr[ae]y\s*scale\b|\bdesaturated?\b|\bcolou?rless\b|\bnoir\b"):
+        return EditOp("mono")
+    return None
+
+
+LIGHTS = [
+    ("warmer", r"\b(?:warmer|warm|warmth|warmed|cosier|cozier|golden)\b"),
+    (
+        "cooler",
+        r"\b(?:cooler|colder|cold|icy|bluer|blueish|cool(?=\s+(?:tones?|light|lighting|colou?rs?|down|it)))\b",
+    ),
+    ("brighter", r"\b(?:brighter|bright|brighten|brightness|lighter|lighten|sunnier)\b"),
+    ("darker", r"\b(?:darker|dark|darken|darkness|dimmer|dim|moodier|moody|gloomier)\b"),
+    ("contrast", r"\b(?:contrast|contrasty|punchier|punchy|crisper|crisp)\b"),
+    ("softer", r"\b(?:softer|soft|flatter|muted)\b"),
+]
+OPPOSITE = {
+    "warmer": "cooler",
+    "cooler": "warmer",
+    "brighter": "darker",
+    "darker": "brighter",
+    "contrast": "softer",
+    "softer": "contrast",
+}
+
+
+def _lights(c: _Clause, invert: bool) -> list[EditOp]:
+    ops = []
+    for variant, pattern in LIGHTS:
+        if c.take(pattern):
+            ops.append(EditOp("light", OPPOSITE[variant] if invert else variant))
+    return ops
+
+
+def _is_undo(text: str) -> bool:
+    words = re.findall(r"[a-z']+", text.lower())
+    return (
+        bool(words) and set(words) <= _UNDO_WORDS and bool({"undo", "revert", "back"} & set(words))
+    )
+
+
+def _clause_ops(original: str, quoted: list[str], default_caption: str) -> list[EditOp]:
+    lowered = original.lower()
+    for pattern, replacement in _NORMALISE:
+        lowered = re.sub(pattern, replacement, lowered)
+    lowered = re.sub(r"\s+", " ", lowered).strip()
+    shown = _shown(original, quoted)
+    if not lowered or _KEEP.search(lowered) or _QUALIFIER.search(lowered):
+        # "keep the background", "but not too much": nothing to do, nothing we'd change.
+        return []
+    if _is_undo(lowered):
+        raise ParseError("Undo goes back one version on its own: send just “undo”.")
+    marked = _MARK.sub(" ", lowered)
+    lowered_unmarked = lowered
+    lowered = re.sub(r"\bfrom\b.*?\bto\b", " to ", lowered)  # "from blue to red" → "to red"
+    replace = _REPLACE.search(_MARK.sub(" ", lowered))
+    if replace and _ACCESSORY_WORDS.search(replace.group(1)):
+        raise ParseError(NOT_DRAWN_OVER.format(shown=shown))
+    if _REMOVE.search(marked):
+        raise ParseError(NOT_DRAWN_OVER.format(shown=shown))
+    if _MODIFY.search(marked) and (
+        _ACCESSORY_WORDS.search(marked)
+        or "\x00" in lowered_unmarked
+        or re.search(r"\b(?:caption|text|name|title)\b", marked)
+    ):
+        raise ParseError(
+            NOT_DRAWN_OVER.format(shown=shown) + " Captions go at the top or the bottom."
+        )
+    invert = bool(_INVERT.search(marked))
+    c = _Clause(lowered)
+    if invert:
+        c.take(_INVERT.pattern)
+    ops: list[EditOp] = []
+    caption = _caption(c, original, quoted, default_caption)
+    if caption:
+        ops.append(caption)
+    for find in (_background, _mono, _glasses, _hat, _facial_hair):
+        op = find(c)
+        if op:
+            ops.append(op)
+    lights = _lights(c, invert)
+    if invert and (ops or not lights):
+        raise _refuse(shown)
+    ops.extend(lights)
+    left = c.leftovers()
+    if left:
+        if ops:
+            raise ParseError(
+                f"The studio can't do “{' '.join(left)[:60]}” (in “{shown}”). It can: {CAN_DO}."
+            )
+        raise _refuse(shown)
+    return ops
 
 
 def parse(text: str, *, default_caption: str = "") -> list[EditOp]:
     """The edits asked for in ``text``, in order; raises :class:`ParseError` for anything
     the studio can't do (the whole instruction is refused, so nothing half-applies)."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not text.strip(" \t\r\n.,;:!?&+-"):
         raise ParseError(f"Tell me what to change. The studio can: {CAN_DO}.")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(
+            f"That's more than {MAX_LENGTH:,} characters: ask for one thing at a time."
+        )
     quoted: list[str] = []
 
     def stash(match: re.Match) -> str:
-        quoted.append(next(g for g in match.groups() if g is not None))
+        quoted.append(next(g for g in match.groups() if g is not None).strip())
         return f" \x00{len(quoted) - 1}\x00 "
 
-    text = text.replace("\x00", " ")
-    masked = _QUOTES.sub(stash, text).lower()
-    masked = re.sub(r"\bblack\s*(and|&|n|'n')\s*white\b|\bb\s*[&/]\s*w\b", "monochrome", masked)
-    masked = re.sub(r"\s+", " ", masked).strip()
-    if not masked:
-        raise ParseError(f"Tell me what to change. The studio can: {CAN_DO}.")
-    if _undo(masked):
+    masked = _QUOTES.sub(stash, text.replace("\x00", " "))
+    # Compounds with "and"/"&" in them, before the sentence is cut at "and".
+    masked = re.sub(_NORMALISE[0][0], _NORMALISE[0][1], masked, flags=re.IGNORECASE)
+    if _is_undo(masked):
         return [EditOp("undo")]
-
     ops: list[EditOp] = []
-    for clause in (c.strip() for c in _SPLIT.split(masked)):
-        if not clause or not _FILLER.sub("", clause).strip(" -'\""):
-            continue
-        shown = re.sub(r"\x00(\d+)\x00", lambda m: f"“{quoted[int(m.group(1))]}”", clause)
-        if _undo(clause):
-            raise ParseError("Undo goes back one version on its own: send just “undo”.")
-        if _NEGATION.search(clause):
-            raise _refuse(shown)
-        op = (
-            _caption(clause, quoted, default_caption)
-            or _glasses(clause)
-            or _hat(clause)
-            or _facial_hair(clause)
-            or _mono(clause)
-            or _background(clause)
-            or _light(clause)
-        )
-        if op is None:
-            raise _refuse(shown)
-        ops.append(op)
+    for clause in _SPLIT.split(masked):
+        ops.extend(_clause_ops(clause.strip(), quoted, default_caption))
     if not ops:
         raise ParseError(f"Tell me what to change. The studio can: {CAN_DO}.")
-    # One of each accessory, background and caption: the last ask wins.
+    # One of each accessory, background, caption position and black-and-white: the last wins.
     single = {"glasses", "hat", "background", "caption", "mono"}
     kept: list[EditOp] = []
     for op in ops:
