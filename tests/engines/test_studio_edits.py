@@ -283,3 +283,18 @@ def test_a_caption_on_a_tall_thin_picture_stays_readable():
     changed_rows = np.nonzero(np.abs(out - arr(tall)).max(axis=(1, 2)) > 0)[0]
     band = changed_rows.max() - changed_rows.min() + 1
     assert changed_rows.min() > 2800 and band < 60, "a banner sized to the width, at the bottom"
+
+
+def test_a_close_up_gets_its_background_swapped_too(hopper):
+    # Grace Hopper fills her photo: little background beside the head, a flag behind her.
+    from avatars.faces import analyse
+
+    faces = analyse(hopper, with_embedding=False)
+    result, _ = edit(hopper, hopper, faces, "a pink background")
+    before, after = arr(hopper), arr(result.image)
+    h, w = before.shape[:2]
+    k = h // 12
+    assert np.abs(after[:k, :k] - before[:k, :k]).mean() > 30, "the flag corner turned pink"
+    left, top, right, bottom = faces.face.box
+    core = (slice(top + 10, bottom - 10), slice(left + 10, right - 10))
+    assert np.abs(after[core] - before[core]).mean() < 3, "the face is untouched"

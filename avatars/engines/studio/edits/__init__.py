@@ -102,7 +102,13 @@ def edit(request: RenderRequest, progress: Progress) -> RenderResult:
             continue
         progress("stylise", percent, _describe(op).capitalize())
         if op.kind == "background":
-            rgb = background.replace_background(rgb, faces, op.variant, op.value)
+            try:
+                rgb = background.replace_background(rgb, faces, op.variant, op.value)
+            except background.NoSeparation:
+                raise BadRequest(
+                    "We couldn't tell you apart from the background in this picture, so we "
+                    "left it alone. Try a version with a plainer background."
+                ) from None
         elif op.kind == "glasses":
             frame = hex_to_rgb(op.value) if op.value else None
             rgb = accessories.glasses(rgb, faces.faces, op.variant, frame)

@@ -49,6 +49,14 @@ def person_mask(rgb: np.ndarray, faces: FaceAnalysis | None) -> np.ndarray:
         mask[: max(0, t - int(0.9 * fh))] = cv2.GC_BGD
         mask[: max(0, b), : max(0, x0 - int(1.2 * fw))] = cv2.GC_BGD
         mask[: max(0, b), min(sw, r + int(1.2 * fw)) :] = cv2.GC_BGD
+        # A close-up leaves little beside the head: the picture's own edges above the chin
+        # and its top edge away from the head are background too.
+        edge = max(2, sw // 30)
+        mask[: max(0, b), :edge] = cv2.GC_BGD
+        mask[: max(0, b), sw - edge :] = cv2.GC_BGD
+        top_band = mask[: max(2, sh // 40)]
+        top_band[:, : max(0, x0 - int(0.4 * fw))] = cv2.GC_BGD
+        top_band[:, min(sw, r + int(0.4 * fw)) :] = cv2.GC_BGD
         for other in faces.faces:
             ol, ot, orr, ob = (round(v * scale) for v in other.box)
             mask[max(0, ot) : max(0, ob), max(0, ol) : max(0, orr)] = cv2.GC_FGD
@@ -77,6 +85,12 @@ def person_mask(rgb: np.ndarray, faces: FaceAnalysis | None) -> np.ndarray:
             sizes = np.bincount(labels.ravel())[1:]
             label = 1 + int(np.argmax(sizes))
         fg = (labels == label).astype(np.uint8)
+    # Holes inside the person (a white cap badge, a shirt button) are the person too: only
+    # background that reaches the picture's edge is background.
+    count, labels = cv2.connectedComponents((fg == 0).astype(np.uint8))
+    if count > 1:
+        border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+        fg = np.where(np.isin(labels, border[border > 0]), 0, 1).astype(np.uint8)
     full = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     feather = max(3, round(max(h, w) / 300)) * 2 + 1
     return np.clip(cv2.GaussianBlur(full, (feather, feather), 0), 0, 1)
@@ -184,11 +198,18 @@ def scene(h: int, w: int, variant: str, value: str = "") -> np.ndarray:
     return colour_scene(h, w, hex_to_rgb(value or "#8a8a8a"))
 
 
+class NoSeparation(Exception):
+    """The cut found (almost) nothing, or (almost) everything, to be the person."""
+
+
 def replace_background(
     rgb: np.ndarray, faces: FaceAnalysis | None, variant: str, value: str = ""
 ) -> np.ndarray:
     h, w = rgb.shape[:2]
     alpha = person_mask(rgb, faces)[..., None]
+    share = float(alpha.mean())
+    if not 0.03 < share < 0.93:
+        raise NoSeparation
     if variant == "black and white":
         grey = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
         back = np.repeat(grey[..., None], 3, axis=2)
