@@ -138,6 +138,11 @@ class Turn(models.Model):
     )
     usage = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Which claim of this turn is running (bumped by every claim): a job that was cancelled
+    # and retried must not write over the new run.
+    run = models.PositiveIntegerField(default=0)
+    # Last sign of life from the job running it; stale running turns are re-queued.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Worker
@@ -42,6 +43,26 @@ def start_embedded_worker() -> bool:
             worker_id=f"embedded-{threading.get_native_id()}",
             excluded_queue_names=[],
         )
-        thread = threading.Thread(target=_worker.run, name="pixme-embedded-worker", daemon=True)
+        thread = threading.Thread(
+            target=_supervise, args=(_worker,), name="pixme-embedded-worker", daemon=True
+        )
         thread.start()
     return True
+
+
+def _supervise(worker: Worker) -> None:
+    """Run the worker loop for the life of the process: django-tasks-db's loop re-raises
+    database errors other than "locked" (a dropped connection), which would otherwise end
+    the thread silently and leave every new turn queued until a restart."""
+    from django.db import close_old_connections
+
+    delay = 1.0
+    while True:
+        try:
+            worker.run()
+            return  # asked to stop
+        except Exception:
+            logger.exception("the embedded worker stopped; restarting it in %.0f s", delay)
+            close_old_connections()
+            time.sleep(delay)
+            delay = min(delay * 2, 60.0)

@@ -37,17 +37,21 @@ class EmbeddedRuntime:
 
     async def _start(self) -> None:
         if not self.started:
-            self.started = True
             set_server_loop(asyncio.get_running_loop())
             # Recovery touches the database: run it off the loop, as the ORM requires.
             await sync_to_async(start_embedded_worker, thread_sensitive=False)()
+            self.started = True  # only once it worked: a failed start is tried again
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
-                    await self._start()
+                    try:
+                        await self._start()
+                    except Exception as exc:  # the server must not run without its worker
+                        await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                        return
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})

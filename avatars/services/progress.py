@@ -39,6 +39,8 @@ class TextEvent(TypedDict):
     type: str
     turn: int
     delta: str
+    # Where the delta starts in the turn's text (0 with an empty delta: start again).
+    offset: int
 
 
 class DoneEvent(TypedDict):

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,8 +86,8 @@ def turn_request_edit(
     if parent is None or parent.status != Turn.Status.SUCCEEDED or parent.avatar_id != avatar.pk:
         raise ApplicationError("There's no finished version to edit yet.")
     engine = engine or parent.engine
-    turn_quota_check(user=avatar.owner, engine=engine)
     Avatar.objects.select_for_update().filter(pk=avatar.pk).first()  # serialise numbering
+    turn_quota_check(user=avatar.owner, engine=engine)  # under the lock: no double spend
     number = (avatar.turns.aggregate(n=Max("number"))["n"] or 0) + 1
     turn = Turn.objects.create(
         avatar=avatar,
@@ -108,6 +108,10 @@ def turn_request_edit(
 @transaction.atomic
 def turn_retry(*, turn: Turn) -> Turn:
     """Put a failed or cancelled turn back in the queue."""
+    current = Turn.objects.select_for_update().filter(pk=turn.pk).first()
+    if current is not None and current.status == Turn.Status.CANCELLED:
+        # A cancelled turn stopped counting against the daily quota; it counts again now.
+        turn_quota_check(user=current.avatar.owner, engine=current.engine)
     updated = Turn.objects.filter(
         pk=turn.pk, status__in=[Turn.Status.FAILED, Turn.Status.CANCELLED]
     ).update(
@@ -117,6 +121,7 @@ def turn_retry(*, turn: Turn) -> Turn:
         error_code="",
         error_message="",
         message="Waiting for a free drawing desk",
+        model_text="",
         attempts=0,
         finished_at=None,
     )
@@ -124,7 +129,28 @@ def turn_retry(*, turn: Turn) -> Turn:
         raise ApplicationError("Only a failed or cancelled version can be retried.")
     turn.refresh_from_db()
     turn_enqueue(turn=turn)
+    transaction.on_commit(lambda: _publish_progress(turn, text_reset=True))
     return turn
+
+
+def _publish_progress(turn: Turn, *, text_reset: bool = False) -> None:
+    """Tell open pages a turn's state changed outside a job (queued again, recovered)."""
+    if text_reset:
+        events.publish(
+            turn.avatar_id,
+            events.TextEvent(type=events.EventType.TEXT, turn=turn.pk, delta="", offset=0),
+        )
+    events.publish(
+        turn.avatar_id,
+        events.ProgressEvent(
+            type=events.EventType.PROGRESS,
+            turn=turn.pk,
+            status=turn.status,
+            stage=turn.stage,
+            percent=turn.percent,
+            message=turn.message,
+        ),
+    )
 
 
 def turn_cancel(*, turn: Turn) -> Turn:
@@ -153,17 +179,34 @@ def turn_revert(*, avatar: Avatar, turn: Turn) -> Avatar:
     return avatar
 
 
-def turn_recover_unfinished() -> list[int]:
-    """Re-queue turns a dead process left queued or running. Called once at start-up."""
-    stale = list(
-        Turn.objects.filter(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).values_list(
-            "pk", flat=True
+def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
+    """Re-queue turns a dead process left queued or running.
+
+    With ``stale_after=None`` (the embedded server at start-up: it is the only process that
+    runs jobs, so whatever is running belongs to a dead one) every unfinished turn is
+    re-queued. With ``stale_after`` seconds (scale-out, ``manage.py pixme_recover`` on a
+    timer) only running turns whose job has not reported for that long are, so live workers'
+    turns are left alone. Re-queuing a queued turn is harmless: a second task finds it
+    claimed and does nothing.
+    """
+    running = Turn.objects.filter(status=Turn.Status.RUNNING)
+    if stale_after is not None:
+        cutoff = timezone.now() - timedelta(seconds=stale_after)
+        running = running.filter(
+            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
         )
-    )
+    dead = list(running.values_list("pk", flat=True))
+    queued = list(Turn.objects.filter(status=Turn.Status.QUEUED).values_list("pk", flat=True))
+    stale = sorted(dead + queued)
+    if dead:
+        Turn.objects.filter(pk__in=dead, status=Turn.Status.RUNNING).update(
+            status=Turn.Status.QUEUED,
+            message="Resuming after a restart",
+            stage="",
+            percent=0,
+            model_text="",
+        )
     if stale:
-        Turn.objects.filter(pk__in=stale, status=Turn.Status.RUNNING).update(
-            status=Turn.Status.QUEUED, message="Resuming after a restart", stage="", percent=0
-        )
         with transaction.atomic():
             for turn_id in stale:
                 turn_enqueue(turn=Turn(pk=turn_id))
@@ -196,38 +239,57 @@ def turn_image_url(turn: Turn, *, thumbnail: bool = False) -> str:
 
 
 class TurnProgress:
-    """The engine's progress callback: writes the row (throttled) and publishes events."""
+    """The engine's progress callback: writes the row, then publishes the news of it.
 
-    WRITE_EVERY = 0.25  # seconds between row writes within one stage
+    Every call writes (engines report a few dozen times per render at most), so the row is
+    always as current as the last event, and a run that was cancelled — and perhaps retried
+    since — finds out at its very next report instead of publishing stale progress.
+    """
 
     def __init__(self, turn: Turn):
         self.turn = turn
         self.percent = 0
         self.stage = ""
         self.text = ""
-        self._last_write = 0.0
+
+    def mine(self):
+        """This run of the turn, still running (a cancelled-and-retried turn is not mine)."""
+        return Turn.objects.filter(pk=self.turn.pk, status=Turn.Status.RUNNING, run=self.turn.run)
+
+    def reset_text(self) -> None:
+        """A new attempt starts: the failed attempt's words are dropped, here and on pages."""
+        self.text = ""
+        if not self.mine().update(model_text="", heartbeat_at=timezone.now()):
+            raise TurnCancelled
+        events.publish(
+            self.turn.avatar_id,
+            events.TextEvent(type=events.EventType.TEXT, turn=self.turn.pk, delta="", offset=0),
+        )
 
     def __call__(self, stage, percent, message=None, text_delta=None) -> None:
         percent = max(self.percent, min(99, int(percent)))
-        stage_changed = stage != self.stage
         self.stage, self.percent = stage, percent
+        # A page that joins late gets all the text so far from the snapshot; the offset on
+        # each text event lets it skip what it already has.
+        offset = len(self.text)
+        self.text += text_delta or ""
+        fields = {
+            "stage": stage,
+            "percent": percent,
+            "model_text": self.text,
+            "heartbeat_at": timezone.now(),
+        }
+        if message:
+            fields["message"] = message[:300]
+        if not self.mine().update(**fields):
+            raise TurnCancelled
         if text_delta:
-            self.text += text_delta
             events.publish(
                 self.turn.avatar_id,
-                events.TextEvent(type=events.EventType.TEXT, turn=self.turn.pk, delta=text_delta),
+                events.TextEvent(
+                    type=events.EventType.TEXT, turn=self.turn.pk, delta=text_delta, offset=offset
+                ),
             )
-        now = time.monotonic()
-        if stage_changed or now - self._last_write >= self.WRITE_EVERY:
-            self._last_write = now
-            fields = {"stage": stage, "percent": percent, "model_text": self.text}
-            if message:
-                fields["message"] = message[:300]
-            updated = Turn.objects.filter(pk=self.turn.pk, status=Turn.Status.RUNNING).update(
-                **fields
-            )
-            if not updated:
-                raise TurnCancelled
         events.publish(
             self.turn.avatar_id,
             events.ProgressEvent(
@@ -243,18 +305,34 @@ class TurnProgress:
 
 def turn_run(*, turn_id: int) -> Turn | None:
     """Claim a queued turn and draw it. Returns the finished turn, or None if not claimable."""
+    now = timezone.now()
     claimed = Turn.objects.filter(pk=turn_id, status=Turn.Status.QUEUED).update(
         status=Turn.Status.RUNNING,
-        started_at=timezone.now(),
+        run=F("run") + 1,
+        started_at=now,
+        heartbeat_at=now,
         stage="queued",
         percent=0,
         message="Starting",
     )
     if not claimed:
         return None  # already done, cancelled, or claimed by another worker
-    turn = Turn.objects.select_related("avatar", "avatar__style", "avatar__owner", "parent").get(
-        pk=turn_id
+    turn = (
+        Turn.objects.select_related("avatar", "avatar__style", "avatar__owner", "parent")
+        .filter(pk=turn_id)
+        .first()
     )
+    if turn is None:
+        return None  # its avatar was deleted a moment ago
+    try:
+        return _turn_draw(turn)
+    except Turn.DoesNotExist:
+        logger.info("turn %s was deleted while it ran", turn_id)
+        return None
+
+
+def _turn_draw(turn: Turn) -> Turn:
+    turn_id = turn.pk
     reporter = TurnProgress(turn)
     try:
         reporter("queued", 1, "Starting")
@@ -270,22 +348,25 @@ def turn_run(*, turn_id: int) -> Turn | None:
         logger.info("turn %s failed: %s (%s)", turn_id, exc.code, exc.detail)
         model_text = getattr(exc, "model_text", "")
         return _turn_fail(
-            turn,
+            reporter,
             exc.code,
             exc.message,
             flagged=exc.code == "blocked",
             model_text=model_text or reporter.text,
         )
     except ApplicationError as exc:
-        return _turn_fail(turn, exc.code, exc.message)
+        return _turn_fail(reporter, exc.code, exc.message)
     except Exception:
         logger.exception("turn %s crashed", turn_id)
-        return _turn_fail(turn, "internal", UNEXPECTED_FAILURE)
+        return _turn_fail(reporter, "internal", UNEXPECTED_FAILURE)
 
 
 def _render_with_retries(turn, engine, request, reporter) -> RenderResult:
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        Turn.objects.filter(pk=turn.pk).update(attempts=attempt)
+        if not reporter.mine().update(attempts=attempt):
+            raise TurnCancelled
+        if attempt > 1 and reporter.text:
+            reporter.reset_text()
         try:
             return engine.render(request, reporter)
         except EngineError as exc:
@@ -321,7 +402,7 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
     turn.image.save(f"v{turn.number}.png", ContentFile(png), save=False)
     turn.thumbnail.save(f"v{turn.number}-thumb.webp", ContentFile(thumb), save=False)
     with transaction.atomic():
-        updated = Turn.objects.filter(pk=turn.pk, status=Turn.Status.RUNNING).update(
+        updated = reporter.mine().update(
             status=Turn.Status.SUCCEEDED,
             stage="done",
             percent=100,
@@ -358,9 +439,10 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
 
 
 def _turn_fail(
-    turn: Turn, code: str, message: str, *, flagged: bool = False, model_text: str = ""
+    reporter: TurnProgress, code: str, message: str, *, flagged: bool = False, model_text: str = ""
 ) -> Turn:
-    Turn.objects.filter(pk=turn.pk, status=Turn.Status.RUNNING).update(
+    turn = reporter.turn
+    updated = reporter.mine().update(
         status=Turn.Status.FAILED,
         error_code=code[:30],
         error_message=message[:500],
@@ -370,6 +452,8 @@ def _turn_fail(
         finished_at=timezone.now(),
     )
     turn.refresh_from_db()
+    if not updated:
+        return turn  # cancelled (perhaps retried since): this run has nothing more to say
     events.publish(
         turn.avatar_id,
         events.FailedEvent(type=events.EventType.FAILED, turn=turn.pk, code=code, message=message),

@@ -12,6 +12,9 @@
   let pollTimer = null;
   let retryDelay = 500;
   let failures = 0;
+  let pollDelay = 1000;
+  let polling = false;
+  let pollStopped = false;
 
   function card(turnId) {
     let el = live.querySelector('.progress-card[data-turn="' + turnId + '"]');
@@ -23,19 +26,42 @@
     return el;
   }
 
-  function setProgress(turnId, stage, percent, message) {
+  function setProgress(turnId, stage, percent, message, status) {
     const el = card(turnId);
     if (!el) return;
-    el.dataset.status = "running";
+    percent = percent || 0;
+    // Within one run the bar never goes back (a throttled snapshot may lag an event).
+    if (el.dataset.status === "running" && status !== "queued" && percent < Number(el.dataset.percent || 0)) {
+      percent = Number(el.dataset.percent);
+    }
+    el.dataset.status = status === "queued" ? "queued" : "running";
+    el.dataset.percent = percent;
     el.querySelector(".progress-stage").textContent = stage || "queued";
-    el.querySelector(".progress-percent").textContent = (percent || 0) + "%";
-    el.querySelector(".progress-bar").value = percent || 0;
+    el.querySelector(".progress-percent").textContent = percent + "%";
+    el.querySelector(".progress-bar").value = percent;
     if (message) el.querySelector(".progress-message").textContent = message;
+    // Running again (a retry, perhaps from another tab): the old error goes away.
+    el.querySelector(".progress-error").hidden = true;
+    const retry = el.querySelector(".retry-form");
+    if (retry) retry.hidden = true;
+    const cancel = el.querySelector(".cancel-form");
+    if (cancel) cancel.hidden = false;
   }
 
-  function appendText(turnId, delta) {
+  // Text events carry their offset in the turn's text: skip what we already have (the
+  // snapshot may already hold it), ask for a snapshot if something was missed, and start
+  // again on an empty delta at offset 0 (a new attempt).
+  function appendText(turnId, delta, offset) {
     const el = card(turnId);
-    if (el) el.querySelector(".progress-text").textContent += delta;
+    if (!el) return;
+    const box = el.querySelector(".progress-text");
+    const have = Array.from(box.textContent);
+    if (offset === undefined) { box.textContent += delta; return; }
+    if (!delta && offset === 0) { box.textContent = ""; return; }
+    const add = Array.from(delta);
+    if (offset > have.length) { poll(); return; }
+    if (offset + add.length <= have.length) return;
+    box.textContent = have.slice(0, offset).join("") + add.join("");
   }
 
   function showImage(turnId, image, thumbnail, modelText) {
@@ -123,13 +149,16 @@
     (snap.turns || []).forEach(function (t) {
       const known = live.querySelector('.progress-card[data-turn="' + t.turn + '"]');
       if (t.status === "queued" || t.status === "running") {
-        setProgress(t.turn, t.stage, t.percent, t.message);
+        setProgress(t.turn, t.stage, t.percent, t.message, t.status);
         const el = card(t.turn);
         if (el) el.querySelector(".progress-text").textContent = t.model_text || "";
       } else if (t.status === "succeeded" && known && known.dataset.status !== "succeeded") {
         showImage(t.turn, t.image, t.thumbnail, t.model_text);
       } else if (t.status === "failed" && known) {
         showFailure(t.turn, t.error_message);
+      } else if (t.status === "cancelled" && known && known.dataset.status !== "cancelled") {
+        showFailure(t.turn, "Cancelled");
+        known.dataset.status = "cancelled";
       }
     });
   }
@@ -137,8 +166,8 @@
   function handle(event) {
     switch (event.type) {
       case "snapshot": applySnapshot(event); break;
-      case "progress": setProgress(event.turn, event.stage, event.percent, event.message); break;
-      case "text": appendText(event.turn, event.delta); break;
+      case "progress": setProgress(event.turn, event.stage, event.percent, event.message, event.status); break;
+      case "text": appendText(event.turn, event.delta, event.offset); break;
       case "done": showImage(event.turn, event.image, event.thumbnail, event.model_text); break;
       case "failed": showFailure(event.turn, event.message); break;
     }
@@ -148,15 +177,27 @@
     return !!live.querySelector('.progress-card[data-status="queued"], .progress-card[data-status="running"]');
   }
 
+  // One poll at a time; slower after errors; stops for good when the page is gone
+  // (404: the avatar was deleted) or the session ended (the status view redirects).
   function poll() {
+    if (polling || pollStopped) return;
     clearTimeout(pollTimer);
-    fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (snap) { applySnapshot(snap); })
-      .catch(function () {})
+    polling = true;
+    fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin", redirect: "manual" })
+      .then(function (r) {
+        if (r.status === 404 || r.status === 403 || r.type === "opaqueredirect") {
+          pollStopped = true;
+          throw new Error("gone");
+        }
+        if (!r.ok) throw new Error("status " + r.status);
+        return r.json();
+      })
+      .then(function (snap) { applySnapshot(snap); pollDelay = 1000; })
+      .catch(function () { pollDelay = Math.min(pollDelay * 2, 15000); })
       .finally(function () {
-        if (hasWork() && (!socket || socket.readyState !== WebSocket.OPEN)) {
-          pollTimer = setTimeout(poll, 1000);
+        polling = false;
+        if (!pollStopped && hasWork() && (!socket || socket.readyState !== WebSocket.OPEN)) {
+          pollTimer = setTimeout(poll, pollDelay);
         }
       });
   }
