@@ -204,7 +204,7 @@ GEMINI_MODELS = env_list(
 )
 GEMINI_BASE_URL = env_str("GEMINI_BASE_URL")
 GEMINI_TIMEOUT_SECONDS = env_float("GEMINI_TIMEOUT_SECONDS", 60.0)
-GEMINI_RETRY_ATTEMPTS = env_int("GEMINI_RETRY_ATTEMPTS", 3)
+GEMINI_RETRY_ATTEMPTS = env_int("GEMINI_RETRY_ATTEMPTS", 2)
 GEMINI_HISTORY_BUDGET_BYTES = env_int("GEMINI_HISTORY_BUDGET_BYTES", 8 * 1024 * 1024)
 PIXME_DAILY_QUOTA = env_int("PIXME_DAILY_QUOTA", 50)
 # Transient engine failures are retried twice: wait this long before each retry (seconds);
