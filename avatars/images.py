@@ -6,7 +6,10 @@ image is a fresh RGB pixel copy: no EXIF, no GPS, no ICC profile, no comments su
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
+import struct
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -30,6 +33,7 @@ ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, GIF, AVIF" + (" or HEIC" if HEIF_SUPPO
 # IPTC's term for "made by a trained model": what C2PA and Google use to mark AI images.
 DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 THUMBNAIL_SIDE = 320
+MAX_ASPECT = 8  # longest side at most 8× the shortest: a selfie, not a banner
 
 
 class ImageRejected(ValueError):
@@ -58,10 +62,7 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
     if size == 0:
         raise ImageRejected("This file is empty. Please choose a photo.")
     if size > max_bytes:
-        raise ImageRejected(
-            f"This file is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{max_bytes // (1024 * 1024)} MB. Please choose a smaller photo."
-        )
+        raise ImageRejected(too_large_message(size))
     not_an_image = (
         f"This file isn't a photo we can read. Please upload a {ACCEPTED_FORMATS_TEXT} image."
     )
@@ -84,6 +85,11 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
                     f"This image is {width}×{height} ({width * height / 1e6:.0f} megapixels); "
                     f"the limit is {max_pixels / 1e6:.0f} megapixels."
                 )
+            if max(width, height) > MAX_ASPECT * min(width, height):
+                raise ImageRejected(
+                    f"This picture is {width}×{height}: too long and thin for an avatar. "
+                    "Please use a photo closer to square, like a selfie."
+                )
             if width < 16 or height < 16:
                 raise ImageRejected("This image is too small; please use a photo at least 16 px.")
             image.seek(0)  # animated GIF/WebP: the first frame
@@ -96,14 +102,17 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
         ) from None
     except UnidentifiedImageError:
         raise ImageRejected(not_an_image) from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError):
-        # Truncated or corrupt data surfaces as any of these from Pillow's decoders.
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, RuntimeError, struct.error):
+        # Truncated or corrupt data surfaces as any of these from Pillow's decoders (the
+        # AVIF and HEIF decoders raise RuntimeError).
         raise ImageRejected(
             "This image is damaged or incomplete. Please upload the photo again."
         ) from None
 
     original_size = image.size
-    image = ImageOps.exif_transpose(image)
+    # A damaged EXIF block (any exception from parsing it): keep the pixels as they are.
+    with contextlib.suppress(Exception):
+        image = ImageOps.exif_transpose(image)
     image = _to_srgb(image)
     max_side = settings.PIXME_STORED_MAX_SIDE
     if max(image.size) > max_side:
@@ -113,8 +122,21 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
     return NormalisedImage(clean, image_format, original_size)
 
 
+def too_large_message(size: int, *, at_least: bool = False) -> str:
+    limit = settings.PIXME_UPLOAD_MAX_BYTES // (1024 * 1024)
+    if at_least:  # the upload was cut off at the limit: we only know it is bigger
+        return (
+            f"This file is larger than {limit} MB; the limit is {limit} MB. "
+            "Please choose a smaller photo."
+        )
+    shown = math.ceil(size / 1024 / 1024 * 10) / 10  # 15 MB and a byte is "15.1 MB"
+    return f"This file is {shown:.1f} MB; the limit is {limit} MB. Please choose a smaller photo."
+
+
 def _to_srgb(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
+    if icc and image.mode == "P":  # a palette's colours are in the profile's space too
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     if icc and image.mode in ("RGB", "RGBA", "CMYK"):
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))

@@ -67,7 +67,12 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
     form = AvatarCreateForm(
         request.POST or None, request.FILES or None, default_engine=profile.default_engine
     )
-    if request.method == "POST" and form.is_valid():
+    too_large = getattr(request, "upload_too_large", 0)  # set by avatars.uploads
+    if too_large and request.method == "POST":
+        form.is_valid()
+        form.errors.pop("photo", None)
+        form.add_error("photo", images.too_large_message(too_large, at_least=True))
+    elif request.method == "POST" and form.is_valid():
         photo = form.cleaned_data["photo"]
         try:
             avatar = avatar_create(

@@ -181,6 +181,12 @@ else:
 
 # Jobs: the database task backend (django-tasks-db). Embedded: the ASGI process runs a worker
 # thread itself; scale-out (PIXME_EMBEDDED_WORKER=false): `manage.py db_worker` processes.
+# The first handler stops keeping an upload once it passes PIXME_UPLOAD_MAX_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "avatars.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PIXME_EMBEDDED_WORKER = env_bool("PIXME_EMBEDDED_WORKER", not REDIS_URL)
 

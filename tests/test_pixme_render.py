@@ -72,3 +72,13 @@ def test_a_refused_file_exits_non_zero_with_one_line_and_no_output(tmp_path, dat
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "says"), [("missing-folder/out.png", "no folder"), (".", "is a folder")]
+)
+def test_a_bad_output_path_is_refused_before_drawing(selfie_file, tmp_path, where, says):
+    with pytest.raises(CommandError, match=says):
+        call_command(
+            "pixme_render", str(selfie_file), "--style", "comics", "-o", str(tmp_path / where)
+        )

@@ -172,3 +172,39 @@ def test_a_transparent_png_is_flattened_on_white(alice_client, media_root, face_
     with avatar.source.open("rb") as fh, Image.open(fh) as im:
         assert im.mode == "RGB"
         assert im.getpixel((10, 10))[0] > 245
+
+
+def test_an_oversize_upload_is_not_kept_while_it_arrives(alice_client, media_root, settings):
+    # The capped upload handler stops keeping the file past the limit: the form still says
+    # why, and nothing was spooled to the temp folder for it.
+    settings.PIXME_UPLOAD_MAX_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_TEMP_DIR = str(media_root)
+    big = b"\xff\xd8" + b"\0" * (3 * 1024 * 1024)
+    response = post_photo(alice_client, big)
+    assert_refused(response, "larger than 1 MB; the limit is 1 MB", media_root)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_damaged_exif_is_ignored_not_a_crash(alice_client, media_root, fmt, run_jobs):
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 90)).save(buf, fmt, exif=b"Exif\0\0not a tiff header")
+    with run_jobs():
+        response = post_photo(alice_client, buf.getvalue(), f"x.{fmt.lower()}")
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Avatar.objects.get().source_width == 64
+
+
+def test_a_damaged_avif_is_refused_in_words(alice_client, media_root, face_photo):
+    data = bytearray(encode(face_photo, "AVIF", quality=60))
+    # Point the container's primary item at an item that isn't there: Pillow's AVIF plugin
+    # raises RuntimeError ("Missing or empty image item"), not one of the usual errors.
+    at = data.find(b"pitm")
+    data[at + 8 : at + 10] = b"\x00\x63"
+    response = post_photo(alice_client, bytes(data), "me.avif")
+    assert_refused(response, "damaged or incomplete", media_root)
+
+
+@pytest.mark.parametrize("size", [(16, 2000), (2000, 16)])
+def test_a_long_thin_strip_is_refused_in_words(alice_client, media_root, size):
+    response = post_photo(alice_client, encode(Image.new("RGB", size, "white"), "PNG"), "s.png")
+    assert_refused(response, "too long and thin", media_root)

@@ -28,6 +28,7 @@ from avatars.services.turns import (
     turn_revert,
     turn_snapshot,
 )
+from pixme.errors import ApplicationError
 
 
 def _avatar(request, avatar_id: int) -> Avatar:
@@ -108,6 +109,11 @@ class AvatarListCreateApi(APIView):
         return self._paginator
 
     def post(self, request):
+        too_large = getattr(request._request, "upload_too_large", 0)  # set by avatars.uploads
+        if too_large:
+            raise ApplicationError(
+                images.too_large_message(too_large, at_least=True), code="bad_image"
+            )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

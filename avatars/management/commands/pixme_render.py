@@ -12,6 +12,7 @@ non-zero with the same one-line message the site shows, and writes no output.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -63,6 +64,14 @@ class Command(BaseCommand):
         output = Path(opts["output"])
         if not path.is_file():
             raise ApplicationError(f"There's no file at {path}.")
+        # Checked before any drawing, so a typo doesn't cost a whole render.
+        if output.is_dir():
+            raise ApplicationError(f"{output} is a folder; give a file name like out.png.")
+        folder = output.parent if str(output.parent) else Path(".")
+        if not folder.is_dir():
+            raise ApplicationError(f"There's no folder {folder} to write {output.name} into.")
+        if not os.access(folder, os.W_OK):
+            raise ApplicationError(f"Can't write into {folder}.")
         # The file is checked first: it is what a person most often gets wrong.
         with path.open("rb") as fh:
             source = source_normalise(upload=fh).image
