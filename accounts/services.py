@@ -30,6 +30,15 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
     """Update the fields in ``data`` (already validated by a form or serializer)."""
     styles = data.pop("favourite_styles", None)
     references = data.pop("references", None)
+    engine = data.get("default_engine")
+    if engine:
+        from avatars.engines.base import configured_engines
+
+        offered = [slug for slug, _label in configured_engines()]
+        if engine not in offered:
+            raise ApplicationError(
+                f"There's no engine {engine!r} here. Choose one of: {', '.join(offered)}."
+            )
     for field, value in data.items():
         setattr(profile, field, value)
     profile.full_clean(exclude=["user"])

@@ -254,4 +254,6 @@ def turn_download(request: HttpRequest, avatar_id: int, turn_id: int, fmt: str) 
     )
     response = HttpResponse(data, content_type="image/webp")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -93,3 +93,11 @@ def test_the_profile_can_be_read_and_updated(api):
     assert api.get("/api/profile/").json()["caption"] == "ALICE"
     bad = api.patch("/api/profile/", {"palette": "red"}, format="json")
     assert bad.status_code == 400
+
+
+def test_the_profile_refuses_an_engine_that_is_not_offered(api, alice):
+    response = api.patch("/api/profile/", {"default_engine": "nonsense"}, format="json")
+    assert response.status_code == 400
+    assert "no engine 'nonsense'" in str(response.json())
+    alice.profile.refresh_from_db()
+    assert alice.profile.default_engine == "studio"

@@ -166,6 +166,12 @@ class TurnActionApi(APIView):
 
 class TurnFileApi(APIView):
     def get(self, request, avatar_id: int, turn_id: int, kind: str):
+        response = self._file(request, avatar_id, turn_id, kind)
+        response["Cache-Control"] = "private, max-age=3600"  # owner-only: never shared caches
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def _file(self, request, avatar_id: int, turn_id: int, kind: str):
         turn = _turn(request, avatar_id, turn_id)
         if kind == "image.png" and turn.image:
             return FileResponse(turn.image.open("rb"), content_type="image/png")
