@@ -93,6 +93,11 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
             if width < 16 or height < 16:
                 raise ImageRejected("This image is too small; please use a photo at least 16 px.")
             image.seek(0)  # animated GIF/WebP: the first frame
+            if image_format == "JPEG":
+                # Let the JPEG decoder scale down by 2/4/8 while decoding (never below the
+                # stored size): a 40-megapixel phone photo then costs a quarter of the memory.
+                side = settings.PIXME_STORED_MAX_SIDE
+                image.draft(image.mode, (side, side))
             image.load()
     except ImageRejected:
         raise
