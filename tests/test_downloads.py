@@ -54,3 +54,17 @@ def test_unknown_download_formats_are_404(alice_client, alice_avatar):
         "avatars:turn-download", args=[alice_avatar.pk, alice_avatar.current_turn.pk, "gif"]
     )
     assert alice_client.get(url).status_code == 404
+
+
+def test_deleting_an_avatar_leaves_no_empty_folder(
+    alice_avatar, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from avatars.services.avatars import avatar_delete
+
+    folder = Path(alice_avatar.source.path).parent
+    assert folder.is_dir()
+    with django_capture_on_commit_callbacks(execute=True):
+        avatar_delete(avatar=alice_avatar)
+    assert not folder.exists()

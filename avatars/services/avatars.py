@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import BinaryIO
 
 from django.core.files.base import ContentFile
@@ -114,15 +116,24 @@ def avatar_create(
 
 def avatar_delete(*, avatar: Avatar) -> None:
     """Delete an avatar, every version and all of their files."""
-    files = [avatar.source] + [
-        f for turn in avatar.turns.all() for f in (turn.image, turn.thumbnail) if f
-    ]
-    names = [(f.storage, f.name) for f in files if f and f.name]
     with transaction.atomic():
+        # Lock the avatar, then list its files: a job finishing now either committed its
+        # version before (and its files are listed) or finds its turn gone and removes them.
+        Avatar.objects.select_for_update().filter(pk=avatar.pk).first()
+        turns = Turn.objects.filter(avatar_id=avatar.pk)
+        files = [avatar.source] + [f for t in turns for f in (t.image, t.thumbnail) if f]
+        names = [(f.storage, f.name) for f in files if f and f.name]
         avatar.delete()
 
         def remove_files() -> None:
+            folders = set()
             for storage, name in names:
                 storage.delete(name)
+                folders.add((storage, os.path.dirname(name)))
+            for storage, folder in folders:  # local media: no empty u<id>/<token>/ left over
+                path = getattr(storage, "location", None) and os.path.join(storage.location, folder)
+                if path and os.path.isdir(path) and not os.listdir(path):
+                    with contextlib.suppress(OSError):
+                        os.rmdir(path)
 
         transaction.on_commit(remove_files)

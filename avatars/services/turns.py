@@ -402,7 +402,9 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
     turn.image.save(f"v{turn.number}.png", ContentFile(png), save=False)
     turn.thumbnail.save(f"v{turn.number}-thumb.webp", ContentFile(thumb), save=False)
     with transaction.atomic():
-        updated = reporter.mine().update(
+        # The avatar's lock orders this against avatar_delete, which lists files under it.
+        alive = Avatar.objects.select_for_update().filter(pk=avatar.pk).exists()
+        updated = alive and reporter.mine().update(
             status=Turn.Status.SUCCEEDED,
             stage="done",
             percent=100,
