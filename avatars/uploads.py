@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
+
+from avatars.images import too_large_message
 
 
 class CappedUploadHandler(FileUploadHandler):
@@ -27,3 +30,9 @@ class CappedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None  # the next handlers build the file
+
+
+def oversize_refusal(request: HttpRequest) -> str:
+    """The message for an upload this handler cut off, or "" if there was none."""
+    received = getattr(request, "upload_too_large", 0)
+    return too_large_message(received, at_least=True) if received else ""

@@ -30,6 +30,7 @@ from avatars.services.turns import (
     turn_revert,
     turn_snapshot,
 )
+from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
 
 
@@ -67,11 +68,11 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
     form = AvatarCreateForm(
         request.POST or None, request.FILES or None, default_engine=profile.default_engine
     )
-    too_large = getattr(request, "upload_too_large", 0)  # set by avatars.uploads
+    too_large = oversize_refusal(request)
     if too_large and request.method == "POST":
         form.is_valid()
         form.errors.pop("photo", None)
-        form.add_error("photo", images.too_large_message(too_large, at_least=True))
+        form.add_error("photo", too_large)
     elif request.method == "POST" and form.is_valid():
         photo = form.cleaned_data["photo"]
         try:

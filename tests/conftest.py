@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from PIL import Image
 from skimage import data
+
+from avatars.services.progress import group_name
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -112,3 +116,26 @@ def alice_avatar(alice, selfie_jpeg, run_jobs):
         )
     avatar.refresh_from_db()
     return avatar
+
+
+class Listener:
+    """Subscribes a channel to an avatar's group and collects the events published to it."""
+
+    def __init__(self, avatar_id: int):
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(group_name(avatar_id), self.channel)
+
+    def drain(self) -> list[dict]:
+        events = []
+        while True:
+            try:
+                message = async_to_sync(self._receive)()
+            except TimeoutError:
+                return events
+            events.append(message["event"])
+
+    async def _receive(self):
+        import asyncio
+
+        return await asyncio.wait_for(self.layer.receive(self.channel), timeout=0.2)

@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
-from avatars.services.progress import group_name
 from avatars.services.turns import turn_request_edit
-from tests.conftest import upload
+from tests.conftest import Listener, upload
 from tests.fakes.fixtures import TEST_API_KEY
 from tests.fakes.gemini_server import b64decode_any
 
 pytestmark = pytest.mark.django_db
-
-
-class Listener:
-    """Subscribes a channel to an avatar's group and collects the events published to it."""
-
-    def __init__(self, avatar_id: int):
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(group_name(avatar_id), self.channel)
-
-    def drain(self) -> list[dict]:
-        events = []
-        while True:
-            try:
-                message = async_to_sync(self._receive)()
-            except TimeoutError:
-                return events
-            events.append(message["event"])
-
-    async def _receive(self):
-        import asyncio
-
-        return await asyncio.wait_for(self.layer.receive(self.channel), timeout=0.2)
 
 
 def test_create_page_offers_gemini_only_when_configured(alice_client, settings, gemini_settings):

@@ -20,8 +20,7 @@ from avatars.services.turns import (
     turn_snapshot,
 )
 from pixme.errors import ApplicationError
-from tests.conftest import upload
-from tests.test_gemini_site import Listener
+from tests.conftest import Listener, upload
 
 pytestmark = pytest.mark.django_db
 

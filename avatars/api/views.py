@@ -28,6 +28,7 @@ from avatars.services.turns import (
     turn_revert,
     turn_snapshot,
 )
+from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
 
 
@@ -109,11 +110,9 @@ class AvatarListCreateApi(APIView):
         return self._paginator
 
     def post(self, request):
-        too_large = getattr(request._request, "upload_too_large", 0)  # set by avatars.uploads
+        too_large = oversize_refusal(request._request)
         if too_large:
-            raise ApplicationError(
-                images.too_large_message(too_large, at_least=True), code="bad_image"
-            )
+            raise ApplicationError(too_large, code="bad_image")
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -129,17 +129,21 @@ def turn_retry(*, turn: Turn) -> Turn:
         raise ApplicationError("Only a failed or cancelled version can be retried.")
     turn.refresh_from_db()
     turn_enqueue(turn=turn)
-    transaction.on_commit(lambda: _publish_progress(turn, text_reset=True))
+    transaction.on_commit(lambda: _publish_requeued(turn))
     return turn
 
 
-def _publish_progress(turn: Turn, *, text_reset: bool = False) -> None:
-    """Tell open pages a turn's state changed outside a job (queued again, recovered)."""
-    if text_reset:
-        events.publish(
-            turn.avatar_id,
-            events.TextEvent(type=events.EventType.TEXT, turn=turn.pk, delta="", offset=0),
-        )
+def _publish_text_reset(turn: Turn) -> None:
+    """Tell open pages the turn's text starts again (an empty delta at offset 0)."""
+    events.publish(
+        turn.avatar_id,
+        events.TextEvent(type=events.EventType.TEXT, turn=turn.pk, delta="", offset=0),
+    )
+
+
+def _publish_requeued(turn: Turn) -> None:
+    """Tell open pages a retried turn is queued again, its old text and error gone."""
+    _publish_text_reset(turn)
     events.publish(
         turn.avatar_id,
         events.ProgressEvent(
@@ -261,10 +265,7 @@ class TurnProgress:
         self.text = ""
         if not self.mine().update(model_text="", heartbeat_at=timezone.now()):
             raise TurnCancelled
-        events.publish(
-            self.turn.avatar_id,
-            events.TextEvent(type=events.EventType.TEXT, turn=self.turn.pk, delta="", offset=0),
-        )
+        _publish_text_reset(self.turn)
 
     def __call__(self, stage, percent, message=None, text_delta=None) -> None:
         percent = max(self.percent, min(99, int(percent)))

@@ -30,10 +30,6 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 def fitted_caption(text: str) -> str:
     """The caption as it will be lettered: whitespace tidied, cut at 60 characters."""
-    return _clip(text)
-
-
-def _clip(text: str) -> str:
     text = " ".join(text.split())
     if len(text) > MAX_CHARS:
         text = text[: MAX_CHARS - 1].rstrip() + "…"
@@ -92,7 +88,7 @@ def letter_caption(
     The banner takes the profile palette's first colour when there is one; the text is white
     or near-black, whichever reads better on it, with an outline in the other.
     """
-    text = _clip(text)
+    text = fitted_caption(text)
     out = image.convert("RGB").copy()
     if not text:
         return out

@@ -1,6 +1,6 @@
 """Background swaps: cut the person out with GrabCut, put them in front of a new scene.
 
-GrabCut (OpenCV's graph-cut segmentation) runs on a copy at most 512 px long, seeded from the
+GrabCut (OpenCV's graph-cut segmentation) runs on a copy at most 384 px long, seeded from the
 face: the face box is certainly the person, a column under the chin is probably the person
 (neck and shoulders), and everything outside a head-and-shoulders box is certainly not. The
 mask is cleaned (largest region touching the face), scaled back up and feathered, so edges
@@ -18,12 +18,20 @@ import numpy as np
 from avatars.faces import FaceAnalysis
 
 from ..common import RGB, hex_to_rgb
+from .lighting import mono
 
 WORK = 384
 
 
-def person_mask(rgb: np.ndarray, faces: FaceAnalysis | None) -> np.ndarray:
-    """Float mask 0..1 (h, w): 1 where the person is."""
+class NoSeparation(Exception):
+    """The cut found (almost) nothing, or (almost) everything, to be the person."""
+
+
+def person_mask(rgb: np.ndarray, faces: FaceAnalysis) -> np.ndarray:
+    """Float mask 0..1 (h, w): 1 where the person is (NoSeparation without a face)."""
+    face = faces.face
+    if face is None:
+        raise NoSeparation  # without a face there is nothing to seed the person from
     h, w = rgb.shape[:2]
     scale = min(1.0, WORK / max(h, w))
     small = cv2.resize(
@@ -31,43 +39,35 @@ def person_mask(rgb: np.ndarray, faces: FaceAnalysis | None) -> np.ndarray:
     )
     sh, sw = small.shape[:2]
     mask = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
-    face = faces.face if faces else None
-    if face is not None:
-        x0, t, r, b = (round(v * scale) for v in face.box)
-        fw, fh = max(1, r - x0), max(1, b - t)
-        cx = (x0 + r) // 2
-        # Shoulders and chest: below the chin, about three faces wide.
-        mask[min(sh, b + fh // 3) :, max(0, x0 - int(1.6 * fw)) : min(sw, r + int(1.6 * fw))] = (
-            cv2.GC_PR_FGD
-        )
-        # The head with its hair.
-        mask[
-            max(0, t - int(0.7 * fh)) : min(sh, b + fh // 3),
-            max(0, x0 - int(0.4 * fw)) : min(sw, r + int(0.4 * fw)),
-        ] = cv2.GC_PR_FGD
-        # Certainly background: well above the head, and beside it down to the chin.
-        mask[: max(0, t - int(0.9 * fh))] = cv2.GC_BGD
-        mask[: max(0, b), : max(0, x0 - int(1.2 * fw))] = cv2.GC_BGD
-        mask[: max(0, b), min(sw, r + int(1.2 * fw)) :] = cv2.GC_BGD
-        # A close-up leaves little beside the head: the picture's own edges above the chin
-        # and its top edge away from the head are background too.
-        edge = max(2, sw // 30)
-        mask[: max(0, b), :edge] = cv2.GC_BGD
-        mask[: max(0, b), sw - edge :] = cv2.GC_BGD
-        top_band = mask[: max(2, sh // 40)]
-        top_band[:, : max(0, x0 - int(0.4 * fw))] = cv2.GC_BGD
-        top_band[:, min(sw, r + int(0.4 * fw)) :] = cv2.GC_BGD
-        for other in faces.faces:
-            ol, ot, orr, ob = (round(v * scale) for v in other.box)
-            mask[max(0, ot) : max(0, ob), max(0, ol) : max(0, orr)] = cv2.GC_FGD
-        mask[min(sh, b) :, max(0, cx - fw // 4) : min(sw, cx + fw // 4)] = cv2.GC_FGD
-        seed = (max(0, min(sh - 1, (t + b) // 2)), max(0, min(sw - 1, cx)))
-    else:
-        mask[:, : int(sw * 0.06)] = cv2.GC_BGD
-        mask[:, int(sw * 0.94) :] = cv2.GC_BGD
-        mask[: int(sh * 0.04)] = cv2.GC_BGD
-        mask[int(sh * 0.15) :, int(sw * 0.25) : int(sw * 0.75)] = cv2.GC_PR_FGD
-        seed = (sh // 2, sw // 2)
+    x0, t, r, b = (round(v * scale) for v in face.box)
+    fw, fh = max(1, r - x0), max(1, b - t)
+    cx = (x0 + r) // 2
+    # Shoulders and chest: below the chin, about three faces wide.
+    mask[min(sh, b + fh // 3) :, max(0, x0 - int(1.6 * fw)) : min(sw, r + int(1.6 * fw))] = (
+        cv2.GC_PR_FGD
+    )
+    # The head with its hair.
+    mask[
+        max(0, t - int(0.7 * fh)) : min(sh, b + fh // 3),
+        max(0, x0 - int(0.4 * fw)) : min(sw, r + int(0.4 * fw)),
+    ] = cv2.GC_PR_FGD
+    # Certainly background: well above the head, and beside it down to the chin.
+    mask[: max(0, t - int(0.9 * fh))] = cv2.GC_BGD
+    mask[: max(0, b), : max(0, x0 - int(1.2 * fw))] = cv2.GC_BGD
+    mask[: max(0, b), min(sw, r + int(1.2 * fw)) :] = cv2.GC_BGD
+    # A close-up leaves little beside the head: the picture's own edges above the chin
+    # and its top edge away from the head are background too.
+    edge = max(2, sw // 30)
+    mask[: max(0, b), :edge] = cv2.GC_BGD
+    mask[: max(0, b), sw - edge :] = cv2.GC_BGD
+    top_band = mask[: max(2, sh // 40)]
+    top_band[:, : max(0, x0 - int(0.4 * fw))] = cv2.GC_BGD
+    top_band[:, min(sw, r + int(0.4 * fw)) :] = cv2.GC_BGD
+    for other in faces.faces:
+        ol, ot, orr, ob = (round(v * scale) for v in other.box)
+        mask[max(0, ot) : max(0, ob), max(0, ol) : max(0, orr)] = cv2.GC_FGD
+    mask[min(sh, b) :, max(0, cx - fw // 4) : min(sw, cx + fw // 4)] = cv2.GC_FGD
+    seed = (max(0, min(sh - 1, (t + b) // 2)), max(0, min(sw - 1, cx)))
     if not (mask == cv2.GC_BGD).any() or not np.isin(mask, (cv2.GC_BGD, cv2.GC_PR_BGD)).any():
         return np.ones((h, w), np.float32)
     cv2.setRNGSeed(12345)
@@ -198,12 +198,8 @@ def scene(h: int, w: int, variant: str, value: str = "") -> np.ndarray:
     return colour_scene(h, w, hex_to_rgb(value or "#8a8a8a"))
 
 
-class NoSeparation(Exception):
-    """The cut found (almost) nothing, or (almost) everything, to be the person."""
-
-
 def replace_background(
-    rgb: np.ndarray, faces: FaceAnalysis | None, variant: str, value: str = ""
+    rgb: np.ndarray, faces: FaceAnalysis, variant: str, value: str = ""
 ) -> np.ndarray:
     h, w = rgb.shape[:2]
     alpha = person_mask(rgb, faces)[..., None]
@@ -211,8 +207,7 @@ def replace_background(
     if not 0.03 < share < 0.93:
         raise NoSeparation
     if variant == "black and white":
-        grey = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-        back = np.repeat(grey[..., None], 3, axis=2)
+        back = mono(rgb).astype(np.float32)
     else:
         back = scene(h, w, variant, value)
     out = rgb.astype(np.float32) * alpha + back * (1 - alpha)

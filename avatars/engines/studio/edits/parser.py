@@ -132,8 +132,11 @@ _SPLIT = re.compile(
     r"|\band\b|\bbut\b|\bwhile\b)\s*",
     re.IGNORECASE,
 )
+# Compounds with "and"/"&" in them: rewritten before the sentence is cut at "and".
+_BLACK_AND_WHITE = re.compile(
+    r"\bblack[\s-]*(?:and|&|n|'n')[\s-]*white\b|\bb\s*[&/]\s*w\b", re.IGNORECASE
+)
 _NORMALISE = [
-    (r"\bblack[\s-]*(?:and|&|n|'n')[\s-]*white\b|\bb\s*[&/]\s*w\b", " monochrome "),
     (r"\btop[\s-]?hats?\b", " tophat "),
     (r"\bbaseball\s+caps?\b", " cap "),
     (r"\bsun\s+glasses\b", " sunglasses "),
@@ -206,8 +209,11 @@ class _Clause:
     def take(self, pattern: str) -> re.Match | None:
         match = re.search(pattern, self.text)
         if match:
-            self.text = self.text[: match.start()] + " " + self.text[match.end() :]
+            self.cut(match)
         return match
+
+    def cut(self, match: re.Match) -> None:
+        self.text = self.text[: match.start()] + " " + self.text[match.end() :]
 
     def leftovers(self) -> list[str]:
         words = re.findall(r"[^\W_][\w'#-]*|[#][0-9a-f]+", _MARK.sub(" ", self.text))
@@ -223,8 +229,8 @@ def _colour(clause: _Clause, near: int | None = None) -> tuple[str, str]:
     found = [(m.start(), "hex", m) for m in hexes] + [(m.start(), "word", m) for m in words]
     if not found:
         return "", ""
-    pos, kind, match = min(found, key=lambda f: abs(f[0] - near) if near is not None else f[0])
-    clause.text = clause.text[: match.start()] + " " + clause.text[match.end() :]
+    _pos, kind, match = min(found, key=lambda f: abs(f[0] - near) if near is not None else f[0])
+    clause.cut(match)
     if kind == "hex":
         digits = match.group(1)
         if len(digits) == 3:
@@ -247,8 +253,7 @@ _CAPTION_WORDS = (
 
 def _caption(c: _Clause, original: str, quoted: list[str], default: str) -> EditOp | None:
     marks = [int(i) for i in _MARK.findall(c.text)]
-    keyword = _CAPTION_WORDS
-    if not marks and not c.has(keyword):
+    if not marks and not c.has(_CAPTION_WORDS):
         return None
     position = "bottom"
     place = _POSITION.search(c.text)
@@ -257,7 +262,7 @@ def _caption(c: _Clause, original: str, quoted: list[str], default: str) -> Edit
         c.take(_POSITION.pattern)
     if marks:
         text = " ".join(quoted[i] for i in marks).strip()
-        c.take(keyword)
+        c.take(_CAPTION_WORDS)
         c.text = _MARK.sub(" ", c.text)
         if not text:
             raise ParseError('The caption is empty: put the words in quotes, like write "Ada".')
@@ -276,8 +281,8 @@ def _caption(c: _Clause, original: str, quoted: list[str], default: str) -> Edit
             if cut:
                 c.text = c.text[: cut.start()]
             break
-    c.take(keyword)
-    c.take(keyword)
+    c.take(_CAPTION_WORDS)  # e.g. "caption" of "add a caption that says …"
+    c.take(_CAPTION_WORDS)
     if text.lower() in _DEFAULT_WORDS or text.lower().startswith("my "):
         text = ""
     text = text or default.strip()
@@ -382,7 +387,7 @@ def _hat(c: _Clause) -> EditOp | None:
         match = c.take(pattern)
         if match:
             c.take(r"\bhats?\b")
-            name, colour = _colour(c, near=match.start())
+            _name, colour = _colour(c, near=match.start())
             return EditOp("hat", variant, colour)
     return None
 
@@ -449,7 +454,7 @@ def _clause_ops(original: str, quoted: list[str], default_caption: str) -> list[
     if _is_undo(lowered):
         raise ParseError("Undo goes back one version on its own: send just “undo”.")
     marked = _MARK.sub(" ", lowered)
-    lowered_unmarked = lowered
+    has_quote = "\x00" in lowered
     lowered = re.sub(r"\bfrom\b.*?\bto\b", " to ", lowered)  # "from blue to red" → "to red"
     replace = _REPLACE.search(_MARK.sub(" ", lowered))
     if replace and _ACCESSORY_WORDS.search(replace.group(1)):
@@ -458,7 +463,7 @@ def _clause_ops(original: str, quoted: list[str], default_caption: str) -> list[
         raise ParseError(NOT_DRAWN_OVER.format(shown=shown))
     if _MODIFY.search(marked) and (
         _ACCESSORY_WORDS.search(marked)
-        or "\x00" in lowered_unmarked
+        or has_quote
         or re.search(r"\b(?:caption|text|name|title)\b", marked)
     ):
         raise ParseError(
@@ -506,8 +511,7 @@ def parse(text: str, *, default_caption: str = "") -> list[EditOp]:
         return f" \x00{len(quoted) - 1}\x00 "
 
     masked = _QUOTES.sub(stash, text.replace("\x00", " "))
-    # Compounds with "and"/"&" in them, before the sentence is cut at "and".
-    masked = re.sub(_NORMALISE[0][0], _NORMALISE[0][1], masked, flags=re.IGNORECASE)
+    masked = _BLACK_AND_WHITE.sub(" monochrome ", masked)
     if _is_undo(masked):
         return [EditOp("undo")]
     ops: list[EditOp] = []
