@@ -107,3 +107,18 @@ def test_the_status_endpoint_gives_the_snapshot(alice_client, alice_avatar):
     (turn,) = data["turns"]
     assert turn["status"] == "succeeded" and turn["percent"] == 100
     assert turn["image"].endswith("image.png")
+
+
+def test_a_failed_edit_shows_its_message_once_and_says_failed(alice_client, alice_avatar, run_jobs):
+    from avatars.services.turns import turn_request_edit
+
+    with run_jobs():
+        turn_request_edit(avatar=alice_avatar, instruction="make me taller")
+    html = alice_client.get(f"/avatars/{alice_avatar.pk}/").content.decode()
+    card = html[
+        html.index('class="progress-card"') : html.index(
+            "</form>", html.index('class="progress-card"')
+        )
+    ]
+    assert card.count("make me taller”. It can") == 1, "the error, not also a cut-off copy"
+    assert '<span class="progress-stage">failed</span>' in card

@@ -449,7 +449,7 @@ def _turn_fail(
         status=Turn.Status.FAILED,
         error_code=code[:30],
         error_message=message[:500],
-        message=message[:300],
+        message="Failed",  # the words are in error_message; not a truncated copy here
         flagged=flagged,
         model_text=model_text,
         finished_at=timezone.now(),

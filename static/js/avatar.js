@@ -135,6 +135,8 @@
     const el = card(turnId);
     if (!el) return;
     el.dataset.status = "failed";
+    el.querySelector(".progress-stage").textContent = "failed";
+    el.querySelector(".progress-message").textContent = "";  // the error says it, below
     const err = el.querySelector(".progress-error");
     err.textContent = message;
     err.hidden = false;
