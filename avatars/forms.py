@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from avatars.engines.base import configured_engines, get_engine
+from avatars.engines.base import engine_catalogue
 from avatars.selectors import style_list_enabled
-
-ASPECT_RATIOS = ["", "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 
 
 class AvatarCreateForm(forms.Form):
@@ -24,32 +22,36 @@ class AvatarCreateForm(forms.Form):
         max_length=2000,
         widget=forms.TextInput(attrs={"placeholder": "e.g. add round glasses"}),
     )
-    aspect_ratio = forms.ChoiceField(
-        label="Shape",
-        required=False,
-        choices=[("", "Same as my photo")] + [(r, r) for r in ASPECT_RATIOS[1:]],
-    )
+    aspect_ratio = forms.ChoiceField(label="Shape", required=False)
     model = forms.ChoiceField(
         label="Model", required=False, help_text="Only for engines that offer several models."
     )
     image_size = forms.ChoiceField(
-        label="Resolution",
-        required=False,
-        choices=[("", "Model's default"), ("1K", "1K"), ("2K", "2K"), ("4K", "4K")],
-        help_text="Only some models offer 2K and 4K.",
+        label="Resolution", required=False, help_text="Only some models offer 2K and 4K."
     )
     title = forms.CharField(required=False, max_length=120)
 
     def __init__(self, *args, default_engine: str = "studio", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["style"].queryset = style_list_enabled()
-        engines = configured_engines()
-        self.fields["engine"].choices = engines
-        slugs = [slug for slug, _ in engines]
+        catalogue = engine_catalogue()
+        # engine -> model ('' for its default) -> what it accepts; the page's script offers
+        # only those, and the service refuses the rest in words.
+        self.options = {
+            e["engine"]: {"": e["default"], **{m["name"]: m for m in e["models"]}}
+            for e in catalogue
+        }
+        self.fields["engine"].choices = [(e["engine"], e["label"]) for e in catalogue]
+        slugs = list(self.options)
         self.fields["engine"].initial = default_engine if default_engine in slugs else "studio"
-        models = [m for slug in slugs if slug != "studio" for m in get_engine(slug).models()]
+        models = [m["name"] for e in catalogue if e["engine"] != "studio" for m in e["models"]]
         self.fields["model"].choices = [("", "Default")] + [(m, m) for m in models]
-        if len(engines) == 1:
+        accepted = [caps for per_model in self.options.values() for caps in per_model.values()]
+        ratios = dict.fromkeys(r for caps in accepted for r in caps["aspect_ratios"])
+        sizes = dict.fromkeys(size for caps in accepted for size in caps["image_sizes"])
+        self.fields["aspect_ratio"].choices = [("", "Same as my photo")] + [(r, r) for r in ratios]
+        self.fields["image_size"].choices = [("", "Model's default")] + [(z, z) for z in sizes]
+        if len(catalogue) == 1:
             # Studio only: nothing to choose between, so don't show the choices.
             self.fields["engine"].widget = forms.HiddenInput()
             self.fields["model"].widget = forms.HiddenInput()

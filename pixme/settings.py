@@ -204,9 +204,11 @@ REST_FRAMEWORK = {
 # Engines. Gemini shows up only when a key is set.
 PIXME_DEFAULT_ENGINE = "studio"
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
+# The first is the default; retired names are read as their replacements
+# (avatars/engines/gemini_models.py).
 GEMINI_MODELS = env_list(
     "GEMINI_MODELS",
-    ["gemini-2.5-flash-image", "gemini-3.1-flash-image", "gemini-3-pro-image"],
+    ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image"],
 )
 GEMINI_BASE_URL = env_str("GEMINI_BASE_URL")
 GEMINI_TIMEOUT_SECONDS = env_float("GEMINI_TIMEOUT_SECONDS", 60.0)

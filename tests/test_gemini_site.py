@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+import logging
+import re
 
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from avatars.engines.gemini_models import c2pa_type
 from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit
@@ -16,10 +25,171 @@ pytestmark = pytest.mark.django_db
 
 def test_create_page_offers_gemini_only_when_configured(alice_client, settings, gemini_settings):
     page = alice_client.get("/avatars/new/").content.decode()
-    assert 'value="gemini"' in page and "gemini-2.5-flash-image" in page
+    assert 'value="gemini"' in page and "gemini-3.1-flash-image" in page
     settings.GEMINI_API_KEY = ""
     page = alice_client.get("/avatars/new/").content.decode()
     assert 'value="gemini"' not in page
+
+
+def page_options(page: str) -> dict:
+    found = re.search(r'<script id="model-options" type="application/json">(.*?)</script>', page)
+    return json.loads(found.group(1))
+
+
+def test_create_page_knows_what_each_model_accepts(alice_client, gemini_settings):
+    page = alice_client.get("/avatars/new/").content.decode()
+    options = page_options(page)["gemini"]
+    assert list(options) == [
+        "",
+        "gemini-3.1-flash-image",
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-lite-image",
+    ]
+    assert options["gemini-3.1-flash-lite-image"]["image_sizes"] == ["1K"]
+    assert options["gemini-3-pro-image"]["image_sizes"] == ["1K", "2K", "4K"]
+    assert "8:1" in options["gemini-3.1-flash-lite-image"]["aspect_ratios"]
+    assert "8:1" not in options["gemini-3-pro-image"]["aspect_ratios"]
+    assert options[""] == options["gemini-3.1-flash-image"]  # the default
+    assert '<option value="8:1">' in page and '<option value="4K">' in page
+    assert "js/model-options.js" in page
+
+
+@pytest.mark.parametrize(
+    ("model", "option", "says"),
+    [
+        (
+            "gemini-3.1-flash-lite-image",
+            {"image_size": "2K"},
+            "gemini-3.1-flash-lite-image can't draw at 2K. It offers: 1K.",
+        ),
+        ("gemini-3-pro-image", {"aspect_ratio": "1:8"}, "gemini-3-pro-image can't draw a 1:8"),
+    ],
+)
+def test_page_and_api_refuse_what_the_model_cant_do_before_sending(
+    alice, alice_client, gemini_settings, gemini_server, selfie_jpeg, model, option, says
+):
+    post = {"photo": upload(selfie_jpeg), "style": "comics", "engine": "gemini", "model": model}
+    response = alice_client.post("/avatars/new/", {**post, **option})
+    assert response.status_code == 400
+    assert says in response.content.decode().replace("&#x27;", "'")
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    post["photo"] = upload(selfie_jpeg)
+    response = api.post("/api/avatars/", {**post, **option}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_option" and says in response.json()["detail"]
+
+    assert not Avatar.objects.exists() and not gemini_server.requests
+
+
+def test_lite_draws_an_extreme_shape_at_1k(
+    alice, gemini_settings, gemini_server, selfie_jpeg, run_jobs
+):
+    with run_jobs():
+        avatar = avatar_create(
+            owner=alice,
+            upload=upload(selfie_jpeg),
+            style=Style.objects.get(slug="comics"),
+            engine="gemini",
+            model="gemini-3.1-flash-lite-image",
+            aspect_ratio="1:4",
+            image_size="1K",
+        )
+    turn = Avatar.objects.get(pk=avatar.pk).current_turn
+    assert turn.status == Turn.Status.SUCCEEDED and turn.width * 4 == turn.height
+    assert gemini_server.last.model == "gemini-3.1-flash-lite-image"
+    assert gemini_server.last.image_config == {"aspectRatio": "1:4", "imageSize": "1K"}
+
+
+def test_retired_names_still_work_for_new_and_old_versions(
+    alice, gemini_settings, gemini_server, selfie_jpeg, run_jobs
+):
+    with run_jobs():
+        avatar = avatar_create(
+            owner=alice,
+            upload=upload(selfie_jpeg),
+            style=Style.objects.get(slug="comics"),
+            engine="gemini",
+            model="gemini-2.5-flash-image",  # shut down on 2 October 2026
+        )
+    v1 = Avatar.objects.get(pk=avatar.pk).current_turn
+    assert v1.status == Turn.Status.SUCCEEDED and v1.model == "gemini-3.1-flash-image"
+    assert gemini_server.last.model == "gemini-3.1-flash-image"
+    # A version drawn before the preview ended: its edits go to the stable model.
+    Turn.objects.filter(pk=v1.pk).update(model="gemini-3-pro-image-preview")
+    with run_jobs():
+        edit = turn_request_edit(avatar=avatar, instruction="add a hat")
+    edit.refresh_from_db()
+    assert edit.status == Turn.Status.SUCCEEDED, edit.error_message
+    assert edit.model == "gemini-3-pro-image"
+    assert [r.model for r in gemini_server.requests] == [
+        "gemini-3.1-flash-image",
+        "gemini-3-pro-image",
+    ]
+
+
+def test_a_model_google_withdrew_fails_once_and_says_pick_another(
+    alice, gemini_settings, gemini_server, selfie_jpeg, run_jobs, caplog
+):
+    gemini_server.models = [m for m in gemini_server.models if m[0] != "gemini-3-pro-image"]
+    with run_jobs(), caplog.at_level(logging.WARNING):
+        avatar = avatar_create(
+            owner=alice,
+            upload=upload(selfie_jpeg),
+            style=Style.objects.get(slug="comics"),
+            engine="gemini",
+            model="gemini-3-pro-image",
+        )
+    turn = Turn.objects.get(avatar=avatar)
+    assert turn.status == Turn.Status.FAILED
+    assert turn.error_code == "model_gone"
+    assert turn.error_message == (
+        "The model gemini-3-pro-image is no longer available — pick another: "
+        "gemini-3.1-flash-image, gemini-3.1-flash-lite-image."
+    )
+    assert turn.attempts == 1, "a configuration failure is not retried"
+    assert len(gemini_server.requests) == 1, "one request: the SDK didn't retry either"
+    (logged,) = [r for r in caplog.records if "is gone" in r.getMessage()]
+    assert logged.levelno == logging.ERROR
+    assert "gemini-3-pro-image" in logged.getMessage()
+    assert "is not found for API version" in logged.getMessage()
+    assert TEST_API_KEY not in caplog.text
+
+    # The operator reads the model and what users are offered on the turn in the admin.
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "root-Pw-123")
+    operator = Client()
+    operator.force_login(admin)
+    page = operator.get(f"/admin/avatars/turn/{turn.pk}/change/").content.decode()
+    assert "model_gone" in page and "gemini-3-pro-image is no longer available" in page
+
+
+def test_a_signed_image_is_stored_as_google_sent_it(
+    alice, gemini_settings, gemini_server, selfie_jpeg, run_jobs
+):
+    gemini_server.script("signed")
+    with run_jobs():
+        avatar = avatar_create(
+            owner=alice,
+            upload=upload(selfie_jpeg),
+            style=Style.objects.get(slug="comics"),
+            engine="gemini",
+            model="gemini-3.1-flash-lite-image",
+        )
+    turn = Avatar.objects.get(pk=avatar.pk).current_turn
+    sent = gemini_server.last.answered_image
+    with turn.image.open("rb") as fh:
+        stored = fh.read()
+    assert c2pa_type(sent) == "image/png"
+    assert stored == sent, "byte for byte: the C2PA manifest survives"
+    # An unsigned reply is still stored as our own PNG with its AI-generated labels.
+    with run_jobs():
+        edit = turn_request_edit(avatar=avatar, instruction="add a hat")
+    edit.refresh_from_db()
+    with edit.image.open("rb") as fh:
+        own = fh.read()
+    assert own != gemini_server.last.answered_image and c2pa_type(own) is None
+    assert b"AI-Generated" in own
 
 
 def test_create_and_two_edits_through_the_site(

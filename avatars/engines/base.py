@@ -20,8 +20,10 @@ Errors are typed (all subclasses of :class:`EngineError`, whose ``message`` is s
 a user): :class:`Blocked` (safety; the user may rephrase), :class:`RateLimited` (carries
 ``retry_after`` seconds), :class:`Unavailable` (transient: the job runner retries these with
 backoff), :class:`BadRequest` (permanent: the request itself cannot be done) and
-:class:`Misconfigured` (the operator's problem; never includes secrets). Only
-``EngineError.retryable`` errors are retried.
+:class:`Misconfigured` (the operator's problem; never includes secrets), and its kind
+:class:`ModelGone` (the provider no longer has that model: the user picks another). Only
+``EngineError.retryable`` errors are retried, by one policy for the jobs and the CLI alike:
+:func:`retry_wait`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.conf import settings
 from PIL import Image
 
 from avatars.faces import FaceAnalysis
@@ -77,6 +80,28 @@ class BadRequest(EngineError):
 
 class Misconfigured(EngineError):
     code = "misconfigured"
+
+
+class ModelGone(Misconfigured):
+    """The model was withdrawn: asking again can't help, another model can."""
+
+    code = "model_gone"
+
+
+# One try and two retries, with PIXME_RETRY_BACKOFF's waits before the retries.
+MAX_ATTEMPTS = 3
+
+
+def retry_wait(error: EngineError, attempt: int) -> float | None:
+    """Seconds to wait before trying again after try ``attempt`` (1-based) failed with
+    ``error``; None when it is not worth another try. A server's "retry in N s" hint may
+    stretch the wait, never beyond PIXME_RETRY_MAX_WAIT."""
+    if not error.retryable or attempt >= MAX_ATTEMPTS:
+        return None
+    delay = settings.PIXME_RETRY_BACKOFF[attempt - 1]
+    if getattr(error, "retry_after", None):
+        delay = max(delay, error.retry_after)
+    return min(delay, settings.PIXME_RETRY_MAX_WAIT)
 
 
 class Progress(Protocol):
@@ -140,6 +165,10 @@ class RenderResult:
     model: str = ""
     usage: dict[str, Any] = field(default_factory=dict)
     model_content: Any = None
+    # The provider's own file, when it signed it (a C2PA manifest inside): stored as it came,
+    # since any re-encode would drop the signature.
+    original: bytes = b""
+    original_type: str = ""  # its MIME type
 
 
 class Engine:
@@ -171,8 +200,9 @@ class Engine:
         return name
 
     def capabilities(self, model: str = "") -> dict:
-        """What a model accepts: ``aspect_ratios`` and ``image_sizes`` (empty: not offered)."""
-        return {"aspect_ratios": [], "image_sizes": []}
+        """What a model accepts: ``aspect_ratios`` and ``image_sizes`` (empty: not offered),
+        and how many identity ``references`` it is sent."""
+        return {"aspect_ratios": [], "image_sizes": [], "references": 0}
 
 
 # slug -> (label, dotted path). Imported lazily so a missing optional dependency of one
@@ -190,6 +220,17 @@ def configured_engines() -> list[tuple[str, str]]:
     return [
         (slug, label) for slug, (label, _path) in ENGINES.items() if get_engine(slug).configured()
     ]
+
+
+def engine_catalogue() -> list[dict]:
+    """Each usable engine with its models and what each model accepts (for choosers)."""
+    catalogue = []
+    for slug, label in configured_engines():
+        engine = get_engine(slug)
+        models = [{"name": m, **engine.capabilities(m)} for m in engine.models()]
+        default = models[0] if models else {"name": "", **engine.capabilities("")}
+        catalogue.append({"engine": slug, "label": label, "default": default, "models": models})
+    return catalogue
 
 
 def get_engine(slug: str) -> Engine:

@@ -15,7 +15,9 @@ the selfie and the version being edited are always sent.
 
 The reply is streamed: text parts reach ``progress`` as ``text_delta``. The stored
 ``model_content`` is the reply's ``Content`` as JSON with the image bytes removed and an
-``_image_part_index`` marker saying where the image was.
+``_image_part_index`` marker saying where the image was. An image Google signed (C2PA)
+also comes back untouched in ``RenderResult.original``. The models, their limits and the
+retired names are data in :mod:`avatars.engines.gemini_models`.
 
 Every failure becomes a typed :class:`EngineError`; the API key never appears in a message,
 detail or log line. 429 is deliberately not retried by the SDK (it ignores the server's
@@ -37,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from PIL import Image
 
+from avatars.engines import gemini_models
 from avatars.engines.base import (
     BadRequest,
     Blocked,
@@ -52,15 +55,6 @@ from avatars.engines.base import (
 
 logger = logging.getLogger(__name__)
 
-ASPECT_RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
-IMAGE_SIZES = ["1K", "2K", "4K"]
-RETIRED_ALIASES = frozenset(
-    {
-        "gemini-2.0-flash-exp",
-        "gemini-2.0-flash-exp-image-generation",
-        "gemini-2.0-flash-preview-image-generation",
-    }
-)
 BLOCK_FINISH_REASONS = frozenset(
     {
         "SAFETY",
@@ -75,7 +69,6 @@ BLOCK_FINISH_REASONS = frozenset(
 )
 MAX_SIDE = 1024
 JPEG_QUALITY = 90
-MAX_REFERENCES = 3
 DEFAULT_RETRY_AFTER = 10.0
 IMAGE_PART_MARKER = "_image_part_index"
 REFERENCE_TEXT = "Reference: an earlier avatar of the same person — keep this identity."
@@ -96,27 +89,6 @@ RULES = (
     "Keep the picture suitable for all ages. Reply with one image and one or two sentences "
     "describing what you did."
 )
-
-
-# --- capabilities -------------------------------------------------------------------------
-
-
-def nearest_aspect_ratio(width: float, height: float, choices: list[str] | None = None) -> str:
-    """The supported ratio ("w:h") closest to ``width``/``height``, compared in log space."""
-    choices = choices or ASPECT_RATIOS
-    if width <= 0 or height <= 0:
-        return choices[0]
-    target = math.log(width / height)
-
-    def distance(choice: str) -> float:
-        w, h = (float(x) for x in choice.split(":"))
-        return abs(math.log(w / h) - target)
-
-    return min(choices, key=distance)
-
-
-def _supports_sizes(model: str) -> bool:
-    return model.startswith("gemini-3")
 
 
 # --- the SDK client -------------------------------------------------------------------------
@@ -381,7 +353,7 @@ def _key_problem(exc) -> bool:
     return "API_KEY_INVALID" in reasons or "api key" in message.lower()
 
 
-def _map_api_error(exc, model: str) -> Exception:
+def _map_api_error(exc, model: str, offered: list[str]) -> Exception:
     from google.genai import errors
 
     code = getattr(exc, "code", None) or 0
@@ -398,9 +370,8 @@ def _map_api_error(exc, model: str) -> Exception:
     if code in (401, 403) or (code == 400 and _key_problem(exc)):
         logger.error("Gemini refused our credentials or access: %s", detail)
         return Misconfigured(MISCONFIGURED_MESSAGE, detail=detail)
-    if code == 404:
-        logger.error("Gemini does not know model %s: %s", model, detail)
-        return Misconfigured(MISCONFIGURED_MESSAGE, detail=detail)
+    if code == 404 or status == "NOT_FOUND" or gemini_models.GONE_WORDS.search(readable):
+        return gemini_models.model_gone(model, offered, detail)  # one request: not retried
     if code == 408:
         return Unavailable(TIMEOUT_MESSAGE, detail=detail)
     reason = readable.rstrip(".") or "the request was not accepted"
@@ -418,26 +389,44 @@ class GeminiEngine(Engine):
         return bool(settings.GEMINI_API_KEY)
 
     def models(self) -> list[str]:
-        return list(settings.GEMINI_MODELS)
+        return gemini_models.configured_models(settings.GEMINI_MODELS)
 
     def resolve_model(self, name: str | None) -> str:
+        """``name`` as offered here: retired names become their replacement (or the default,
+        when this site doesn't offer the replacement)."""
         allowed = self.models()
         if not allowed:
             raise Misconfigured(MISCONFIGURED_MESSAGE, detail="GEMINI_MODELS is empty")
         if not name:
             return allowed[0]
-        if name in allowed:
-            return name
-        if name in RETIRED_ALIASES:
+        current = gemini_models.current_name(name)
+        if current in allowed:
+            return current
+        if current != name:
             return allowed[0]
         raise BadRequest(f"Unknown Gemini model “{name}”. Choose one of: {', '.join(allowed)}.")
 
     def capabilities(self, model: str | None = None) -> dict:
-        model = self.resolve_model(model)
+        spec = gemini_models.model_spec(self.resolve_model(model))
         return {
-            "aspect_ratios": list(ASPECT_RATIOS),
-            "image_sizes": list(IMAGE_SIZES) if _supports_sizes(model) else [],
+            "aspect_ratios": list(spec.aspect_ratios),
+            "image_sizes": list(spec.image_sizes),
+            "references": spec.max_references,
         }
+
+    def available_models(self) -> list[str]:
+        """The image models this key can use, as Google lists them (``models.list``)."""
+        from google.genai import errors
+
+        timeouts, transport = _transport_errors()
+        try:
+            listed = list(_client().models.list())
+        except errors.APIError as exc:
+            raise Misconfigured(MISCONFIGURED_MESSAGE, detail=_redact(f"{exc!r}")) from None
+        except (*timeouts, *transport) as exc:
+            raise Unavailable(UNREACHABLE_MESSAGE, detail=_redact(f"{exc!r}")) from None
+        names = (m.name.removeprefix("models/") for m in listed if gemini_models.makes_images(m))
+        return sorted(set(names))
 
     # -- request building ------------------------------------------------------------------
 
@@ -447,8 +436,8 @@ class GeminiEngine(Engine):
         caps = self.capabilities(model)
         aspect = request.aspect_ratio
         if not aspect:
-            aspect = nearest_aspect_ratio(
-                request.source.width, request.source.height, caps["aspect_ratios"]
+            aspect = gemini_models.nearest_aspect_ratio(
+                request.source.width, request.source.height, tuple(caps["aspect_ratios"])
             )
         elif aspect not in caps["aspect_ratios"]:
             raise BadRequest(
@@ -465,32 +454,36 @@ class GeminiEngine(Engine):
             size = request.image_size
         return types.ImageConfig(aspect_ratio=aspect, image_size=size)
 
-    def build_contents(self, request: RenderRequest) -> list:
-        """The conversation to send, within the image byte budget."""
+    def build_contents(self, request: RenderRequest, model: str = "") -> list:
+        """The conversation to send, within the image byte budget and the model's limits."""
         from google.genai import types
 
+        spec = gemini_models.model_spec(self.resolve_model(model))
         images = _Images()
         selfie = images.get(request.source)
-        references = [images.get(r) for r in request.references[:MAX_REFERENCES]]
+        references = [images.get(r) for r in request.references[: spec.max_references]]
         history = list(request.history) if request.kind == "edit" else []
         edited = request.base_image
         if edited is None and history:
             edited = history[-1].image
         edited_enc = images.get(edited) if edited is not None else None
 
-        # The budget: selfie and edited version always; then references; then history
-        # images newest first (so the oldest are the ones left out).
+        # The budget, in bytes and in the model's count of images: selfie and edited version
+        # always; then references; then history images newest first (so the oldest are the
+        # ones left out).
         budget = int(settings.GEMINI_HISTORY_BUDGET_BYTES)
         used = selfie.wire_size + (edited_enc.wire_size if edited_enc else 0)
+        room = spec.max_images - 1 - (edited_enc is not None)
         kept_refs = []
-        for ref in references:
+        for ref in references[:room]:
             if used + ref.wire_size <= budget:
                 kept_refs.append(ref)
                 used += ref.wire_size
+        room -= len(kept_refs)
         history_images: dict[int, _Encoded] = {}
         for index in range(len(history) - 2, -1, -1):
             image = history[index].image
-            if image is None:
+            if image is None or len(history_images) >= room:
                 continue
             enc = images.get(image)
             if used + enc.wire_size <= budget:
@@ -564,7 +557,7 @@ class GeminiEngine(Engine):
         model = self.resolve_model(request.model)
         started = time.monotonic()
         progress("sending", 10, "Sending your photo and profile")
-        contents = self.build_contents(request)
+        contents = self.build_contents(request, model)
         config = self.build_config(request, model)
         timeouts, transport = _transport_errors()
 
@@ -595,7 +588,7 @@ class GeminiEngine(Engine):
                 percent = min(85, percent + 5)
                 progress("drawing", percent, None, delta or None)
         except errors.APIError as exc:
-            raise _map_api_error(exc, model) from None
+            raise _map_api_error(exc, model, self.models()) from None
         except timeouts as exc:
             raise Unavailable(TIMEOUT_MESSAGE, detail=_redact(f"{model}: {exc!r}")) from None
         except transport as exc:
@@ -611,8 +604,9 @@ class GeminiEngine(Engine):
         if block_reason or image_part is None:
             reason = block_reason or ",".join(finish_reasons) or "no image"
             raise Blocked(BLOCKED_MESSAGE, model_text=text, detail=f"{model}: {reason}")
+        data = image_part.inline_data.data
         try:
-            image = Image.open(io.BytesIO(image_part.inline_data.data))
+            image = Image.open(io.BytesIO(data))
             image.load()
             image = image.convert("RGB")
         except Exception as exc:  # noqa: BLE001 - any undecodable image is the same failure
@@ -630,7 +624,11 @@ class GeminiEngine(Engine):
             "latency_ms": round((time.monotonic() - started) * 1000),
             "model": model,
         }
-        return RenderResult(image=image, text=text, model=model, usage=usage, model_content=stored)
+        result = RenderResult(image, text, model=model, usage=usage, model_content=stored)
+        signed = gemini_models.c2pa_type(data)  # kept as it came: a re-encode drops the manifest
+        if signed:
+            result.original, result.original_type = data, signed
+        return result
 
 
 def _enum_name(value: Any) -> str:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import profile_for_user
 from avatars import faces, images
-from avatars.engines.base import EngineError, RenderResult, get_engine
+from avatars.engines.base import MAX_ATTEMPTS, EngineError, RenderResult, get_engine, retry_wait
 from avatars.models import Avatar, Turn
 from avatars.services import progress as events
 from avatars.services.context import turn_render_request
@@ -29,7 +29,6 @@ from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
 UNEXPECTED_FAILURE = (
     "Something went wrong on our side while drawing this version. Please try again."
 )
@@ -371,14 +370,9 @@ def _render_with_retries(turn, engine, request, reporter) -> RenderResult:
         try:
             return engine.render(request, reporter)
         except EngineError as exc:
-            if not exc.retryable or attempt == MAX_ATTEMPTS:
+            delay = retry_wait(exc, attempt)  # the CLI follows the same policy
+            if delay is None:
                 raise
-            # PIXME_RETRY_BACKOFF: seconds before attempts 2 and 3; a server's hint may
-            # extend it up to PIXME_RETRY_MAX_WAIT.
-            delay = settings.PIXME_RETRY_BACKOFF[attempt - 1]
-            if getattr(exc, "retry_after", None):
-                delay = max(delay, exc.retry_after)
-            delay = min(delay, settings.PIXME_RETRY_MAX_WAIT)
             reporter(
                 reporter.stage or "queued",
                 reporter.percent,
@@ -394,7 +388,10 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
     image = result.image.convert("RGB")
     reporter("encode", 96, "Saving your avatar")
     meta = {"engine": turn.engine, "style": avatar.style.slug, "model": result.model or turn.engine}
-    png = images.encode_png(image, **meta)
+    if result.original_type == "image/png":  # signed (C2PA): a re-encode would drop it
+        png = result.original
+    else:
+        png = images.encode_png(image, **meta)
     thumb = images.encode_webp(images.thumbnail(image), quality=80, **meta)
     source_faces = (
         faces.FaceAnalysis.from_dict(avatar.source_faces) if avatar.source_faces else None

@@ -21,7 +21,8 @@ from avatars.engines.base import (
     RenderRequest,
     Unavailable,
 )
-from avatars.engines.gemini import GeminiEngine, encode_image, nearest_aspect_ratio
+from avatars.engines.gemini import GeminiEngine, encode_image
+from avatars.engines.gemini_models import nearest_aspect_ratio
 from tests.fakes.fixtures import TEST_API_KEY
 from tests.fakes.gemini_server import b64decode_any
 
@@ -98,7 +99,7 @@ def test_selfie_and_references_are_jpeg_parts_at_most_1024px(
         make_request(selfie, references=references, faces=face_analysis, aspect_ratio="4:3")
     )
     rec = gemini_server.last
-    assert len(rec.images) == 4  # the selfie and at most three references
+    assert len(rec.images) == 4  # the selfie and three references: Nano Banana 2 keeps 4 people
     assert rec.images[0].size == (1024, 768)
     for image in rec.images:
         assert image.mime_type == "image/jpeg"
@@ -108,6 +109,10 @@ def test_selfie_and_references_are_jpeg_parts_at_most_1024px(
     assert kinds[1] == "image"
     assert kinds[2:] == ["Reference:", "image"] * 3
     assert rec.body_size < 2_000_000
+
+    # Nano Banana Pro keeps five people consistent: the selfie and four references.
+    engine.render(make_request(selfie, references=references, model="gemini-3-pro-image"))
+    assert len(gemini_server.last.images) == 5
 
 
 def test_streamed_text_reaches_progress_in_order(engine, gemini_server, face_photo):
@@ -131,7 +136,7 @@ def test_api_key_travels_in_the_header_only(engine, gemini_server, face_photo):
     engine.render(make_request(face_photo))
     rec = gemini_server.last
     assert rec.headers["x-goog-api-key"] == TEST_API_KEY
-    assert rec.path.endswith("/models/gemini-2.5-flash-image:streamGenerateContent")
+    assert rec.path.endswith("/models/gemini-3.1-flash-image:streamGenerateContent")
     assert rec.query == {"alt": ["sse"]}
     assert TEST_API_KEY not in json.dumps(rec.body)
 
@@ -145,25 +150,66 @@ def test_aspect_ratio_and_image_size_reach_image_config(engine, gemini_server, f
 
     engine.render(
         make_request(
-            face_photo, model="gemini-2.5-flash-image", aspect_ratio="16:9", image_size="2K"
+            face_photo, model="gemini-3.1-flash-lite-image", aspect_ratio="8:1", image_size="1K"
         )
     )
-    assert gemini_server.last.image_config == {"aspectRatio": "16:9"}
+    assert gemini_server.last.image_config == {"aspectRatio": "8:1", "imageSize": "1K"}
 
     # no ratio asked for: the source's shape, snapped to a supported ratio
     engine.render(make_request(face_photo.resize((1000, 760))))
     assert gemini_server.last.image_config == {"aspectRatio": "4:3"}
 
+    sent = len(gemini_server.requests)
     with pytest.raises(BadRequest):
         engine.render(make_request(face_photo, aspect_ratio="7:1"))
+    with pytest.raises(BadRequest, match="can't draw 2K images; choose one of 1K"):
+        engine.render(
+            make_request(face_photo, model="gemini-3.1-flash-lite-image", image_size="2K")
+        )
+    with pytest.raises(BadRequest, match="can't draw a 1:8 image"):
+        engine.render(make_request(face_photo, model="gemini-3-pro-image", aspect_ratio="1:8"))
+    assert len(gemini_server.requests) == sent, "refused before anything was sent"
 
 
-def test_capabilities_and_models(engine):
-    assert engine.capabilities("gemini-3.1-flash-image")["image_sizes"] == ["1K", "2K", "4K"]
-    assert engine.capabilities("gemini-2.5-flash-image")["image_sizes"] == []
-    assert "21:9" in engine.capabilities("gemini-2.5-flash-image")["aspect_ratios"]
-    assert engine.models()[0] == "gemini-2.5-flash-image"
+def test_each_model_has_its_own_limits(engine):
+    assert engine.models() == [
+        "gemini-3.1-flash-image",
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-lite-image",
+    ]
+    flash, pro, lite = (engine.capabilities(m) for m in engine.models())
+    assert flash["image_sizes"] == pro["image_sizes"] == ["1K", "2K", "4K"]
+    assert lite["image_sizes"] == ["1K"]
+    assert len(flash["aspect_ratios"]) == len(lite["aspect_ratios"]) == 14
+    assert {"1:4", "4:1", "1:8", "8:1"} <= set(lite["aspect_ratios"])
+    assert len(pro["aspect_ratios"]) == 10 and "8:1" not in pro["aspect_ratios"]
+    assert (flash["references"], pro["references"], lite["references"]) == (3, 4, 3)
+    assert engine.capabilities("") == flash  # the default is the first
     assert engine.configured()
+
+
+def test_a_long_edit_chain_stays_within_the_models_count_of_images(
+    engine, gemini_server, face_photo, settings
+):
+    settings.GEMINI_HISTORY_BUDGET_BYTES = 10**9  # only the count of images limits here
+    versions = [face_photo.resize((96 + i, 96 + i)) for i in range(20)]
+    history = [HistoryItem(f"change {i}", f"did {i}", v) for i, v in enumerate(versions)]
+    references = [face_photo.resize((200, 200))] * 3
+    engine.render(
+        make_request(
+            face_photo,
+            kind="edit",
+            instruction="one more",
+            base_image=versions[-1],
+            history=history,
+            references=references,
+        )
+    )
+    rec = gemini_server.last
+    assert len(rec.images) == 14  # Google's limit for a request to these models
+    sent = [image.data for image in rec.images]
+    assert sent[0] == encode_image(face_photo) and sent[-1] == encode_image(versions[-1])
+    assert sent[-10:-1] == [encode_image(v) for v in versions[-10:-1]]  # the newest kept
 
 
 # --- edits ----------------------------------------------------------------------------------
@@ -380,12 +426,7 @@ def test_unconfigured_engine_says_so(engine, face_photo, settings):
 # --- models and ratios ------------------------------------------------------------------------
 
 
-def test_retired_alias_resolves_to_the_default_model(engine, gemini_server, face_photo):
-    assert engine.resolve_model("gemini-2.0-flash-exp") == "gemini-2.5-flash-image"
-    assert engine.resolve_model("gemini-3-pro-image") == "gemini-3-pro-image"
-    result = engine.render(make_request(face_photo, model="gemini-2.0-flash-exp-image-generation"))
-    assert result.model == "gemini-2.5-flash-image"
-    assert gemini_server.last.model == "gemini-2.5-flash-image"
+def test_unknown_model_is_refused_with_the_choices(engine):
     with pytest.raises(BadRequest) as caught:
         engine.resolve_model("dall-e-3")
     assert "gemini-3-pro-image" in caught.value.message

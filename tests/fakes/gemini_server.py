@@ -3,7 +3,12 @@
 It speaks what ``google-genai`` 3.6.1 sends with ``HttpOptions(base_url=…)``:
 
 * ``POST /v1/models/{model}:generateContent`` and ``…:streamGenerateContent?alt=sse``
-  (``/v1beta/`` is accepted too);
+  (``/v1beta/`` is accepted too); a model it doesn't list answers 404 NOT_FOUND in Google's
+  words ("models/… is not found for API version v1beta, …");
+* ``GET /v1beta/models`` (``models.list``, paged by ``pageSize``/``pageToken``) and
+  ``GET /v1beta/models/{model}`` (``models.get``), from ``server.models``: Google's image
+  models, a text model, an Imagen model and an embedding model (set it to change what the
+  "key" can use);
 * camelCase JSON; base64 image data in either the URL-safe or the standard alphabet.
 
 Every request is recorded (:class:`Recorded`: path, headers, parsed JSON body, body size,
@@ -24,6 +29,7 @@ Scripted failures for the next calls::
     server.script("bad_key")                    # 400 INVALID_ARGUMENT / API_KEY_INVALID
     server.script("403")                        # PERMISSION_DENIED
     server.script("400")                        # INVALID_ARGUMENT (not the key)
+    server.script("signed")                     # the image carries a C2PA manifest (caBX)
 
 Use it as a context manager (``with FakeGeminiServer() as server: …``) or through the
 ``gemini_server`` fixture of :mod:`tests.fakes.fixtures`.
@@ -38,6 +44,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +53,29 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image, ImageOps
 
-PATH_RE = re.compile(r"^/(v1|v1beta|v1alpha)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
+PATH_RE = re.compile(
+    r"^/(?P<version>v1|v1beta|v1alpha)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$"
+)
+LIST_RE = re.compile(r"^/(?P<version>v1|v1beta|v1alpha)/models(?:/(?P<model>[^/:]+))?$")
+IMAGE_METHODS = ["generateContent", "countTokens", "batchGenerateContent"]
+DEFAULT_MODELS = (
+    ("gemini-3.1-flash-image", "Nano Banana 2", IMAGE_METHODS),
+    ("gemini-3-pro-image", "Nano Banana Pro", IMAGE_METHODS),
+    ("gemini-3.1-flash-lite-image", "Nano Banana 2 Lite", IMAGE_METHODS),
+    ("gemini-3-flash", "Gemini 3 Flash", ["generateContent", "countTokens"]),
+    ("imagen-4.0-generate-001", "Imagen 4", ["predict"]),
+    ("gemini-embedding-001", "Gemini Embedding", ["embedContent"]),
+)
+LIST_PAGE_SIZE = 50  # the API's default pageSize
+# A JUMBF superbox labelled "c2pa" (the C2PA manifest store's UUID), as Google embeds it in
+# a PNG's caBX chunk. Unsigned: enough for a reader that looks for the manifest, no more.
+C2PA_UUID = bytes.fromhex("6332706100110010800000aa00389b71")
+_JUMD = C2PA_UUID + b"\x03" + b"c2pa\x00"
+C2PA_STORE = (
+    ((8 + 8 + len(_JUMD)).to_bytes(4, "big") + b"jumb" + (8 + len(_JUMD)).to_bytes(4, "big"))
+    + b"jumd"
+    + _JUMD
+)
 OUTPUT_LONG_SIDE = 512
 DEFAULT_TEXTS = (
     "I turned your selfie into the avatar you asked for. ",
@@ -85,6 +114,7 @@ class Recorded:
     stream: bool = False
     behaviour: str = "ok"
     images: list[InputImage] = field(default_factory=list)
+    answered_image: bytes = b""  # the image we sent back
     handling_ms: float = 0.0  # from the body read to the answer written
     signatures: list[str] = field(default_factory=list)  # thoughtSignatures we answered with
 
@@ -130,6 +160,7 @@ class FakeGeminiServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.requests: list[Recorded] = []
         self.texts: tuple[str, ...] = DEFAULT_TEXTS
+        self.models: list[tuple[str, str, list[str]]] = list(DEFAULT_MODELS)
         self._script: deque[tuple[str, dict]] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -170,6 +201,7 @@ class FakeGeminiServer:
             self.requests.clear()
             self._script.clear()
             self.texts = DEFAULT_TEXTS
+            self.models = list(DEFAULT_MODELS)
 
     def script(self, behaviour: str, times: int = 1, **options) -> None:
         """Answer the next ``times`` calls with ``behaviour`` (see the module docstring)."""
@@ -183,9 +215,11 @@ class FakeGeminiServer:
 
     # -- answering -------------------------------------------------------------------------
 
-    def _next_behaviour(self) -> tuple[str, dict]:
+    def _next_behaviour(self, only: tuple[str, ...] = ()) -> tuple[str, dict]:
         with self._lock:
-            return self._script.popleft() if self._script else ("ok", {})
+            if not self._script or (only and self._script[0][0] not in only):
+                return ("ok", {})
+            return self._script.popleft()
 
     def _signature(self) -> str:
         with self._lock:
@@ -194,7 +228,39 @@ class FakeGeminiServer:
         raw = f"fake-thought-signature-{n}".encode() + bytes([0xFB, 0xFF, n % 256])
         return base64.b64encode(raw).decode("ascii")
 
-    def _output_image(self, rec: Recorded) -> bytes:
+    def _model_entry(self, name: str) -> dict | None:
+        for model, display, methods in self.models:
+            if model == name:
+                return {
+                    "name": f"models/{model}",
+                    "displayName": display,
+                    "version": "001",
+                    "inputTokenLimit": 65536,
+                    "outputTokenLimit": 32768,
+                    "supportedGenerationMethods": methods,
+                }
+        return None
+
+    def _model_page(self, query: dict[str, list[str]]) -> dict:
+        size = int((query.get("pageSize") or [LIST_PAGE_SIZE])[0])
+        start = int((query.get("pageToken") or ["0"])[0])
+        names = [name for name, _display, _methods in self.models]
+        page: dict[str, Any] = {"models": [self._model_entry(n) for n in names[start:][:size]]}
+        if start + size < len(names):
+            page["nextPageToken"] = str(start + size)
+        return page
+
+    @staticmethod
+    def _not_found(model: str, version: str) -> dict:
+        return _error(
+            404,
+            "NOT_FOUND",
+            f"models/{model} is not found for API version {version}, or is not supported for "
+            "generateContent. Call ListModels to see the list of available models and their "
+            "supported methods.",
+        )
+
+    def _output_image(self, rec: Recorded, signed: bool = False) -> bytes:
         if rec.images:
             source = Image.open(io.BytesIO(rec.images[-1].data)).convert("RGB")
         else:
@@ -211,7 +277,12 @@ class FakeGeminiServer:
         image = Image.blend(image, Image.new("RGB", image.size, (40, 170, 120)), 0.25)
         buf = io.BytesIO()
         image.save(buf, "PNG", compress_level=1)
-        return buf.getvalue()
+        data = buf.getvalue()
+        if signed:  # the manifest goes right after IHDR (8-byte signature + 25-byte IHDR)
+            chunk = b"caBX" + C2PA_STORE
+            crc = zlib.crc32(chunk).to_bytes(4, "big")
+            data = data[:33] + len(C2PA_STORE).to_bytes(4, "big") + chunk + crc + data[33:]
+        return data
 
     def _usage(self, rec: Recorded) -> dict:
         prompt = 258 * len(rec.images) + len(json.dumps(rec.body or {})) // 400
@@ -244,7 +315,8 @@ class FakeGeminiServer:
         else:
             sig = self._signature()
             rec.signatures.append(sig)
-            png = base64.b64encode(self._output_image(rec)).decode("ascii")
+            rec.answered_image = self._output_image(rec, signed=behaviour == "signed")
+            png = base64.b64encode(rec.answered_image).decode("ascii")
             image_part = {"inlineData": {"mimeType": "image/png", "data": png}}
             image_part["thoughtSignature"] = sig
             chunks.append(
@@ -295,7 +367,34 @@ class FakeGeminiServer:
                 self._send(status, json.dumps(payload).encode(), "application/json")
 
             def do_GET(self):  # noqa: N802
-                self._json(404, _error(404, "NOT_FOUND", "Not found."))
+                split = urlsplit(self.path)
+                rec = Recorded(
+                    method="GET",
+                    path=split.path,
+                    query=parse_qs(split.query),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=None,
+                    body_size=0,
+                )
+                with server._lock:
+                    server.requests.append(rec)
+                match = LIST_RE.match(split.path)
+                if not match:
+                    return self._json(404, _error(404, "NOT_FOUND", "Not found."))
+                # Only a refused key is scripted for listing; other scripts wait for a POST.
+                behaviour, _options = server._next_behaviour(only=("bad_key", "403"))
+                rec.behaviour = behaviour
+                if behaviour != "ok":
+                    denied = "The caller does not have permission."
+                    return self._json(403, _error(403, "PERMISSION_DENIED", denied))
+                if match.group("model") is None:
+                    return self._json(200, server._model_page(rec.query))
+                entry = server._model_entry(match.group("model"))
+                if entry is None:
+                    return self._json(
+                        404, server._not_found(match.group("model"), match.group("version"))
+                    )
+                return self._json(200, entry)
 
             def do_POST(self):  # noqa: N802
                 split = urlsplit(self.path)
@@ -334,6 +433,8 @@ class FakeGeminiServer:
                     return self._json(404, _error(404, "NOT_FOUND", f"No route {rec.path}."))
                 if not isinstance(rec.body, dict):
                     return self._json(400, _error(400, "INVALID_ARGUMENT", "Invalid JSON."))
+                if server._model_entry(rec.model) is None:
+                    return self._json(404, server._not_found(rec.model, match.group("version")))
                 try:
                     for content in rec.body.get("contents") or []:
                         for part in content.get("parts") or []:
