@@ -1,13 +1,16 @@
 """`manage.py pixme_render`: the same checks and engine as the site, from the shell."""
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
+from tqdm import tqdm
 
 from tests.conftest import encode
 
@@ -82,3 +85,92 @@ def test_a_bad_output_path_is_refused_before_drawing(selfie_file, tmp_path, wher
         call_command(
             "pixme_render", str(selfie_file), "--style", "comics", "-o", str(tmp_path / where)
         )
+
+
+# --- Gemini from the shell: the site's limits and the jobs' retries -------------------------
+
+
+def render_gemini(selfie_file, out, *extra):
+    call_command(
+        "pixme_render", str(selfie_file), "--style", "comics", "-o", str(out), "--engine",
+        "gemini", *extra,
+    )  # fmt: skip
+
+
+def test_gemini_waits_out_a_busy_answer_like_a_job_does(
+    selfie_file, tmp_path, gemini_settings, gemini_server, capsys
+):
+    gemini_settings.PIXME_RETRY_BACKOFF = (0.1, 0.1)
+    gemini_settings.PIXME_RETRY_MAX_WAIT = 0.3  # the server asks for 7 s; the policy caps it
+    gemini_server.script("429", retry_delay="7s")
+    out = tmp_path / "out.png"
+    started = time.monotonic()
+    render_gemini(selfie_file, out)
+    assert 0.3 <= time.monotonic() - started < 5
+    assert [r.behaviour for r in gemini_server.requests] == ["429", "ok"]
+    err = capsys.readouterr().err
+    assert (
+        "Gemini is busy right now; try again in 7 seconds. Retrying in 1 s (attempt 2 of 3)." in err
+    )
+    with Image.open(out) as im:
+        assert im.text["Engine"] == "gemini"
+
+
+def test_the_bar_counts_the_wait_down(
+    selfie_file, tmp_path, gemini_settings, gemini_server, monkeypatch
+):
+    gemini_settings.PIXME_RETRY_MAX_WAIT = 1.5
+    gemini_server.script("429", retry_delay="1.5s")
+    shown = []
+    original = tqdm.set_description_str
+
+    def watch(bar, desc=None, refresh=True):
+        shown.append(desc)
+        return original(bar, desc, refresh)
+
+    monkeypatch.setattr(tqdm, "set_description_str", watch)  # the library's bar, not ours
+    render_gemini(selfie_file, tmp_path / "out.png")
+    assert "generate 1/1: waiting 2 s" in shown and "generate 1/1: waiting 1 s" in shown
+
+
+def test_gemini_gives_up_after_the_jobs_three_tries(
+    selfie_file, tmp_path, gemini_settings, gemini_server
+):
+    gemini_server.script("500", times=6)  # two SDK tries in each of our three
+    out = tmp_path / "out.png"
+    with pytest.raises(CommandError, match="Gemini is having trouble right now"):
+        render_gemini(selfie_file, out)
+    assert len(gemini_server.requests) == 6 and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (
+            ["--model", "gemini-3.1-flash-lite-image", "--image-size", "2K"],
+            "gemini-3.1-flash-lite-image can't draw at 2K. It offers: 1K.",
+        ),
+        (["--model", "gemini-3-pro-image", "--aspect-ratio", "8:1"], "can't draw a 8:1 picture"),
+        (["--model", "dall-e-3"], "Unknown Gemini model"),
+    ],
+)
+def test_gemini_options_the_model_cant_take_are_refused_before_sending(
+    selfie_file, tmp_path, gemini_settings, gemini_server, extra, says
+):
+    out = tmp_path / "out.png"
+    with pytest.raises(CommandError, match=re.escape(says)):
+        render_gemini(selfie_file, out, *extra)
+    assert not gemini_server.requests and not out.exists()
+
+
+def test_gemini_lite_at_its_extreme_shape_and_its_signed_original(
+    selfie_file, tmp_path, gemini_settings, gemini_server, capsys
+):
+    gemini_server.script("signed")
+    out = tmp_path / "out.png"
+    render_gemini(
+        selfie_file, out, "--model", "gemini-3.1-flash-lite-image", "--aspect-ratio", "8:1"
+    )
+    assert gemini_server.last.image_config == {"aspectRatio": "8:1"}
+    assert out.read_bytes() == gemini_server.last.answered_image
+    assert "Kept the model's signed original (C2PA) as it came." in capsys.readouterr().err

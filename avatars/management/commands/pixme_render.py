@@ -6,14 +6,19 @@
 ``--user`` sends that user's profile (and chosen reference versions) as context, exactly as
 the site does; each ``--edit`` is one more turn of the same conversation.
 
-It applies the same upload checks as the site; a refused file or a failed render exits
-non-zero with the same one-line message the site shows, and writes no output.
+It applies the same upload checks as the site, offers the same models with the same limits,
+and retries a busy or failing engine by the jobs' policy (``engines.base.retry_wait``), the
+wait counting down on the progress bar. A refused file or a failed render exits non-zero with
+the same one-line message the site shows, and writes no output. An image the model signed
+(C2PA) is written as it came.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,11 +29,15 @@ from accounts.services import profile_for_user
 from avatars import images
 from avatars.engines.base import (
     ENGINES,
+    MAX_ATTEMPTS,
+    Engine,
     EngineError,
     HistoryItem,
     ProfileContext,
     RenderRequest,
+    RenderResult,
     get_engine,
+    retry_wait,
 )
 from avatars.faces import analyse, likeness, likeness_words
 from avatars.models import Style
@@ -50,7 +59,7 @@ class Command(BaseCommand):
             "--edit", action="append", default=[], help='an edit, e.g. "add glasses"; repeatable'
         )
         parser.add_argument("--aspect-ratio", default="", help="e.g. 1:1, 3:4, 16:9")
-        parser.add_argument("--image-size", default="", help="1K, 2K or 4K (some models)")
+        parser.add_argument("--image-size", default="", help="1K, 2K or 4K (as the model offers)")
         parser.add_argument("--user", default="", help="send this user's profile as context")
 
     def handle(self, *args, **opts):
@@ -135,7 +144,7 @@ class Command(BaseCommand):
                     aspect_ratio=aspect_ratio,
                     image_size=image_size,
                 )
-                result = engine.render(request, progress)
+                result = self._render_with_retries(engine, request, progress, bar, label)
                 history.append(
                     HistoryItem(
                         instruction=instruction,
@@ -148,13 +157,40 @@ class Command(BaseCommand):
                 bar.refresh()
         finally:
             bar.close()
-        png = images.encode_png(
-            result.image, engine=opts["engine"], style=style.slug, model=result.model
-        )
-        output.write_bytes(png)
+        if result.original_type == "image/png":  # signed (C2PA): a re-encode would drop it
+            output.write_bytes(result.original)
+            self.stderr.write("Kept the model's signed original (C2PA) as it came.")
+        else:
+            output.write_bytes(
+                images.encode_png(
+                    result.image, engine=opts["engine"], style=style.slug, model=result.model
+                )
+            )
         distance = likeness(faces, result.image) if faces.embedding else None
         self.stdout.write(f"{result.text}".strip())
         self.stdout.write(
             f"Wrote {output} ({result.image.width}×{result.image.height}); "
             f"{likeness_words(distance)}" + (f" ({distance:.2f})" if distance is not None else "")
         )
+
+    def _render_with_retries(
+        self, engine: Engine, request: RenderRequest, progress, bar: tqdm, label: str
+    ) -> RenderResult:
+        """Render as a job does: a transient failure is tried again after the same wait."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return engine.render(request, progress)
+            except EngineError as exc:
+                delay = retry_wait(exc, attempt)
+                if delay is None:
+                    raise
+                tqdm.write(
+                    f"{exc.message} Retrying in {math.ceil(delay)} s "
+                    f"(attempt {attempt + 1} of {MAX_ATTEMPTS}).",
+                    file=sys.stderr,
+                )
+                end = time.monotonic() + delay
+                while (left := end - time.monotonic()) > 0:
+                    bar.set_description_str(f"{label}: waiting {math.ceil(left)} s")
+                    time.sleep(min(1.0, left))
+        raise AssertionError("unreachable")
