@@ -16,6 +16,17 @@ MAX_REFERENCES = 3
 class User(AbstractUser):
     """Our own user model from the first migration, so it can grow without a painful swap."""
 
+    def save(self, *args, **kwargs):
+        # A new password ends the sessions (Django hashes it into them) and must end API
+        # tokens too. Here rather than in the views: the change and reset pages, the admin,
+        # `changepassword` and the shell all change a password through set_password() + save().
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.services import api_token_revoke
+
+            api_token_revoke(user=self)
+
 
 def validate_palette(value: str) -> None:
     colours = [c.strip() for c in value.split(",") if c.strip()]

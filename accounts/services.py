@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.http import HttpRequest
 
 from accounts.models import MAX_REFERENCES, Profile, User
 from pixme.errors import ApplicationError
@@ -39,6 +41,12 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
             raise ApplicationError(
                 f"There's no engine {engine!r} here. Choose one of: {', '.join(offered)}."
             )
+        if engine != profile.default_engine and "default_model" not in data:
+            data["default_model"] = ""  # the old engine's model means nothing to the new one
+    if data.get("default_model"):
+        data["default_model"] = _default_model_check(
+            engine=engine or profile.default_engine, model=data["default_model"]
+        )
     for field, value in data.items():
         setattr(profile, field, value)
     profile.full_clean(exclude=["user"])
@@ -55,6 +63,16 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
     return profile
 
 
+def _default_model_check(*, engine: str, model: str) -> str:
+    """Only a model the engine offers on this site (aliases resolved to their model)."""
+    from avatars.engines.base import EngineError, get_engine
+
+    try:
+        return get_engine(engine).resolve_model(model)
+    except EngineError as exc:
+        raise ApplicationError(exc.message, code="bad_option") from None
+
+
 @transaction.atomic
 def api_token_rotate(*, user: User) -> str:
     """Give ``user`` a new API token (the old one stops working) and return its key.
@@ -64,6 +82,22 @@ def api_token_rotate(*, user: User) -> str:
 
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user).key
+
+
+def api_token_obtain(*, request: HttpRequest, username: str, password: str) -> str:
+    """The user's API token for a right username and password (made on first use).
+
+    ``request`` goes to authenticate() so django-axes counts a failure against the username
+    and the address, and refuses every try — right or wrong — while they are locked out."""
+    from rest_framework.authtoken.models import Token
+
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        raise ApplicationError("Wrong username or password.", code="bad_credentials")
+    # A token exchange is a log-in: last_login moves and django-axes forgets earlier failures.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
 
 
 @transaction.atomic

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AvatarsConfig(AppConfig):
     name = "avatars"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from avatars import media_files
+
+        media_files.connect()

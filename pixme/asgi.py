@@ -15,11 +15,11 @@ django_asgi_app = get_asgi_application()
 from asgiref.sync import sync_to_async  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from avatars.routing import websocket_urlpatterns  # noqa: E402
 from avatars.services.progress import set_server_loop  # noqa: E402
 from avatars.worker import start_embedded_worker  # noqa: E402
+from pixme.websocket_origin import SameOriginValidator  # noqa: E402
 
 
 class EmbeddedRuntime:
@@ -64,9 +64,7 @@ application = EmbeddedRuntime(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
+            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
 )

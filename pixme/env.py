@@ -4,6 +4,7 @@ error instead of silently becoming a default. Only ``pixme/settings.py`` uses th
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,3 +53,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate such as ``10/min``; ``off`` (or ``0``) means no limit (None)."""
+    raw = os.environ.get(name, "").strip() or default
+    if raw.lower() in {"off", "0", "none"}:
+        return None
+    if not _RATE.match(raw):
+        raise ImproperlyConfigured(f"{name} must be a rate like 10/min, or off; got {raw!r}")
+    return raw

@@ -2,12 +2,13 @@
 embedded defaults: SQLite in WAL mode under var/, local media under var/media, jobs run inside
 the ASGI process, the in-memory channel layer, the offline studio engine. See README.md."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
-from pixme.env import env_bool, env_float, env_int, env_list, env_str
+from pixme.env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PIXME_VAR_DIR", str(BASE_DIR / "var")))
@@ -46,8 +47,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "accounts",
     "avatars",
+    # Last, as its docs ask: deletes a row's files (after commit) however the row is deleted.
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out log-in (pages, admin, the API's token) into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pixme.urls"
@@ -97,6 +103,19 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Log-in brute force (django-axes): after PIXME_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username, or from one address, log-in there is refused for PIXME_LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("PIXME_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PIXME_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The address is REMOTE_ADDR: behind a proxy, uvicorn's --proxy-headers sets it to the client's.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -178,6 +197,12 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The cache holds the API's throttle counts: shared by every process through Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Jobs: the database task backend (django-tasks-db). Embedded: the ASGI process runs a worker
 # thread itself; scale-out (PIXME_EMBEDDED_WORKER=false): `manage.py db_worker` processes.
@@ -199,7 +224,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "avatars.api.exceptions.exception_handler",
+    # Never a 500 for a body: nesting too deep or a bad encoding is a 400 (avatars.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "avatars.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "avatars.api.throttles.BurstRateThrottle",
+        "avatars.api.throttles.SustainedRateThrottle",
+        "avatars.api.throttles.CreateRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "burst": env_rate("PIXME_API_BURST_RATE", "120/min"),
+        "sustained": env_rate("PIXME_API_SUSTAINED_RATE", "5000/day"),
+        "create": env_rate("PIXME_CREATE_RATE", "10/min"),
+    },
 }
+# Unfinished versions (queued or drawing) one user may have at once; 0 = no cap.
+PIXME_MAX_UNFINISHED_PER_USER = env_int("PIXME_MAX_UNFINISHED_PER_USER", 3)
 
 # Engines. Gemini shows up only when a key is set.
 PIXME_DEFAULT_ENGINE = "studio"
@@ -220,9 +263,18 @@ PIXME_DAILY_QUOTA = env_int("PIXME_DAILY_QUOTA", 50)
 PIXME_RETRY_BACKOFF = (1.0, 3.0)
 PIXME_RETRY_MAX_WAIT = env_float("PIXME_RETRY_MAX_WAIT", 30.0)
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The production switch: the site is served over HTTPS (behind a proxy that says so in
+# X-Forwarded-Proto). Redirects HTTP, sends HSTS, keeps cookies off plain HTTP; with it,
+# `manage.py check --deploy` is clean.
+PIXME_HTTPS = env_bool("PIXME_HTTPS", False)
+if PIXME_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("PIXME_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PIXME_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PIXME_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,

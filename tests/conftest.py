@@ -41,6 +41,14 @@ def face_analysis(face_photo):
     return analyse(face_photo)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The API's throttle counts live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # --- people -------------------------------------------------------------------------------
 # Alice owns things, Bob is another user, Charlie is an outsider who must get 404s.
 

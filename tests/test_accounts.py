@@ -61,7 +61,19 @@ def test_login_rejects_a_wrong_password(client, alice):
     assert b"correct username and password" in response.content
 
 
+def _api_status(token_key: str) -> int:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
+    return client.get("/api/profile/").status_code
+
+
 def test_it_changes_the_password(alice_client, alice):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=alice).key
+    assert _api_status(token) == 200
     response = alice_client.post(
         reverse("password_change"),
         {
@@ -73,9 +85,15 @@ def test_it_changes_the_password(alice_client, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("Brand-New-Pass-9")
+    # The old API token ended with the old password, like the other sessions.
+    assert _api_status(token) == 401
+    assert not Token.objects.filter(user=alice).exists()
 
 
 def test_it_resets_a_forgotten_password_by_email(client, alice):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=alice).key
     alice.email = "alice@example.com"
     alice.save()
     client.post(reverse("password_reset"), {"email": "alice@example.com"})
@@ -90,6 +108,16 @@ def test_it_resets_a_forgotten_password_by_email(client, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("Reset-Pass-777")
+    assert _api_status(token) == 401
+
+
+def test_saving_a_user_without_a_new_password_keeps_the_token(alice):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=alice).key
+    alice.email = "alice@example.com"
+    alice.save()
+    assert _api_status(token) == 200
 
 
 def test_it_edits_the_profile(alice_client, alice):

@@ -104,3 +104,39 @@ def test_the_profile_refuses_an_engine_that_is_not_offered(api, alice):
     assert "no engine 'nonsense'" in str(response.json())
     alice.profile.refresh_from_db()
     assert alice.profile.default_engine == "studio"
+
+
+def test_an_oversize_upload_is_a_413_in_the_sites_words(api, alice, selfie_jpeg):
+    big = selfie_jpeg + b"\0" * (20 * 1024 * 1024)
+    response = api.post(
+        "/api/avatars/", {"photo": upload(big), "style": "comics"}, format="multipart"
+    )
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "This file is larger than 15 MB; the limit is 15 MB. "
+        "Please choose a smaller photo.",
+        "code": "too_large",
+    }
+    assert not Avatar.objects.exists()
+
+
+def test_the_default_model_must_be_one_this_site_offers(api, alice):
+    response = api.patch("/api/profile/", {"default_model": "bogus<script>"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_option"
+    alice.profile.refresh_from_db()
+    assert alice.profile.default_model == ""
+
+
+def test_a_configured_gemini_model_can_be_the_default(api, alice, settings):
+    settings.GEMINI_API_KEY = "test-key"
+    model = settings.GEMINI_MODELS[0]
+    ok = api.patch(
+        "/api/profile/", {"default_engine": "gemini", "default_model": model}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["default_model"] == model
+    bad = api.patch("/api/profile/", {"default_model": "gemini-0-imaginary"}, format="json")
+    assert bad.status_code == 400 and "gemini-0-imaginary" in bad.json()["detail"]
+    # Back to the studio: the Gemini model no longer applies.
+    back = api.patch("/api/profile/", {"default_engine": "studio"}, format="json")
+    assert back.json()["default_model"] == ""

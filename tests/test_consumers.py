@@ -39,8 +39,12 @@ def make_avatar(user, selfie_jpeg, style="comics"):
     )
 
 
+HOST = (b"host", b"localhost")
+
+
 def socket(avatar_id, *headers):
-    return WebsocketCommunicator(application, f"/ws/avatars/{avatar_id}/", headers=list(headers))
+    """A handshake as a browser on http://localhost sends it: Host always, plus ``headers``."""
+    return WebsocketCommunicator(application, f"/ws/avatars/{avatar_id}/", headers=[HOST, *headers])
 
 
 async def receive_until(comm, final_types=("done", "failed"), timeout=30):
@@ -65,11 +69,50 @@ async def test_another_users_socket_is_refused(alice, bob, selfie_jpeg, no_worke
     assert not connected
 
 
-async def test_a_bad_origin_is_refused(alice, selfie_jpeg, no_workers):
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"http://evil.example",  # a foreign host
+        b"http://localhost:9999",  # this host, another port: another origin
+        b"https://localhost",  # another scheme
+        b"http://localhost.evil.example",
+        b"null",
+        None,  # no Origin at all
+    ],
+)
+async def test_an_origin_other_than_the_sites_own_is_refused(
+    alice, selfie_jpeg, no_workers, origin
+):
     avatar = await make_avatar(alice, selfie_jpeg)
     cookie = await sync_to_async(session_cookie)(alice)
-    connected, _ = await socket(avatar.pk, (b"origin", b"http://evil.example"), cookie).connect()
+    headers = [cookie] + ([(b"origin", origin)] if origin is not None else [])
+    connected, _ = await socket(avatar.pk, *headers).connect()
     assert not connected
+
+
+async def test_the_sites_own_origin_with_its_port_is_accepted(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    cookie = await sync_to_async(session_cookie)(alice)
+    comm = WebsocketCommunicator(
+        application,
+        f"/ws/avatars/{avatar.pk}/",
+        headers=[(b"host", b"localhost:8000"), (b"origin", b"http://localhost:8000"), cookie],
+    )
+    connected, _ = await comm.connect()
+    assert connected
+    await comm.disconnect()
+
+
+async def test_a_trusted_origin_is_accepted(alice, selfie_jpeg, no_workers, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.pixme.example"]
+    avatar = await make_avatar(alice, selfie_jpeg)
+    cookie = await sync_to_async(session_cookie)(alice)
+    comm = socket(avatar.pk, (b"origin", b"https://app.pixme.example"), cookie)
+    connected, _ = await comm.connect()
+    assert connected
+    await comm.disconnect()
+    refused, _ = await socket(avatar.pk, (b"origin", b"http://app.pixme.example"), cookie).connect()
+    assert not refused
 
 
 async def test_snapshot_first_then_progress_in_order_then_done(alice, selfie_jpeg, no_workers):

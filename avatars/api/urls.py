@@ -1,10 +1,9 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from avatars.api import views
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", views.TokenObtainApi.as_view(), name="api-token"),
     path("styles/", views.StyleListApi.as_view(), name="api-styles"),
     path("profile/", views.ProfileApi.as_view(), name="api-profile"),
     path("avatars/", views.AvatarListCreateApi.as_view(), name="api-avatars"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpResponse
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Profile
-from accounts.services import profile_for_user, profile_update
+from accounts.services import api_token_obtain, profile_for_user, profile_update
 from avatars import images
+from avatars.api.parsers import SafeJSONParser
 from avatars.engines.base import configured_engines
 from avatars.models import Avatar, Style, Turn
 from avatars.selectors import (
@@ -72,6 +73,24 @@ def avatar_payload(request, avatar: Avatar) -> dict:
     }
 
 
+class TokenObtainApi(APIView):
+    """Exchange a username and password for the user's API token (django-axes counts the
+    failures: past the limit this answers 429 with Retry-After, whatever the password)."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = api_token_obtain(request=request._request, **serializer.validated_data)
+        return Response({"token": key})
+
+
 class StyleListApi(APIView):
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
@@ -85,6 +104,7 @@ class StyleListApi(APIView):
 
 class AvatarListCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    starts_renders = True
 
     class InputSerializer(serializers.Serializer):
         photo = serializers.FileField(allow_empty_file=True)  # our check says why, like the site
@@ -110,10 +130,10 @@ class AvatarListCreateApi(APIView):
         return self._paginator
 
     def post(self, request):
+        serializer = self.InputSerializer(data=request.data)  # reads the body (and the cap)
         too_large = oversize_refusal(request._request)
         if too_large:
-            raise ApplicationError(too_large, code="bad_image")
-        serializer = self.InputSerializer(data=request.data)
+            raise ApplicationError(too_large, code="too_large")
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         photo = data.pop("photo")
@@ -131,7 +151,8 @@ class AvatarDetailApi(APIView):
 
 
 class EditApi(APIView):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [SafeJSONParser, FormParser]
+    starts_renders = True
 
     class InputSerializer(serializers.Serializer):
         instruction = serializers.CharField(max_length=2000)
@@ -150,6 +171,10 @@ class EditApi(APIView):
 
 
 class TurnActionApi(APIView):
+    @property
+    def starts_renders(self) -> bool:
+        return self.kwargs.get("action") == "retry"
+
     def post(self, request, avatar_id: int, turn_id: int, action: str):
         turn = _turn(request, avatar_id, turn_id)
         if action == "revert":
@@ -190,7 +215,7 @@ class TurnFileApi(APIView):
 
 
 class ProfileApi(APIView):
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [SafeJSONParser, FormParser]
 
     class Serializer(serializers.ModelSerializer):
         favourite_styles = serializers.SlugRelatedField(

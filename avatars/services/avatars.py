@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from typing import BinaryIO
 
 from django.core.files.base import ContentFile
@@ -14,6 +12,7 @@ from avatars import images
 from avatars.engines.base import ENGINES, EngineError, get_engine
 from avatars.faces import analyse
 from avatars.models import Avatar, Style, Turn
+from avatars.services.limits import user_lock, user_unfinished_check
 from avatars.services.turns import turn_enqueue, turn_quota_check
 from pixme.errors import ApplicationError
 
@@ -83,9 +82,12 @@ def avatar_create(
         engine=engine, model=model, aspect_ratio=aspect_ratio, image_size=image_size
     )
     turn_quota_check(user=owner, engine=engine)
+    user_unfinished_check(user=owner)  # early: don't decode a photo we would refuse
     normalised = source_normalise(upload=upload, size=upload_size)
     faces = analyse(normalised.image)
     with transaction.atomic():
+        user_lock(user=owner)
+        user_unfinished_check(user=owner)  # again, under the lock: a parallel create counts
         avatar = Avatar(
             owner=owner,
             style=style,
@@ -115,25 +117,10 @@ def avatar_create(
 
 
 def avatar_delete(*, avatar: Avatar) -> None:
-    """Delete an avatar, every version and all of their files."""
+    """Delete an avatar and every version; their files go once this commits (django-cleanup,
+    see avatars.media_files), as they do for any other way a row is deleted."""
     with transaction.atomic():
-        # Lock the avatar, then list its files: a job finishing now either committed its
-        # version before (and its files are listed) or finds its turn gone and removes them.
+        # Lock the avatar first: a job finishing now either committed its version before
+        # (its files are deleted with it) or finds the avatar gone and removes its own.
         Avatar.objects.select_for_update().filter(pk=avatar.pk).first()
-        turns = Turn.objects.filter(avatar_id=avatar.pk)
-        files = [avatar.source] + [f for t in turns for f in (t.image, t.thumbnail) if f]
-        names = [(f.storage, f.name) for f in files if f and f.name]
         avatar.delete()
-
-        def remove_files() -> None:
-            folders = set()
-            for storage, name in names:
-                storage.delete(name)
-                folders.add((storage, os.path.dirname(name)))
-            for storage, folder in folders:  # local media: no empty u<id>/<token>/ left over
-                path = getattr(storage, "location", None) and os.path.join(storage.location, folder)
-                if path and os.path.isdir(path) and not os.listdir(path):
-                    with contextlib.suppress(OSError):
-                        os.rmdir(path)
-
-        transaction.on_commit(remove_files)

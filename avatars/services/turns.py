@@ -25,6 +25,7 @@ from avatars.engines.base import MAX_ATTEMPTS, EngineError, RenderResult, get_en
 from avatars.models import Avatar, Turn
 from avatars.services import progress as events
 from avatars.services.context import turn_render_request
+from avatars.services.limits import user_lock, user_unfinished_check
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -85,8 +86,10 @@ def turn_request_edit(
     if parent is None or parent.status != Turn.Status.SUCCEEDED or parent.avatar_id != avatar.pk:
         raise ApplicationError("There's no finished version to edit yet.")
     engine = engine or parent.engine
+    user_lock(user=avatar.owner)  # serialise this user's requests: the checks below hold
     Avatar.objects.select_for_update().filter(pk=avatar.pk).first()  # serialise numbering
     turn_quota_check(user=avatar.owner, engine=engine)  # under the lock: no double spend
+    user_unfinished_check(user=avatar.owner)
     number = (avatar.turns.aggregate(n=Max("number"))["n"] or 0) + 1
     turn = Turn.objects.create(
         avatar=avatar,
@@ -107,10 +110,13 @@ def turn_request_edit(
 @transaction.atomic
 def turn_retry(*, turn: Turn) -> Turn:
     """Put a failed or cancelled turn back in the queue."""
+    user_lock(user=turn.avatar.owner)
     current = Turn.objects.select_for_update().filter(pk=turn.pk).first()
     if current is not None and current.status == Turn.Status.CANCELLED:
         # A cancelled turn stopped counting against the daily quota; it counts again now.
         turn_quota_check(user=current.avatar.owner, engine=current.engine)
+    if current is not None and current.is_finished:
+        user_unfinished_check(user=current.avatar.owner)
     updated = Turn.objects.filter(
         pk=turn.pk, status__in=[Turn.Status.FAILED, Turn.Status.CANCELLED]
     ).update(

@@ -1,0 +1,37 @@
+"""API rate limits (DRF throttles, counted in the cache: Redis when several processes share it).
+
+Every authenticated client has a burst and a sustained rate; creating and editing — the calls
+that start a render — have a stricter one of their own. Anonymous callers are counted by
+address. Rates are settings (``DEFAULT_THROTTLE_RATES``); a rate of None is no limit.
+"""
+
+from __future__ import annotations
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
+
+
+class SettingsRateThrottle(UserRateThrottle):
+    """Reads its rate from the settings when it runs (DRF's own reads them once, at import)."""
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class BurstRateThrottle(SettingsRateThrottle):
+    scope = "burst"
+
+
+class SustainedRateThrottle(SettingsRateThrottle):
+    scope = "sustained"
+
+
+class CreateRateThrottle(SettingsRateThrottle):
+    """Counts only the POSTs of views that start work (``starts_renders = True``)."""
+
+    scope = "create"
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST" or not getattr(view, "starts_renders", False):
+            return True
+        return super().allow_request(request, view)

@@ -1,0 +1,47 @@
+"""Fair use: how much one user may have the drawing desks doing at once.
+
+Each render costs real CPU (studio) or money (Gemini), so one user flooding must not starve
+everyone else. The daily quota of paid engines lives with the turns (``turn_quota_check``);
+this is the cap on *unfinished* versions — queued or drawing — per user, for every engine.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from accounts.models import User
+from avatars.models import Turn
+from pixme.errors import ApplicationError
+
+# A studio version takes about a second; tell a client to look again after a few.
+BUSY_RETRY_AFTER_SECONDS = 5
+BUSY_MESSAGE = (
+    "You already have {count} avatars being drawn. Please wait for your running avatars to "
+    "finish, then try again."
+)
+
+
+def user_unfinished_check(*, user: User) -> None:
+    """Refuse a new render while ``user`` has PIXME_MAX_UNFINISHED_PER_USER unfinished ones.
+
+    Callers that write hold a lock that serialises a user's requests (the user's row) and
+    call this inside the transaction, so two requests at once cannot both slip under the cap.
+    """
+    cap = settings.PIXME_MAX_UNFINISHED_PER_USER
+    if cap <= 0:
+        return
+    unfinished = Turn.objects.filter(
+        avatar__owner=user, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]
+    ).count()
+    if unfinished >= cap:
+        raise ApplicationError(
+            BUSY_MESSAGE.format(count=unfinished),
+            code="busy",
+            extra={"retry_after": BUSY_RETRY_AFTER_SECONDS},
+        )
+
+
+def user_lock(*, user: User) -> None:
+    """Serialise this user's render requests until the transaction ends (a no-op on SQLite,
+    whose writing transactions are serialised anyway)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()

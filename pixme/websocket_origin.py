@@ -1,0 +1,52 @@
+"""The websocket's origin check: Django's CSRF origin rule, applied to the handshake.
+
+Channels' ``AllowedHostsOriginValidator`` compares the Origin's host name with ALLOWED_HOSTS
+and ignores its scheme and port, so a page on ``http://localhost:9999`` could open a socket
+to the site on ``localhost:8000`` with the owner's cookie and read their progress. Browsers
+send cookies with cross-origin websocket handshakes, so the Origin must be this site's own —
+the rule ``CsrfViewMiddleware`` uses for HTTP: equal to the request's own scheme://host:port,
+or listed in CSRF_TRUSTED_ORIGINS (``https://*.example.com`` wildcards included). Written by
+hand because Channels has no validator that looks at the port, and Django's lives inside the
+middleware's request handling.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from channels.security.websocket import WebsocketDenier
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
+
+
+def origin_allowed(scope: dict) -> bool:
+    headers = dict(scope.get("headers") or [])
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    host = headers.get(b"host", b"").decode("latin-1")
+    if not origin or not host:
+        return False
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return False
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    if origin == f"{scheme}://{host}" or origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    parsed = urlsplit(origin)
+    return any(
+        is_same_domain(parsed.netloc, trusted.netloc.lstrip("*"))
+        for trusted in map(urlsplit, settings.CSRF_TRUSTED_ORIGINS)
+        if "*" in trusted.netloc and trusted.scheme == parsed.scheme
+    )
+
+
+class SameOriginValidator:
+    """ASGI middleware: refuse a websocket whose Origin is not this site's (see above)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not origin_allowed(scope):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)

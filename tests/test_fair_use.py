@@ -1,0 +1,156 @@
+"""One user cannot flood the drawing desks: at most PIXME_MAX_UNFINISHED_PER_USER versions
+queued or drawing at once, and the API's rates (a burst, a sustained rate, a stricter one for
+creating and editing). Both are settings so load tests can lift them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from avatars.models import Avatar, Turn
+from avatars.services.turns import turn_request_edit
+from pixme.errors import ApplicationError
+from tests.conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    return client
+
+
+def _create(api, selfie_jpeg):
+    # Outside run_jobs the job is never started: the version stays queued (unfinished).
+    return api.post(
+        "/api/avatars/", {"photo": upload(selfie_jpeg), "style": "comics"}, format="multipart"
+    )
+
+
+def test_the_fourth_unfinished_create_waits(api, alice, selfie_jpeg):
+    for _ in range(3):
+        assert _create(api, selfie_jpeg).status_code == 202
+    refused = _create(api, selfie_jpeg)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "busy"
+    assert "wait for your running avatars" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) > 0
+    assert Avatar.objects.filter(owner=alice).count() == 3, "nothing written for the refusal"
+
+
+def test_finished_versions_free_a_place(api, alice, selfie_jpeg, run_jobs):
+    for _ in range(4):
+        with run_jobs():
+            assert _create(api, selfie_jpeg).status_code == 202
+    assert Turn.objects.filter(avatar__owner=alice, status=Turn.Status.SUCCEEDED).count() == 4
+
+
+def test_edits_count_too(api, alice, alice_avatar):
+    for instruction in ("add a crown", "add round glasses", "make it warmer"):
+        assert (
+            api.post(
+                f"/api/avatars/{alice_avatar.pk}/edits/",
+                {"instruction": instruction},
+                format="json",
+            ).status_code
+            == 202
+        )
+    refused = api.post(
+        f"/api/avatars/{alice_avatar.pk}/edits/", {"instruction": "add a cap"}, format="json"
+    )
+    assert refused.status_code == 429 and refused.json()["code"] == "busy"
+    assert alice_avatar.turns.count() == 4
+
+
+def test_another_user_is_not_held_up(api, alice, bob, selfie_jpeg):
+    for _ in range(3):
+        _create(api, selfie_jpeg)
+    bob_api = APIClient()
+    bob_api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    assert _create(bob_api, selfie_jpeg).status_code == 202
+
+
+def test_the_page_says_to_wait(alice_client, alice, selfie_jpeg):
+    data = {"style": "comics", "engine": "studio"}
+    for _ in range(3):
+        response = alice_client.post(reverse("avatars:new"), {**data, "photo": upload(selfie_jpeg)})
+        assert response.status_code == 302
+    response = alice_client.post(reverse("avatars:new"), {**data, "photo": upload(selfie_jpeg)})
+    assert response.status_code == 400
+    assert "wait for your running avatars" in response.content.decode()
+
+
+def test_retrying_a_failed_version_counts(alice, alice_avatar, settings, run_jobs):
+    settings.PIXME_MAX_UNFINISHED_PER_USER = 1
+    with run_jobs():
+        failed = turn_request_edit(avatar=alice_avatar, instruction="make me taller")
+    failed.refresh_from_db()
+    assert failed.status == Turn.Status.FAILED
+    turn_request_edit(avatar=alice_avatar, instruction="add a crown")  # queued, not run
+    from avatars.services.turns import turn_retry
+
+    with pytest.raises(ApplicationError) as exc:
+        turn_retry(turn=failed)
+    assert exc.value.code == "busy"
+
+
+def test_zero_lifts_the_cap(api, alice, selfie_jpeg, settings):
+    settings.PIXME_MAX_UNFINISHED_PER_USER = 0
+    for _ in range(5):
+        assert _create(api, selfie_jpeg).status_code == 202
+
+
+def test_the_create_rate_throttles_creates_and_edits_only(api, alice, alice_avatar, settings):
+    settings.PIXME_MAX_UNFINISHED_PER_USER = 0
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "create": "2/min",
+        },
+    }
+    url = f"/api/avatars/{alice_avatar.pk}/edits/"
+    assert api.post(url, {"instruction": "add a crown"}, format="json").status_code == 202
+    assert api.post(url, {"instruction": "add a cap"}, format="json").status_code == 202
+    throttled = api.post(url, {"instruction": "add a beard"}, format="json")
+    assert throttled.status_code == 429 and throttled.json()["code"] == "throttled"
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    # Reading is not creating.
+    assert api.get(f"/api/avatars/{alice_avatar.pk}/").status_code == 200
+    assert alice_avatar.turns.count() == 3
+
+
+def test_the_burst_rate_throttles_everything(api, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "burst": "5/min",
+        },
+    }
+    codes = [api.get("/api/styles/").status_code for _ in range(7)]
+    assert codes == [200] * 5 + [429] * 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("", "10/min"), ("off", None), ("0", None), ("30/hour", "30/hour")]
+)
+def test_rates_come_from_the_environment(monkeypatch, raw, expected):
+    from pixme.env import env_rate
+
+    monkeypatch.setenv("PIXME_CREATE_RATE", raw)
+    assert env_rate("PIXME_CREATE_RATE", "10/min") == expected
+
+
+def test_a_malformed_rate_stops_start_up(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pixme.env import env_rate
+
+    monkeypatch.setenv("PIXME_CREATE_RATE", "lots")
+    with pytest.raises(ImproperlyConfigured, match="PIXME_CREATE_RATE"):
+        env_rate("PIXME_CREATE_RATE", "10/min")
