@@ -109,8 +109,17 @@ class AvatarAdmin(admin.ModelAdmin):
 
 @admin.register(Turn)
 class TurnAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "engine", "model", "status", "flagged", "likeness", "created_at"]
-    list_filter = ["status", "engine", "flagged"]
+    list_display = [
+        "__str__",
+        "engine",
+        "model",
+        "status",
+        "error_code",
+        "flagged",
+        "likeness",
+        "created_at",
+    ]
+    list_filter = ["status", "engine", "error_code", "flagged"]
     search_fields = ["instruction", "model_text", "avatar__owner__username"]
     readonly_fields = [f.name for f in Turn._meta.fields]
 

@@ -41,6 +41,18 @@ def test_it_lists_styles_and_engines(api):
     data = api.get("/api/styles/").json()
     assert "comics" in [s["slug"] for s in data["styles"]]
     assert data["engines"] == ["studio"]
+    assert [m["engine"] for m in data["models"]] == ["studio"]
+
+
+def test_it_lists_what_each_gemini_model_accepts(api, settings):
+    settings.GEMINI_API_KEY = "test-key"
+    data = api.get("/api/styles/").json()
+    (gemini,) = [m for m in data["models"] if m["engine"] == "gemini"]
+    by_name = {m["name"]: m for m in gemini["models"]}
+    assert gemini["default"]["name"] == "gemini-3.1-flash-image"
+    assert by_name["gemini-3.1-flash-lite-image"]["image_sizes"] == ["1K"]
+    assert "8:1" in by_name["gemini-3.1-flash-image"]["aspect_ratios"]
+    assert "8:1" not in by_name["gemini-3-pro-image"]["aspect_ratios"]
 
 
 def test_create_watch_download_and_delete(api, selfie_jpeg, run_jobs):

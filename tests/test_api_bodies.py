@@ -87,8 +87,10 @@ def test_unknown_or_lying_encodings_never_break_the_api(api, alice_avatar, conte
         st.binary(max_size=300),
         st.recursive(
             st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-            lambda inner: st.lists(inner, max_size=3)
-            | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+            ),
             max_leaves=20,
         ).map(lambda v: __import__("json").dumps(v).encode()),
     ),

@@ -12,7 +12,7 @@ from accounts.models import Profile
 from accounts.services import api_token_obtain, profile_for_user, profile_update
 from avatars import images
 from avatars.api.parsers import SafeJSONParser
-from avatars.engines.base import configured_engines
+from avatars.engines.base import configured_engines, engine_catalogue
 from avatars.models import Avatar, Style, Turn
 from avatars.selectors import (
     avatar_get_for_user,
@@ -99,7 +99,13 @@ class StyleListApi(APIView):
 
     def get(self, request):
         data = self.OutputSerializer(style_list_enabled(), many=True).data
-        return Response({"styles": data, "engines": [s for s, _ in configured_engines()]})
+        return Response(
+            {
+                "styles": data,
+                "engines": [s for s, _ in configured_engines()],
+                "models": engine_catalogue(),  # what each engine's models accept
+            }
+        )
 
 
 class AvatarListCreateApi(APIView):
