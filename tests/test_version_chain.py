@@ -5,13 +5,25 @@ from __future__ import annotations
 import pytest
 
 from avatars import images
-from avatars.faces import analyse
+from avatars.faces import SAME_PERSON, analyse
 from avatars.models import Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit, turn_revert
 from tests.conftest import upload
 
 pytestmark = pytest.mark.django_db
+
+# Likeness differs between machines: the studio's k-means starts from numpy's default argsort,
+# whose order among equal values follows the CPU's SIMD path (AVX-512, AVX2 or none), so the
+# Comics picture and every likeness after it change with the CPU (issue #9). Spread measured by
+# bench/likeness_numerics.py over 3 SIMD paths, 12 orders of ties, 12 draws of ±1 grey level of
+# noise on the selfie, and round glasses placed 1 px off, as distance to the selfie:
+#   Comics, warmer, black and white (no accessory)  0.447-0.526  → under SAME_PERSON (0.6),
+#                                                    0.074 to spare;
+#   with round glasses (v3, v4)                     0.584-0.676  → under WITH_GLASSES.
+# What lost identity scores: a flat grey 0.775, another person drawn in Comics 0.789; and dlib
+# finds no face at all in a flat grey or a colour-inverted version, which fails "no likeness".
+WITH_GLASSES = 0.72  # 0.044 above the worst glasses measured, 0.055 under a flat grey
 
 
 def _image(turn: Turn):
@@ -50,20 +62,21 @@ def test_generate_three_edits_branch_and_revert_keep_every_version(alice, selfie
     assert [t.parent_id for t in turns] == [None, v1.pk, v2.pk, v3.pk, v2.pk]
     assert all(t.status == Turn.Status.SUCCEEDED and t.image for t in turns)
     assert "glasses" in v3.model_text.lower()
-    # The face stays put and recognisable in every version.
-    first_box = analyse(_image(turns[0]), with_embedding=False).face.box
+    # The face stays put and recognisable in every version, on any CPU (issue #9).
+    first = analyse(_image(turns[0]), with_embedding=False).face
     for turn in turns:
         assert turn.likeness is not None, f"v{turn.number} has no likeness recorded"
-        # Edits keep the likeness the style gave: glasses and a warmer light cost a little
-        # (measured: comics v1 0.49, with glasses 0.61), never the whole identity.
-        assert turn.likeness < turns[0].likeness + 0.15, (
-            f"v{turn.number} lost the likeness ({turn.likeness:.2f} vs {turns[0].likeness:.2f})"
-        )
-        assert turn.likeness < 0.7, f"v{turn.number} lost the likeness ({turn.likeness:.2f})"
+        limit = WITH_GLASSES if turn.number in (3, 4) else SAME_PERSON
+        assert turn.likeness < limit, f"v{turn.number} lost the likeness ({turn.likeness:.2f})"
         face = analyse(_image(turn), with_embedding=False).face
         assert face is not None, f"no face in v{turn.number}"
-        drift = max(abs(a - b) for a, b in zip(face.box, first_box, strict=True))
-        assert drift <= 12, f"v{turn.number}'s face box moved {drift} px"
+        # dlib sees faces at pyramid steps of 6/5, so glasses can snap the box one step larger
+        # (171 → 206 px wide in 3 of 12 noisy runs) while its centre moved at most 5 px.
+        drift = max(abs(a - b) for a, b in zip(face.center, first.center, strict=True))
+        assert drift <= 12, f"v{turn.number}'s face moved {drift:.0f} px"
+        assert 1 / 1.3 < face.width / first.width < 1.3, f"v{turn.number}'s face changed size"
+    # The caption is lettered below the face, so it cannot cost likeness (measured: identical).
+    assert turns[3].likeness == pytest.approx(turns[2].likeness, abs=0.005)
 
 
 def test_undo_goes_back_to_the_parents_picture(alice, selfie_jpeg, run_jobs):
