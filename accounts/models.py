@@ -16,6 +16,14 @@ MAX_REFERENCES = 3
 class User(AbstractUser):
     """Our own user model from the first migration, so it can grow without a painful swap."""
 
+    # Set by a moderator: no new generations, no API, no shared links; the reason is shown.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=500, blank=True)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
     def save(self, *args, **kwargs):
         # A new password ends the sessions (Django hashes it into them) and must end API
         # tokens too. Here rather than in the views: the change and reset pages, the admin,

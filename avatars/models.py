@@ -53,6 +53,7 @@ class Avatar(models.Model):
         OK = "ok", "OK"
         FLAGGED = "flagged", "Flagged for review"
         HIDDEN = "hidden", "Hidden by a moderator"
+        REMOVED = "removed", "Removed by a moderator"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="avatars"
@@ -71,7 +72,17 @@ class Avatar(models.Model):
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
     share_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
-    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.OK)
+    # The version the link shows (None: whichever is current).
+    shared_turn = models.ForeignKey(
+        "Turn", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderation = models.CharField(
+        max_length=10, choices=Moderation.choices, default=Moderation.OK, db_index=True
+    )
+    # Why a moderator hid or removed it, as the owner reads it on the avatar's page.
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    # Why the automatic checks flagged it (a safety refusal, a blocklisted word).
+    flag_reason = models.CharField(max_length=300, blank=True)
     current_turn = models.ForeignKey(
         "Turn", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -162,28 +173,70 @@ class Turn(models.Model):
 
 
 class Report(models.Model):
+    """A signed-in visitor's report of a shared avatar; the owner is never told who."""
+
+    class Reason(models.TextChoices):
+        SEXUAL = "sexual", "Sexual or nude content"
+        VIOLENCE = "violence", "Violence or gore"
+        HATE = "hate", "Hate or harassment"
+        IMPERSONATION = "impersonation", "Pretends to be a real person"
+        SPAM = "spam", "Spam or scam"
+        OTHER = "other", "Something else"
+
     avatar = models.ForeignKey(Avatar, on_delete=models.CASCADE, related_name="reports")
+    # Anonymised (NULL) when the reporter deletes their account; the report stays.
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reason = models.TextField(max_length=2000)
-    resolved = models.BooleanField(default=False)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True, max_length=1000)
+    resolved = models.BooleanField(default=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["avatar", "reporter"], name="report_once_per_person")
+        ]
+
     def __str__(self) -> str:
-        return f"Report on avatar #{self.avatar_id}"
+        return f"Report on avatar #{self.avatar_id} ({self.get_reason_display()})"
+
+
+class BlockedTerm(models.Model):
+    """A word or phrase moderators want to see: an instruction, title, caption or display name
+    containing it flags the avatar for review (case-insensitive, whole words)."""
+
+    term = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class ModerationAction(models.Model):
-    """Audit trail: who did what to which avatar, why and when."""
+    """Audit trail: who did what to which avatar or user, why and when. It outlives what it
+    describes: the descriptions stay when the avatar or the user is deleted."""
 
     avatar = models.ForeignKey(
-        Avatar, null=True, on_delete=models.SET_NULL, related_name="moderation_actions"
+        Avatar, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_actions"
     )
-    avatar_repr = models.CharField(max_length=200)
+    avatar_repr = models.CharField(max_length=200, blank=True)
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_subject_of",
+    )
+    subject_user_repr = models.CharField(max_length=150, blank=True)
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    moderator_repr = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=30)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -192,4 +245,4 @@ class ModerationAction(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.action} on {self.avatar_repr}"
+        return f"{self.action} on {self.avatar_repr or self.subject_user_repr}"
