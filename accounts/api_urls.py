@@ -1,0 +1,3 @@
+"""The API's account endpoints: ``/api/account/…`` (export, delete)."""
+
+urlpatterns: list = []
