@@ -86,7 +86,9 @@ def kmeans_colours(rgb: np.ndarray, k: int, *, samples: int = 20000, iterations:
     rng = np.random.default_rng(1234)
     sample = lab[rng.choice(len(lab), size=min(samples, len(lab)), replace=False)]
     # Initialise on luminance quantiles so the start (and the result) never depends on luck.
-    order = np.argsort(sample[:, 0])
+    # A stable sort: lightness from 8-bit pixels has many ties, and numpy's default sort
+    # orders ties differently on AVX-512, AVX2 and plain CPUs (issue #9) — so did the result.
+    order = np.argsort(sample[:, 0], kind="stable")
     centres = sample[order[np.linspace(0, len(order) - 1, k).astype(int)]].copy()
     for _ in range(iterations):
         dist = ((sample[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
