@@ -6,5 +6,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile_edit, name="profile"),
     path("profile/api-token/", views.api_token, name="profile-api-token"),
+    path("profile/export/", views.account_export_download, name="account-export"),
+    path("profile/delete/", views.account_delete_confirm, name="account-delete"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
 from accounts.forms import ProfileForm, SignUpForm
+from accounts.leaving import account_delete, account_export
 from accounts.services import (
     api_token_revoke,
     api_token_rotate,
@@ -74,3 +76,45 @@ def api_token(request: HttpRequest) -> HttpResponse:
         request.session["new_api_token"] = api_token_rotate(user=request.user)
         messages.success(request, "New API token created. Copy it now: it is shown only once.")
     return redirect("profile")
+
+
+@login_required
+@require_GET
+def account_export_download(request: HttpRequest) -> FileResponse:
+    export = account_export(user=request.user)
+    response = FileResponse(
+        export.file, as_attachment=True, filename=export.filename, content_type="application/zip"
+    )
+    response["Cache-Control"] = "private, no-store"  # everything the person has
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        required=False,  # the service says what's missing, in the same words as the API
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+@login_required
+def account_delete_confirm(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_delete(
+                request=request, user=request.user, password=form.cleaned_data["password"]
+            )
+        except ApplicationError as exc:
+            form.add_error("password", exc.message)
+        else:
+            logout(request)
+            messages.success(
+                request, "Your account is deleted, with every avatar, version and photo. Goodbye!"
+            )
+            return redirect("home")
+    return render(
+        request, "accounts/delete.html", {"form": form}, status=400 if form.errors else 200
+    )

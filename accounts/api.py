@@ -1,0 +1,42 @@
+"""The API's account endpoints: take everything with you, or delete the account."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.leaving import account_delete, account_export
+
+
+class AccountExportApi(APIView):
+    def get(self, request):
+        export = account_export(user=request.user)
+        response = FileResponse(
+            export.file,
+            as_attachment=True,
+            filename=export.filename,
+            content_type="application/zip",
+        )
+        response["Cache-Control"] = "private, no-store"  # everything the person has
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class AccountDeleteApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        # Missing is refused by the service, in the API's one error shape like a wrong one.
+        password = serializers.CharField(
+            default="", allow_blank=True, max_length=4096, trim_whitespace=False
+        )
+
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account_delete(
+            request=request._request,
+            user=request.user,
+            password=serializer.validated_data["password"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,264 @@
+"""Alice leaves: on the site (her password, then the landing page) or through the API (204,
+her token stops working). Every avatar, version and photo of hers leaves the storage — no
+empty folder either — and nothing of Bob's. Reports she made stay without her name, and the
+moderators' records keep what they describe. A wrong or missing password deletes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import Profile, User
+from avatars.models import Avatar, ModerationAction, Report, Style, Turn
+from avatars.services.avatars import avatar_create
+from avatars.services.turns import turn_request_edit
+from tests.conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "alice-Secret-123"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """A media storage of this test's own, so the listing sees no other test's files."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+def storage_listing() -> set[str]:
+    """Every file and folder in the media storage, folders ending in '/'."""
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p.relative_to(root)) + ("/" if p.is_dir() else "") for p in root.rglob("*")}
+
+
+def hers(user: User) -> set[str]:
+    return {name for name in storage_listing() if name.startswith(f"u{user.pk}/")}
+
+
+@pytest.fixture
+def edited_avatar(alice_avatar, run_jobs):
+    """Alice's avatar with two versions: a selfie and four version files in the storage."""
+    with run_jobs():
+        turn_request_edit(avatar=alice_avatar, instruction="add round glasses")
+    return alice_avatar
+
+
+@pytest.fixture
+def bobs_avatar(bob, selfie_jpeg, run_jobs):
+    with run_jobs():
+        return avatar_create(
+            owner=bob, upload=upload(selfie_jpeg), style=Style.objects.get(slug="manga")
+        )
+
+
+def _nothing_deleted(alice: User, listing: set[str]) -> None:
+    assert User.objects.filter(pk=alice.pk).exists()
+    assert Profile.objects.filter(user=alice).exists()
+    assert Avatar.objects.filter(owner=alice).count() == 1
+    assert Turn.objects.filter(avatar__owner=alice).count() == 2
+    assert storage_listing() == listing
+
+
+# --- on the site ---------------------------------------------------------------------------
+
+
+def test_alice_deletes_her_account_and_nothing_of_hers_is_left(
+    alice, alice_client, edited_avatar, bobs_avatar, run_jobs
+):
+    before = storage_listing()
+    assert len([n for n in hers(alice) if not n.endswith("/")]) == 5  # selfie, 2 PNGs, 2 thumbs
+    bobs = before - hers(alice)
+
+    page = alice_client.get("/accounts/profile/delete/")
+    assert page.status_code == 200
+    assert 'type="password"' in page.content.decode()
+
+    with run_jobs():
+        response = alice_client.post("/accounts/profile/delete/", {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not Avatar.objects.filter(pk=edited_avatar.pk).exists()
+    assert not Turn.objects.filter(avatar_id=edited_avatar.pk).exists()
+    assert hers(alice) == set()  # no file, no empty folder
+    assert storage_listing() == bobs  # Bob's photos untouched
+
+    landing = alice_client.get("/")
+    assert "Your account is deleted" in landing.content.decode()
+    assert alice_client.get("/accounts/profile/").status_code == 302  # signed out
+
+
+def test_a_wrong_password_refuses_in_words_and_deletes_nothing(
+    alice, alice_client, edited_avatar, run_jobs
+):
+    before = storage_listing()
+    with run_jobs():
+        response = alice_client.post("/accounts/profile/delete/", {"password": "not-it"})
+    assert response.status_code == 400
+    assert "That password isn&#x27;t right, so nothing was deleted." in response.content.decode()
+    _nothing_deleted(alice, before)
+    assert alice_client.get("/accounts/profile/").status_code == 200  # still signed in
+
+
+def test_no_password_refuses_and_deletes_nothing(alice, alice_client, edited_avatar, run_jobs):
+    before = storage_listing()
+    with run_jobs():
+        response = alice_client.post("/accounts/profile/delete/", {})
+    assert response.status_code == 400
+    assert "Type your password to confirm." in response.content.decode()
+    _nothing_deleted(alice, before)
+
+
+def test_the_page_needs_login(client, alice):
+    response = client.get("/accounts/profile/delete/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post("/accounts/profile/delete/", {"password": PASSWORD}).status_code == 302
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_profile_page_leads_to_the_deletion(alice_client):
+    assert (
+        'href="/accounts/profile/delete/"'
+        in alice_client.get("/accounts/profile/").content.decode()
+    )
+
+
+# --- through the API -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def alice_api(alice) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    return api
+
+
+def test_a_token_client_deletes_the_account_and_its_token_stops_working(
+    alice, alice_api, edited_avatar, bobs_avatar, run_jobs
+):
+    bobs = storage_listing() - hers(alice)
+    with run_jobs():
+        response = alice_api.post("/api/account/delete/", {"password": PASSWORD}, format="json")
+    assert response.status_code == 204
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not Token.objects.filter(user_id=alice.pk).exists()
+    assert hers(alice) == set()
+    assert storage_listing() == bobs
+    assert alice_api.get("/api/avatars/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "detail"),
+    [
+        (
+            {"password": "not-it"},
+            "wrong_password",
+            "That password isn't right, so nothing was deleted.",
+        ),
+        ({}, "password_required", "Type your password to confirm."),
+    ],
+)
+def test_the_api_refuses_a_wrong_or_missing_password_and_deletes_nothing(
+    alice, alice_api, edited_avatar, run_jobs, body, code, detail
+):
+    before = storage_listing()
+    with run_jobs():
+        response = alice_api.post("/api/account/delete/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail, "code": code}
+    _nothing_deleted(alice, before)
+    assert alice_api.get("/api/avatars/").status_code == 200  # the token still works
+
+
+def test_guessing_the_password_pauses_like_a_log_in(alice, alice_api, edited_avatar, settings):
+    # A borrowed token or session can't try passwords here without limit.
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert alice_api.post("/api/account/delete/", {"password": "guess"}).status_code == 400
+    locked = alice_api.post("/api/account/delete/", {"password": "guess"})
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+    right = alice_api.post("/api/account/delete/", {"password": PASSWORD})
+    assert right.status_code == 429
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_api_needs_a_signed_in_client(alice):
+    assert APIClient().post("/api/account/delete/", {"password": PASSWORD}).status_code == 401
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+# --- what others need stays ----------------------------------------------------------------
+
+
+def test_reports_alice_made_stay_without_her_name(alice, alice_client, bob, bobs_avatar, run_jobs):
+    report = Report.objects.create(
+        avatar=bobs_avatar, reporter=alice, reason=Report.Reason.SPAM, note="Selling pills"
+    )
+    with run_jobs():
+        alice_client.post("/accounts/profile/delete/", {"password": PASSWORD})
+    report.refresh_from_db()
+    assert report.reporter is None
+    assert (report.avatar_id, report.reason, report.note) == (
+        bobs_avatar.pk,
+        Report.Reason.SPAM,
+        "Selling pills",
+    )
+
+
+def test_the_moderators_records_keep_their_descriptions(
+    alice, alice_client, edited_avatar, run_jobs
+):
+    moderator = User.objects.create_user("mod", password="mod-Secret-123", is_staff=True)
+    record = ModerationAction.objects.create(
+        avatar=edited_avatar,
+        avatar_repr=f"Comics avatar #{edited_avatar.pk} by alice",
+        subject_user=alice,
+        subject_user_repr="alice",
+        moderator=moderator,
+        moderator_repr="mod",
+        action="hide",
+        reason="Nudity",
+    )
+    with run_jobs():
+        alice_client.post("/accounts/profile/delete/", {"password": PASSWORD})
+    record.refresh_from_db()
+    assert record.avatar is None and record.subject_user is None
+    assert record.avatar_repr == f"Comics avatar #{edited_avatar.pk} by alice"
+    assert record.subject_user_repr == "alice"
+    assert (record.action, record.reason, record.moderator) == ("hide", "Nudity", moderator)
+
+
+# --- a job still waiting ---------------------------------------------------------------------
+
+
+def test_a_queued_version_finishing_later_leaves_no_file(
+    alice, alice_client, selfie_jpeg, django_capture_on_commit_callbacks, run_jobs
+):
+    # Alice starts an avatar; its job is queued but no worker has picked it up yet.
+    with django_capture_on_commit_callbacks(execute=False) as queued_jobs:
+        avatar = avatar_create(
+            owner=alice, upload=upload(selfie_jpeg), style=Style.objects.get(slug="comics")
+        )
+    assert avatar.turns.get().status == Turn.Status.QUEUED
+    assert hers(alice)  # the selfie is stored
+
+    with run_jobs():
+        alice_client.post("/accounts/profile/delete/", {"password": PASSWORD})
+    assert hers(alice) == set()
+
+    # The worker gets to the job afterwards: it finds nothing to draw and writes nothing.
+    for job in queued_jobs:
+        job()
+    assert hers(alice) == set()
+    assert storage_listing() == set()
