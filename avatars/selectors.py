@@ -3,10 +3,14 @@ stranger's id simply isn't found (404, never 403)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from avatars.models import Avatar, Style, Turn
+from avatars.models import Avatar, Report, Style, Turn
 
 
 def avatar_list_for_user(*, user: User) -> QuerySet[Avatar]:
@@ -45,3 +49,73 @@ def turn_ancestors(*, turn: Turn, limit: int = 12) -> list[Turn]:
         node = node.parent
     chain.reverse()
     return chain
+
+
+# --- sharing ---------------------------------------------------------------------------------
+
+
+def reports_to_hide() -> int:
+    """Open reports that pause a share link until a moderator decides."""
+    return getattr(settings, "PIXME_REPORTS_TO_HIDE", 3)
+
+
+def _open_reports() -> Subquery:
+    return Subquery(
+        Report.objects.filter(avatar=OuterRef("pk"), resolved=False)
+        .order_by()
+        .values("avatar")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def avatar_open_report_count(*, avatar: Avatar) -> int:
+    """How many reports await a moderator (the owner sees the number, never who)."""
+    return avatar.reports.filter(resolved=False).count()
+
+
+@dataclass(frozen=True)
+class SharedAvatar:
+    """What a share link shows. The page reads the fields, never the owner's account: ``avatar``
+    is there for the owner check and for reports."""
+
+    token: str
+    avatar: Avatar
+    turn: Turn
+    style: str
+    display_name: str
+    caption: str
+
+
+def avatar_get_shared(*, token: str) -> SharedAvatar:
+    """The avatar behind a share link, if the link is live; raises Avatar.DoesNotExist if not.
+
+    Live means: shared by link with this token, not hidden or removed by a moderator, the owner
+    not suspended, fewer open reports than PIXME_REPORTS_TO_HIDE, and a finished version to show.
+    One query, whatever else the owner has.
+    """
+    if not token:
+        raise Avatar.DoesNotExist
+    avatar = (
+        Avatar.objects.select_related("style", "owner__profile", "current_turn", "shared_turn")
+        .annotate(open_reports=Coalesce(_open_reports(), 0))
+        .get(
+            share_token=token,
+            visibility=Avatar.Visibility.LINK,
+            moderation__in=[Avatar.Moderation.OK, Avatar.Moderation.FLAGGED],
+            owner__suspended_at__isnull=True,
+            open_reports__lt=reports_to_hide(),
+        )
+    )
+    turn = avatar.shared_turn or avatar.current_turn
+    if turn is None or turn.status != Turn.Status.SUCCEEDED or not turn.image:
+        raise Avatar.DoesNotExist
+    profile = getattr(avatar.owner, "profile", None)  # users made by createsuperuser have none
+    return SharedAvatar(
+        token=token,
+        avatar=avatar,
+        turn=turn,
+        style=avatar.style.name,
+        display_name=profile.display_name if profile else "",
+        caption=profile.caption if profile else "",
+    )

@@ -1,3 +1,13 @@
 """Public pages of shared avatars (no sign-in): ``/s/<share token>/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from avatars import share_views
+
+app_name = "share"
+
+urlpatterns = [
+    path("<str:token>/", share_views.shared_page, name="page"),
+    path("<str:token>/image.<str:fmt>", share_views.shared_image, name="image"),
+    path("<str:token>/report/", share_views.shared_report, name="report"),
+]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -18,11 +25,19 @@ from avatars.models import Avatar, Turn
 from avatars.selectors import (
     avatar_get_for_user,
     avatar_list_for_user,
+    avatar_open_report_count,
+    reports_to_hide,
     style_list_enabled,
     turn_get_for_user,
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
+from avatars.services.sharing import (
+    avatar_moderation_check,
+    avatar_share,
+    avatar_unshare,
+    share_path,
+)
 from avatars.services.turns import (
     turn_cancel,
     turn_request_edit,
@@ -120,6 +135,8 @@ def avatar_detail(request: HttpRequest, avatar_id: int) -> HttpResponse:
         pending.append(turns[-1])
     for turn in turns:
         turn.likeness_text = likeness_words(turn.likeness)
+    path = share_path(avatar=avatar)
+    open_reports = avatar_open_report_count(avatar=avatar)
     return render(
         request,
         "avatars/detail.html",
@@ -130,8 +147,37 @@ def avatar_detail(request: HttpRequest, avatar_id: int) -> HttpResponse:
             "pending": pending,
             "edit_form": EditForm(initial={"parent": shown.pk if shown else None}),
             "snapshot": [turn_snapshot(turn=t) for t in turns],
+            "moderated": avatar.moderation in (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED),
+            "share_url": request.build_absolute_uri(path) if path else "",
+            "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
+            "open_reports": open_reports,
+            "link_paused": open_reports >= reports_to_hide(),
         },
     )
+
+
+@login_required
+@require_POST
+def avatar_share_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    """Share by a new link (the old one dies): the chosen version, or whichever is current."""
+    avatar = _avatar_or_404(request, avatar_id)
+    turn_id = request.POST.get("turn", "")
+    turn = _turn_or_404(request, avatar.pk, int(turn_id)) if turn_id.isdigit() else None
+    try:
+        avatar_share(avatar=avatar, turn=turn)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Shared: anyone with the link below can see it.")
+    return redirect(f"{_detail_url(avatar)}#share")
+
+
+@login_required
+@require_POST
+def avatar_unshare_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    avatar = avatar_unshare(avatar=_avatar_or_404(request, avatar_id))
+    messages.success(request, "Private again: the link no longer works.")
+    return redirect(f"{_detail_url(avatar)}#share")
 
 
 @login_required
@@ -204,6 +250,17 @@ def avatar_status(request: HttpRequest, avatar_id: int) -> JsonResponse:
 
 
 # Media: never a public URL. Every file goes through the owner check first.
+# A moderator's hidden or removed avatar still shows its owner the source and the thumbnails
+# (so they can see what was decided about); the full-size image and downloads are refused
+# with a 403 that says why: the owner knows the avatar exists, a 404 would only puzzle them.
+
+
+def _moderation_refusal(avatar: Avatar) -> HttpResponse | None:
+    try:
+        avatar_moderation_check(avatar=avatar, doing="downloaded")
+    except ApplicationError as exc:
+        return HttpResponseForbidden(exc.message, content_type="text/plain; charset=utf-8")
+    return None
 
 
 def _file_response(field, content_type: str, *, filename: str | None = None) -> FileResponse:
@@ -229,8 +286,9 @@ def avatar_source(request: HttpRequest, avatar_id: int) -> FileResponse:
 
 @login_required
 @require_GET
-def turn_image(request: HttpRequest, avatar_id: int, turn_id: int) -> FileResponse:
-    return _file_response(_turn_or_404(request, avatar_id, turn_id).image, "image/png")
+def turn_image(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpResponse:
+    turn = _turn_or_404(request, avatar_id, turn_id)
+    return _moderation_refusal(turn.avatar) or _file_response(turn.image, "image/png")
 
 
 @login_required
@@ -245,6 +303,9 @@ def turn_download(request: HttpRequest, avatar_id: int, turn_id: int, fmt: str) 
     turn = _turn_or_404(request, avatar_id, turn_id)
     if fmt not in ("png", "webp") or not turn.image:
         raise Http404("No such download")
+    refusal = _moderation_refusal(turn.avatar)
+    if refusal:
+        return refusal
     name = f"pixme-{turn.avatar.style.slug}-{turn.avatar_id}-v{turn.number}.{fmt}"
     if fmt == "png":
         return _file_response(turn.image, "image/png", filename=name)

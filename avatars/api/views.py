@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpResponse
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +23,7 @@ from avatars.selectors import (
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
+from avatars.services.sharing import avatar_moderation_check, share_path
 from avatars.services.turns import (
     turn_cancel,
     turn_request_edit,
@@ -52,6 +54,7 @@ def _api_url(request, turn: Turn, kind: str) -> str:
 
 
 def avatar_payload(request, avatar: Avatar) -> dict:
+    path = share_path(avatar=avatar)
     turns = []
     for turn in turn_list_for_avatar(avatar=avatar):
         snap = turn_snapshot(turn=turn)
@@ -67,6 +70,11 @@ def avatar_payload(request, avatar: Avatar) -> dict:
         "title": str(avatar),
         "style": avatar.style.slug,
         "face_note": avatar.face_note,
+        "visibility": avatar.visibility,
+        "share_url": request.build_absolute_uri(path) if path else "",
+        "shared_turn": avatar.shared_turn_id,
+        "moderation": avatar.moderation,
+        "moderation_reason": avatar.moderation_reason,
         "current": avatar.current_turn_id,
         "created_at": avatar.created_at.isoformat(),
         "turns": turns,
@@ -203,6 +211,11 @@ class TurnFileApi(APIView):
 
     def _file(self, request, avatar_id: int, turn_id: int, kind: str):
         turn = _turn(request, avatar_id, turn_id)
+        if kind != "thumbnail.webp":  # the owner still sees what a moderator hid, small
+            try:
+                avatar_moderation_check(avatar=turn.avatar, doing="downloaded")
+            except ApplicationError as exc:
+                raise PermissionDenied(exc.message, code=exc.code) from None
         if kind == "image.png" and turn.image:
             return FileResponse(turn.image.open("rb"), content_type="image/png")
         if kind == "thumbnail.webp" and turn.thumbnail:

@@ -1,0 +1,110 @@
+"""Sharing by unguessable link, reports from visitors, and the automatic pause on reports.
+
+Whether a link is live is decided in one place, ``avatars.selectors.avatar_get_shared``; these
+services only change the state it reads.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from accounts.models import User
+from avatars.models import Avatar, ModerationAction, Report, Turn
+from avatars.selectors import SharedAvatar, reports_to_hide
+from pixme.errors import ApplicationError
+
+# 16 random bytes: 22 URL-safe characters, 128 bits, beyond guessing.
+TOKEN_BYTES = 16
+MODERATED = (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED)
+
+
+def avatar_moderation_check(*, avatar: Avatar, doing: str) -> None:
+    """Refuse what a moderator's decision rules out (sharing, downloading), saying why."""
+    if avatar.moderation not in MODERATED:
+        return
+    what = "hid" if avatar.moderation == Avatar.Moderation.HIDDEN else "removed"
+    reason = f" Reason: {avatar.moderation_reason}" if avatar.moderation_reason else ""
+    raise ApplicationError(
+        f"A moderator {what} this avatar, so it can't be {doing}.{reason}", code="moderated"
+    )
+
+
+def share_path(*, avatar: Avatar) -> str:
+    """The link's path ('' while private); pages and the API make it absolute."""
+    if avatar.visibility != Avatar.Visibility.LINK or not avatar.share_token:
+        return ""
+    return reverse("share:page", args=[avatar.share_token])
+
+
+@transaction.atomic
+def avatar_share(*, avatar: Avatar, turn: Turn | None = None) -> Avatar:
+    """Share by a new link (any earlier one dies): ``turn`` pins a version, None follows
+    whichever is current."""
+    avatar_moderation_check(avatar=avatar, doing="shared")
+    if avatar.owner.is_suspended:
+        raise ApplicationError("Your account is suspended, so nothing can be shared.")
+    if avatar.reports.filter(resolved=False).count() >= reports_to_hide():
+        raise ApplicationError(
+            "Sharing is paused while a moderator reviews reports about this avatar.",
+            code="under_review",
+        )
+    shown = turn or avatar.current_turn
+    if turn is not None and turn.avatar_id != avatar.pk:
+        raise ApplicationError("That version belongs to another avatar.")
+    if shown is None or shown.status != Turn.Status.SUCCEEDED or not shown.image:
+        what = f"Version {shown.number} isn't" if shown else "No version is"
+        raise ApplicationError(f"{what} finished yet, so there is nothing to share.")
+    avatar.visibility = Avatar.Visibility.LINK
+    avatar.share_token = secrets.token_urlsafe(TOKEN_BYTES)
+    avatar.shared_turn = turn
+    avatar.save(update_fields=["visibility", "share_token", "shared_turn", "updated_at"])
+    return avatar
+
+
+@transaction.atomic
+def avatar_unshare(*, avatar: Avatar) -> Avatar:
+    """Private again: the link dies at once (its images may linger in caches ≤ 5 minutes)."""
+    avatar.visibility = Avatar.Visibility.PRIVATE
+    avatar.share_token = None
+    avatar.shared_turn = None
+    avatar.save(update_fields=["visibility", "share_token", "shared_turn", "updated_at"])
+    return avatar
+
+
+@transaction.atomic
+def report_create(*, shared: SharedAvatar, reporter: User, reason: str, note: str = "") -> Report:
+    """A visitor's report of a live link, once per person. The PIXME_REPORTS_TO_HIDE-th open
+    report pauses the link and puts the avatar in the moderators' queue."""
+    if reason not in Report.Reason.values:
+        raise ApplicationError("Choose a reason from the list.", code="bad_reason")
+    if shared.avatar.owner_id == reporter.pk:
+        raise ApplicationError("This is your own avatar: you can stop sharing it instead.")
+    # Lock the avatar so two reports arriving together count each other.
+    avatar = Avatar.objects.select_for_update().get(pk=shared.avatar.pk)
+    if Report.objects.filter(avatar=avatar, reporter=reporter).exists():
+        raise ApplicationError("You have already reported this avatar.", code="already_reported")
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                avatar=avatar, reporter=reporter, reason=reason, note=note.strip()
+            )
+    except IntegrityError:  # the same person's second report, in a race with the first
+        raise ApplicationError(
+            "You have already reported this avatar.", code="already_reported"
+        ) from None
+    open_reports = avatar.reports.filter(resolved=False).count()
+    if open_reports >= reports_to_hide() and avatar.moderation == Avatar.Moderation.OK:
+        avatar.moderation = Avatar.Moderation.FLAGGED
+        avatar.flag_reason = f"{open_reports} reports"
+        avatar.save(update_fields=["moderation", "flag_reason", "updated_at"])
+        ModerationAction.objects.create(
+            avatar=avatar,
+            avatar_repr=str(avatar)[:200],
+            moderator_repr="automatic",
+            action="flag",
+            reason=f"{open_reports} open reports: the share link is paused until a decision.",
+        )
+    return report

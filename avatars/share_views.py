@@ -1,0 +1,126 @@
+"""The public side of a share link: the page, its images, and the report form.
+
+Every view starts from ``avatar_get_shared``, which answers 404 for any link that isn't live
+(never shared, unshared, hidden, removed, owner suspended, paused by reports).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from avatars import images
+from avatars.models import Avatar, Report
+from avatars.selectors import SharedAvatar, avatar_get_shared
+from avatars.services.sharing import report_create
+from pixme.errors import ApplicationError
+
+# Shared caches may keep an image this long after the link dies: keep it short.
+IMAGE_MAX_AGE = 300
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(choices=Report.Reason.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Anything else? (optional)",
+    )
+
+
+def _shared_or_404(token: str) -> SharedAvatar:
+    try:
+        return avatar_get_shared(token=token)
+    except Avatar.DoesNotExist:
+        raise Http404("This link isn't shared (any more).") from None
+
+
+def _render_page(
+    request: HttpRequest, shared: SharedAvatar, form: ReportForm, *, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    is_owner = user.is_authenticated and user.pk == shared.avatar.owner_id
+    already_reported = (
+        user.is_authenticated
+        and not is_owner
+        and Report.objects.filter(avatar=shared.avatar, reporter=user).exists()
+    )
+    response = render(
+        request,
+        "avatars/shared.html",
+        {
+            "shared": shared,
+            "form": form,
+            "is_owner": is_owner,
+            "already_reported": already_reported,
+            "page_url": request.build_absolute_uri(reverse("share:page", args=[shared.token])),
+            "image_url": request.build_absolute_uri(
+                reverse("share:image", args=[shared.token, "png"])
+            ),
+        },
+        status=status,
+    )
+    response["X-Robots-Tag"] = "noindex"  # anyone with the link, not anyone searching
+    return response
+
+
+@never_cache  # a link that was stopped must stop at once
+@require_GET
+def shared_page(request: HttpRequest, token: str) -> HttpResponse:
+    return _render_page(request, _shared_or_404(token), ReportForm())
+
+
+@require_GET
+def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    """The shared version, marked AI-made in its metadata (the stored PNG carries the mark;
+    the WebP is encoded with it)."""
+    if fmt not in ("png", "webp"):
+        raise Http404("No such image")
+    shared = _shared_or_404(token)
+    turn = shared.turn
+    if fmt == "png":
+        response = FileResponse(turn.image.open("rb"), content_type="image/png")
+    else:
+        with turn.image.open("rb") as fh:
+            image = images.open_stored(fh.read())
+        data = images.encode_webp(
+            image,
+            engine=turn.engine,
+            style=shared.avatar.style.slug,
+            model=turn.model or turn.engine,
+        )
+        response = HttpResponse(data, content_type="image/webp")
+    response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shared_report(request: HttpRequest, token: str) -> HttpResponse:
+    shared = _shared_or_404(token)
+    if request.method == "GET":  # back from signing in: the form is on the page
+        return redirect(reverse("share:page", args=[token]) + "#report")
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return _render_page(request, shared, form, status=400)
+    try:
+        report_create(
+            shared=shared,
+            reporter=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return _render_page(request, shared, form, status=400)
+    messages.success(request, "Thank you: a moderator will look at it. The owner isn't told who.")
+    return redirect(reverse("share:page", args=[token]))
