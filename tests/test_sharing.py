@@ -152,6 +152,19 @@ def test_a_moderated_avatar_says_so_on_its_page_with_the_reason(
     assert thumb in page
 
 
+def test_a_removed_avatar_whose_pictures_are_gone_still_explains_itself(alice_client, alice_avatar):
+    # What removal leaves behind: the rows, without their files.
+    hide(alice_avatar, Avatar.Moderation.REMOVED)
+    Avatar.objects.filter(pk=alice_avatar.pk).update(source="")
+    alice_avatar.turns.update(image="", thumbnail="")
+    response = alice_client.get(reverse("avatars:detail", args=[alice_avatar.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A moderator removed this avatar." in page
+    assert "The pictures were deleted by a moderator." in page
+    assert reverse("avatars:source", args=[alice_avatar.pk]) not in page
+
+
 def test_a_hidden_avatar_cannot_be_shared(alice_client, alice_avatar):
     hide(alice_avatar)
     response = alice_client.post(reverse("avatars:share", args=[alice_avatar.pk]), follow=True)
