@@ -55,7 +55,6 @@ def test_a_signed_out_visitor_sees_the_picture_style_name_and_caption(client, sh
     assert "Comics style" in html
     assert "AI-generated image" in html
     assert f'src="/s/{shared.share_token}/image.png"' in html
-    assert f'srcset="/s/{shared.share_token}/image.webp"' in html
 
 
 def test_nothing_else_of_the_owner_reaches_the_page(client, shared):
