@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TypedDict
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +88,36 @@ def publish(avatar_id: int, event: Event) -> None:
     group = group_name(avatar_id)
     try:
         loop = _server_loop
-        if loop is not None and loop.is_running() and not _on_loop(loop):
-            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
-            future.result(timeout=5)
-        else:
-            async_to_sync(layer.group_send)(group, message)
+        if loop is None or not loop.is_running() or _on_loop(loop):
+            if isinstance(layer, InMemoryChannelLayer):
+                # The in-memory layer lives on its consumers' loop, which async_to_sync
+                # reaches from a sync_to_async thread (tests, one process).
+                async_to_sync(layer.group_send)(group, message)
+                return
+            # A worker process: channels-redis keeps one connection pool per event loop, so
+            # a fresh async_to_sync loop per event would open a fresh Redis connection per
+            # event. One long-lived loop keeps one.
+            loop = _publisher_loop()
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(timeout=5)
     except Exception:  # a lost event is repaired by the snapshot on (re)connect
         logger.warning(
             "could not publish %s for avatar %s", event.get("type"), avatar_id, exc_info=True
         )
+
+
+_publisher: asyncio.AbstractEventLoop | None = None
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """This process's publishing loop, on a daemon thread started at the first event."""
+    global _publisher
+    with _server_loop_lock:
+        if _publisher is None:
+            _publisher = asyncio.new_event_loop()
+            threading.Thread(
+                target=_publisher.run_forever, name="pixme-progress-publisher", daemon=True
+            ).start()
+        return _publisher
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

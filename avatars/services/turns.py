@@ -196,15 +196,27 @@ def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
     re-queued. With ``stale_after`` seconds (scale-out, ``manage.py pixme_recover`` on a
     timer) only running turns whose job has not reported for that long are, so live workers'
     turns are left alone. Re-queuing a queued turn is harmless: a second task finds it
-    claimed and does nothing.
+    claimed and does nothing. The dead jobs' task records are marked failed.
     """
+    from avatars.services.task_records import task_result_fail_dead
+    from avatars.tasks import render_turn
+
     running = Turn.objects.filter(status=Turn.Status.RUNNING)
+    cutoff = None
     if stale_after is not None:
         cutoff = timezone.now() - timedelta(seconds=stale_after)
         running = running.filter(
             Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
         )
     dead = list(running.values_list("pk", flat=True))
+    live = set(
+        Turn.objects.filter(status=Turn.Status.RUNNING)
+        .exclude(pk__in=dead)
+        .values_list("pk", flat=True)
+    )
+    task_result_fail_dead(
+        task_path=render_turn.module_path, started_before=cutoff, live_turn_ids=live
+    )
     queued = list(Turn.objects.filter(status=Turn.Status.QUEUED).values_list("pk", flat=True))
     stale = sorted(dead + queued)
     if dead:

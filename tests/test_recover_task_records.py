@@ -1,0 +1,63 @@
+"""Recovery tells the truth in the job records: a dead job's task row, left RUNNING by a
+killed process, is marked FAILED (WorkerLost); a live job's row is left alone."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from avatars.models import Turn
+from avatars.services.turns import turn_recover_unfinished
+from avatars.tasks import render_turn
+
+
+def _running_record(turn_id: int, *, started_ago: float) -> DBTaskResult:
+    now = timezone.now()
+    return DBTaskResult.objects.create(
+        status=TaskResultStatus.RUNNING,
+        args_kwargs={"args": [turn_id], "kwargs": {}},
+        task_path=render_turn.module_path,
+        backend_name="default",
+        run_after=now,
+        started_at=now - timedelta(seconds=started_ago),
+        worker_ids=["dead-worker"],
+    )
+
+
+def test_embedded_start_up_marks_every_running_record_failed(alice_avatar):
+    turn = alice_avatar.turns.get()
+    Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING)
+    record = _running_record(turn.pk, started_ago=1)
+
+    assert turn_recover_unfinished() == [turn.pk]
+
+    record.refresh_from_db()
+    assert record.status == TaskResultStatus.FAILED
+    assert record.exception_class_path == "avatars.services.task_records.WorkerLost"
+    assert record.finished_at is not None
+
+
+def test_the_timer_leaves_a_live_job_and_its_record_alone(alice_avatar):
+    turn = alice_avatar.turns.get()
+    now = timezone.now()
+    Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING, heartbeat_at=now)
+    record = _running_record(turn.pk, started_ago=600)  # long job, still reporting
+
+    assert turn_recover_unfinished(stale_after=300) == []
+
+    record.refresh_from_db()
+    assert record.status == TaskResultStatus.RUNNING
+    assert Turn.objects.get(pk=turn.pk).status == Turn.Status.RUNNING
+
+
+def test_the_timer_fails_the_record_of_a_job_that_stopped_reporting(alice_avatar):
+    turn = alice_avatar.turns.get()
+    old = timezone.now() - timedelta(seconds=900)
+    Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING, heartbeat_at=old)
+    record = _running_record(turn.pk, started_ago=900)
+
+    assert turn_recover_unfinished(stale_after=300) == [turn.pk]
+
+    record.refresh_from_db()
+    assert record.status == TaskResultStatus.FAILED
