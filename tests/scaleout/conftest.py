@@ -1,0 +1,107 @@
+"""Fixtures of the scale-out suite: the services (session-wide), two web processes and two
+workers on them, people with API tokens and sessions, a small real face photo."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from tests.scaleout.cluster import Cluster
+from tests.scaleout.services import S3, Postgres, Redis
+
+PEOPLE = """
+import json
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from accounts.services import user_create
+out = {}
+for name in NAMES:
+    user = user_create(username=name, password=name + "-Secret-123", email="")
+    client = Client()
+    client.force_login(user)
+    out[name] = {
+        "token": Token.objects.get_or_create(user=user)[0].key,
+        "session": client.cookies["sessionid"].value,
+    }
+print(json.dumps(out))
+"""
+
+
+def _started(service):
+    try:
+        return service.start()
+    except Exception:
+        service.stop()
+        raise
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    service = _started(Postgres())
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def redis():
+    service = _started(Redis())
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def s3():
+    service = _started(S3())
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(postgres, redis, s3, _gemini_server_session):
+    """README's scale-out: migrate, then web A and B, worker 1 and 2."""
+    cluster = Cluster(postgres, redis, s3, _gemini_server_session.url)
+    try:
+        cluster.manage("migrate", "--noinput", "-v", "0")
+        cluster.start_worker("worker-1")
+        cluster.start_worker("worker-2")
+        cluster.start_web("web-a")
+        cluster.start_web("web-b")
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def running(cluster, gemini_server):
+    """The cluster with both workers alive (a test may have killed one), its fake Gemini
+    server cleared."""
+    for name, worker in list(cluster.workers.items()):
+        if not worker.alive:
+            cluster.start_worker(name)
+    yield cluster
+    assert all(w.alive for w in cluster.webs.values()), cluster.logs()
+
+
+@pytest.fixture
+def people(cluster, request):
+    """``people(n)``: n new users, each with an API token and a logged-in session."""
+    counter = iter(range(10_000))
+
+    def make(n: int, prefix: str = "") -> list[dict]:
+        stem = prefix or request.node.name.replace("test_", "")[:20]
+        names = [f"{stem}-{next(counter)}" for _ in range(n)]
+        out = json.loads(cluster.shell(PEOPLE.replace("NAMES", repr(names))))
+        return [{"name": name, **out[name]} for name in names]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def photo(face_photo) -> bytes:
+    """A real face photo as the JPEG a phone would send, small so jobs are quick."""
+    buf = io.BytesIO()
+    face_photo.resize((512, 512), Image.Resampling.LANCZOS).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
