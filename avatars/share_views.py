@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from avatars import images
 from avatars.models import Avatar, Report
@@ -72,12 +72,12 @@ def _render_page(
 
 
 @never_cache  # a link that was stopped must stop at once
-@require_GET
+@require_safe  # link-preview crawlers ask with HEAD too
 def shared_page(request: HttpRequest, token: str) -> HttpResponse:
     return _render_page(request, _shared_or_404(token), ReportForm())
 
 
-@require_GET
+@require_safe  # link-preview crawlers ask with HEAD too
 def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     """The shared version, marked AI-made in its metadata (the stored PNG carries the mark;
     the WebP is encoded with it)."""

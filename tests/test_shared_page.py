@@ -114,6 +114,11 @@ def test_the_webp_carries_the_ai_made_mark(client, shared):
         assert DIGITAL_SOURCE_TYPE in (xmp.decode() if isinstance(xmp, bytes) else xmp)
 
 
+def test_link_preview_crawlers_may_ask_with_head(client, shared):
+    assert client.head(f"/s/{shared.share_token}/").status_code == 200
+    assert client.head(f"/s/{shared.share_token}/image.png").status_code == 200
+
+
 def test_other_image_formats_are_404(client, shared):
     assert client.get(f"/s/{shared.share_token}/image.gif").status_code == 404
 
