@@ -21,6 +21,14 @@ def lockout_message(minutes: int) -> str:
     )
 
 
+def lockout_reset(*, username: str) -> None:
+    """Forget the failures counted against ``username`` (a new password ends the pause the
+    lockout message offers it as a way out of). Failures counted per address stay."""
+    from axes.utils import reset
+
+    reset(username=username)
+
+
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):
     cool_off = get_cool_off(request)
     seconds = int(cool_off.total_seconds()) if cool_off else 900

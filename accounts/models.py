@@ -26,14 +26,17 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         # A new password ends the sessions (Django hashes it into them) and must end API
-        # tokens too. Here rather than in the views: the change and reset pages, the admin,
-        # `changepassword` and the shell all change a password through set_password() + save().
+        # tokens too, and lifts a log-in lockout on the username. Here rather than in the
+        # views: the change and reset pages, the admin, `changepassword` and the shell all
+        # change a password through set_password() + save().
         password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
         if password_changed:
+            from accounts.lockout import lockout_reset
             from accounts.services import api_token_revoke
 
             api_token_revoke(user=self)
+            lockout_reset(username=self.get_username())
 
 
 def validate_palette(value: str) -> None:

@@ -152,3 +152,10 @@ def test_a_configured_gemini_model_can_be_the_default(api, alice, settings):
     # Back to the studio: the Gemini model no longer applies.
     back = api.patch("/api/profile/", {"default_engine": "studio"}, format="json")
     assert back.json()["default_model"] == ""
+
+
+def test_gemini_with_no_models_is_simply_not_offered(api, alice_client, settings):
+    settings.GEMINI_API_KEY = "test-key"
+    settings.GEMINI_MODELS = []
+    assert api.get("/api/styles/").json()["engines"] == ["studio"]
+    assert alice_client.get("/avatars/new/").status_code == 200

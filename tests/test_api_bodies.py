@@ -102,3 +102,32 @@ def test_any_body_is_answered_without_a_server_error(api, alice_avatar, body, co
     for method, path in _endpoints(alice_avatar.pk):
         response = _send(api, method, path, body, content_type)
         _assert_no_server_error(response)
+
+
+def test_a_body_over_djangos_limit_is_a_413_in_words(api, settings):
+    big = b'{"backstory": "' + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
+    for client, method, path in [
+        (api, "patch", "/api/profile/"),
+        (APIClient(), "post", "/api/token/"),
+    ]:
+        response = _send(client, method, path, big, "application/json")
+        assert response.status_code == 413, path
+        assert response.json()["code"] == "too_large"
+        assert "MB" in response.json()["detail"]
+
+
+def test_too_many_form_fields_is_a_400_in_the_apis_shape(db):
+    body = "&".join(f"f{i}=1" for i in range(2000)).encode()
+    response = _send(APIClient(), "post", "/api/token/", body, "application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "This request has too many fields.", "code": "parse_error"}
+
+
+def test_a_missing_field_is_a_400_in_the_apis_shape(db):
+    response = APIClient().post("/api/token/", {"username": "alice"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "password: This field is required.",
+        "code": "invalid",
+        "errors": {"password": ["This field is required."]},
+    }

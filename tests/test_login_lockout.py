@@ -112,3 +112,13 @@ def test_a_right_password_before_the_limit_resets_the_count(alice, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         _api_login(client)
     assert _api_login(client, password=RIGHT).status_code == 200
+
+
+def test_a_password_reset_lifts_the_pause_as_the_message_promises(alice, settings):
+    client = APIClient()
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _api_login(client, addr=f"10.0.4.{i}")
+    assert _api_login(client, password=RIGHT, addr="10.0.4.99").status_code == 429
+    alice.set_password("Brand-New-Pass-9")
+    alice.save()
+    assert _api_login(client, password="Brand-New-Pass-9", addr="10.0.4.99").status_code == 200

@@ -386,7 +386,8 @@ class GeminiEngine(Engine):
     label = "Gemini"
 
     def configured(self) -> bool:
-        return bool(settings.GEMINI_API_KEY)
+        # A key and at least one model: GEMINI_MODELS="," must not offer an engine that can't draw.
+        return bool(settings.GEMINI_API_KEY) and bool(self.models())
 
     def models(self) -> list[str]:
         return gemini_models.configured_models(settings.GEMINI_MODELS)
