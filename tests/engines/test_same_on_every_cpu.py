@@ -39,9 +39,7 @@ def _render(tmp_path: Path, selfie: Path, style: str, disable: str) -> str:
 
 
 @pytest.mark.slow
-def test_comics_and_anime_with_glasses_are_byte_identical_on_two_code_paths(
-    tmp_path, face_photo
-):
+def test_comics_and_anime_with_glasses_are_byte_identical_on_two_code_paths(tmp_path, face_photo):
     features = np._core._multiarray_umath.__cpu_features__
     if not features.get("AVX2"):
         pytest.skip("this CPU has no AVX2 path to switch off")
