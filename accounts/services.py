@@ -60,6 +60,9 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
         if any(t.avatar.owner_id != profile.user_id for t in refs):
             raise ApplicationError("References must be your own avatars.")
         profile.references.set(refs)
+    from avatars.services.flags import profile_flag_check  # avatars imports accounts
+
+    profile_flag_check(profile=profile, changed=data.keys())
     return profile
 
 

@@ -1,15 +1,40 @@
-"""Moderation in the Django admin. Actions are thin: they call services."""
+"""The moderators' queue, in the Django admin. Actions and the change form are thin: they read a
+decision and its reason, and call ``avatars.services.moderation``.
+
+Pictures are shown through the admin's own staff-only views below, never a storage URL.
+"""
 
 from __future__ import annotations
 
+import io
+import mimetypes
+
+from django import forms
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
+from PIL import Image
 
-from avatars.models import Avatar, ModerationAction, Report, Style, Turn
-from avatars.services.moderation import avatar_moderate
+from avatars.engines.base import ENGINES
+from avatars.models import (
+    Avatar,
+    BlockedTerm,
+    ModerationAction,
+    Report,
+    Style,
+    SuspendedUser,
+    Turn,
+)
+from avatars.services.moderation import Decision, avatar_decide, user_suspend_lift
+from pixme.errors import ApplicationError
+
+SELFIE_PREVIEW_SIDE = 192
 
 
 @admin.register(Style)
@@ -20,95 +45,435 @@ class StyleAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
 
+def _file_response(field) -> FileResponse:
+    if not field:
+        raise Http404("No such file")
+    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _turn_thumbnail(turn: Turn | None, *, width: int = 96) -> str:
+    if turn is None or not turn.thumbnail:
+        return "—"
+    return format_html(
+        '<a href="{}" target="_blank"><img src="{}" width="{}" alt="version {}" '
+        'loading="lazy"></a>',
+        reverse("admin:avatars_turn_image", args=[turn.pk]),
+        reverse("admin:avatars_turn_thumbnail", args=[turn.pk]),
+        width,
+        turn.number,
+    )
+
+
+def _selfie(avatar: Avatar, *, width: int = 96) -> str:
+    if not avatar.source:
+        return "—"
+    return format_html(
+        '<a href="{}" target="_blank"><img src="{}" width="{}" alt="selfie" loading="lazy"></a>',
+        reverse("admin:avatars_avatar_selfie", args=[avatar.pk]),
+        reverse("admin:avatars_avatar_selfie_preview", args=[avatar.pk]),
+        width,
+    )
+
+
 class TurnInline(admin.TabularInline):
+    """Every version, read-only: what was asked, what the engine said, what it drew."""
+
     model = Turn
     fk_name = "avatar"
     extra = 0
+    max_num = 0
     fields = [
+        "preview",
         "number",
         "kind",
         "instruction",
+        "model_text",
         "engine",
+        "model",
         "status",
         "flagged",
         "likeness",
         "error_message",
-        "preview",
     ]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     @admin.display(description="image")
     def preview(self, turn: Turn):
-        # Admins see files through the admin's own permission-checked view.
-        if not turn.thumbnail:
-            return "—"
-        url = reverse("admin:avatars_turn_thumbnail", args=[turn.pk])
-        return format_html('<a href="{}"><img src="{}" width="96"></a>', url, url)
+        return _turn_thumbnail(turn)
+
+
+class ReportInline(admin.TabularInline):
+    model = Report
+    extra = 0
+    max_num = 0
+    fields = ["reason", "note", "reporter", "resolved", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(
+        required=False,  # checked by each action: the admin would say "No action selected"
+        max_length=500,
+        label="Reason (the owner reads it)",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+DECISION_CHOICES = [
+    ("", "— no decision —"),
+    (Decision.APPROVE, "Approve (back to OK, reports resolved)"),
+    (Decision.HIDE, "Hide from everyone but the owner"),
+    (Decision.REMOVE, "Remove (delete its pictures for good)"),
+    (Decision.SUSPEND, "Suspend the owner"),
+    (Decision.SUSPEND_LIFT, "Lift the owner's suspension"),
+]
+
+
+class AvatarDecisionForm(forms.ModelForm):
+    """The change form edits nothing of the avatar's own: it takes a decision and its reason,
+    which go through the same service as the queue's actions (and so leave a record)."""
+
+    decision = forms.ChoiceField(choices=DECISION_CHOICES, required=False)
+    reason = forms.CharField(
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )
+
+    class Meta:
+        model = Avatar
+        fields = []
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") and not data.get("reason", "").strip():
+            self.add_error("reason", "Give a reason: the owner reads it.")
+        return data
+
+
+class EngineFilter(admin.SimpleListFilter):
+    title = "engine"
+    parameter_name = "engine"
+
+    def lookups(self, request, model_admin):
+        return [(slug, label) for slug, (label, _path) in ENGINES.items()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(
+            Exists(Turn.objects.filter(avatar=OuterRef("pk"), engine=self.value()))
+        )
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    title = "needs review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged or reported"), ("reported", "With open reports")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(needs_review=0)
+        if self.value() == "reported":
+            return queryset.filter(open_reports__gt=0)
+        return queryset
+
+
+def _count_of(queryset) -> Coalesce:
+    counted = queryset.order_by().values("avatar").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 @admin.register(Avatar)
 class AvatarAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "owner", "style", "moderation", "visibility", "created_at"]
-    list_filter = ["moderation", "style", "visibility"]
-    search_fields = ["title", "owner__username"]
+    """The queue: flagged and reported avatars first, then the newest."""
+
+    list_display = [
+        "result",
+        "selfie",
+        "title_or_id",
+        "owner_name",
+        "style",
+        "latest_engine",
+        "latest_words",
+        "moderation",
+        "flag_reason",
+        "reports",
+        "created_at",
+    ]
+    list_display_links = ["title_or_id"]
+    list_filter = [ReviewFilter, "moderation", "style", EngineFilter, "created_at"]
+    search_fields = ["owner__username", "title", "turns__instruction"]
+    list_per_page = 50
+    list_select_related = ["owner", "style", "current_turn"]
+    action_form = ReasonActionForm
+    actions = ["approve", "hide", "remove", "suspend_owner", "lift_owner_suspension"]
+    inlines = [TurnInline, ReportInline]
+    form = AvatarDecisionForm
+    fieldsets = [
+        (None, {"fields": ["pictures", "title", "owner_name", "owner_status", "style"]}),
+        (
+            "Moderation",
+            {
+                "fields": [
+                    "moderation",
+                    "moderation_reason",
+                    "flag_reason",
+                    "reports",
+                    "visibility",
+                    "decision",
+                    "reason",
+                ]
+            },
+        ),
+        (None, {"fields": ["face_note", "created_at", "updated_at"]}),
+    ]
     readonly_fields = [
-        "owner",
-        "source",
-        "source_faces",
+        "pictures",
+        "title",
+        "owner_name",
+        "owner_status",
+        "style",
+        "moderation",
+        "moderation_reason",
+        "flag_reason",
+        "reports",
+        "visibility",
         "face_note",
-        "current_turn",
         "created_at",
         "updated_at",
     ]
-    inlines = [TurnInline]
-    actions = ["hide", "flag", "clear"]
+
+    def get_queryset(self, request):
+        latest = Turn.objects.filter(avatar=OuterRef("pk")).order_by("-number")
+        open_reports = Report.objects.filter(avatar=OuterRef("pk"), resolved=False)
+        # Not super(): its ordering names the annotations below before they exist.
+        return (
+            Avatar.objects.select_related("owner", "style", "current_turn")
+            .annotate(
+                open_reports=_count_of(open_reports),
+                all_reports=_count_of(Report.objects.filter(avatar=OuterRef("pk"))),
+                latest_instruction=Subquery(latest.values("instruction")[:1]),
+                latest_model_text=Subquery(latest.values("model_text")[:1]),
+                latest_engine_slug=Subquery(latest.values("engine")[:1]),
+                needs_review=Case(
+                    When(Q(moderation=Avatar.Moderation.FLAGGED) | Exists(open_reports), then=0),
+                    default=1,
+                ),
+            )
+            .order_by(*self.get_ordering(request))
+        )
+
+    def get_ordering(self, request):
+        return ["needs_review", "-open_reports", "-created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_deleted_objects(self, objs, request):
+        return versions_go_with_their_owner(super().get_deleted_objects(objs, request))
+
+    # --- columns ---------------------------------------------------------------------
+
+    @admin.display(description="result")
+    def result(self, avatar: Avatar):
+        return _turn_thumbnail(avatar.current_turn)
+
+    @admin.display(description="selfie")
+    def selfie(self, avatar: Avatar):
+        return _selfie(avatar)
+
+    @admin.display(description="avatar", ordering="title")
+    def title_or_id(self, avatar: Avatar):
+        return avatar.title or f"#{avatar.pk}"
+
+    @admin.display(description="owner", ordering="owner__username")
+    def owner_name(self, avatar: Avatar):
+        name = avatar.owner.get_username()
+        return f"{name} (suspended)" if avatar.owner.is_suspended else name
+
+    @admin.display(description="owner's account")
+    def owner_status(self, avatar: Avatar):
+        owner = avatar.owner
+        if not owner.is_suspended:
+            return f"Active since {owner.date_joined:%Y-%m-%d}"
+        return f"Suspended on {owner.suspended_at:%Y-%m-%d %H:%M}: {owner.suspension_reason}"
+
+    @admin.display(description="engine")
+    def latest_engine(self, avatar: Avatar):
+        return avatar.latest_engine_slug or "—"
+
+    @admin.display(description="last instruction · the model's words")
+    def latest_words(self, avatar: Avatar):
+        return format_html(
+            "{}<br><small>{}</small>",
+            Truncator(avatar.latest_instruction or "—").chars(80),
+            Truncator(avatar.latest_model_text or "").chars(120),
+        )
+
+    @admin.display(description="open reports / all", ordering="open_reports")
+    def reports(self, avatar: Avatar):
+        return f"{avatar.open_reports} / {avatar.all_reports}"
+
+    @admin.display(description="selfie · current version")
+    def pictures(self, avatar: Avatar):
+        return format_html(
+            "{} {}", _selfie(avatar, width=320), _turn_thumbnail(avatar.current_turn, width=320)
+        )
+
+    # --- the change form: a decision, never an edit ----------------------------------
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        if not decision:
+            return  # nothing here is edited directly
+        try:
+            avatar_decide(
+                avatar=obj,
+                moderator=request.user,
+                decision=decision,
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    # --- the queue's actions ---------------------------------------------------------
+
+    def _decide(self, request, queryset, decision: str, done: str):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(
+                request, "Give a reason (the owner reads it): nothing was changed.", messages.ERROR
+            )
+            return
+        decided, refused = 0, []
+        targets = queryset
+        if decision in (Decision.SUSPEND, Decision.SUSPEND_LIFT):
+            # One decision per owner, however many of their avatars were ticked.
+            targets, seen = [], set()
+            for avatar in queryset.order_by("pk"):
+                if avatar.owner_id not in seen:
+                    seen.add(avatar.owner_id)
+                    targets.append(avatar)
+        for avatar in targets:
+            try:
+                avatar_decide(
+                    avatar=avatar, moderator=request.user, decision=decision, reason=reason
+                )
+                decided += 1
+            except ApplicationError as exc:
+                refused.append(exc.message)
+        if decided:
+            self.message_user(request, f"{done}: {decided}.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description="Approve: back to OK, reports resolved", permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, Decision.APPROVE, "Approved avatars")
+
+    @admin.action(description="Hide from everyone but the owner", permissions=["change"])
+    def hide(self, request, queryset):
+        self._decide(request, queryset, Decision.HIDE, "Hidden avatars")
+
+    @admin.action(description="Remove: delete the pictures for good", permissions=["change"])
+    def remove(self, request, queryset):
+        self._decide(request, queryset, Decision.REMOVE, "Removed avatars")
+
+    @admin.action(description="Suspend the owners", permissions=["change"])
+    def suspend_owner(self, request, queryset):
+        self._decide(request, queryset, Decision.SUSPEND, "Suspended owners")
+
+    @admin.action(description="Lift the owners' suspension", permissions=["change"])
+    def lift_owner_suspension(self, request, queryset):
+        self._decide(request, queryset, Decision.SUSPEND_LIFT, "Reinstated owners")
+
+    # --- pictures, for staff only ----------------------------------------------------
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         extra = [
+            path("turn/<int:turn_id>/image/", view(self.turn_image), name="avatars_turn_image"),
             path(
                 "turn/<int:turn_id>/thumbnail/",
-                self.admin_site.admin_view(self.turn_thumbnail),
+                view(self.turn_thumbnail),
                 name="avatars_turn_thumbnail",
-            )
+            ),
+            path("<int:avatar_id>/selfie/", view(self.selfie_view), name="avatars_avatar_selfie"),
+            path(
+                "<int:avatar_id>/selfie/preview/",
+                view(self.selfie_preview),
+                name="avatars_avatar_selfie_preview",
+            ),
         ]
         return extra + super().get_urls()
 
-    def turn_thumbnail(self, request, turn_id: int):
-        """Moderators see versions through the admin (staff only), never a public URL."""
+    def _turn(self, request, turn_id: int) -> Turn:
         if not self.has_view_permission(request):
             raise Http404
-        turn = get_object_or_404(Turn, pk=turn_id)
-        if not turn.thumbnail:
+        return get_object_or_404(Turn, pk=turn_id)
+
+    def _avatar(self, request, avatar_id: int) -> Avatar:
+        if not self.has_view_permission(request):
             raise Http404
-        return FileResponse(turn.thumbnail.open("rb"), content_type="image/webp")
+        return get_object_or_404(Avatar, pk=avatar_id)
 
-    def _moderate(self, request, queryset, action: str, label: str):
-        for avatar in queryset:
-            avatar_moderate(
-                avatar=avatar,
-                moderator=request.user,
-                action=action,
-                reason=f"{label} from the admin list",
-            )
-        self.message_user(request, f"{label}: {queryset.count()} avatar(s).", messages.SUCCESS)
+    def turn_image(self, request, turn_id: int):
+        return _file_response(self._turn(request, turn_id).image)
 
-    @admin.action(description="Hide selected avatars")
-    def hide(self, request, queryset):
-        self._moderate(request, queryset, "hide", "Hidden")
+    def turn_thumbnail(self, request, turn_id: int):
+        return _file_response(self._turn(request, turn_id).thumbnail)
 
-    @admin.action(description="Flag selected avatars for review")
-    def flag(self, request, queryset):
-        self._moderate(request, queryset, "flag", "Flagged")
+    def selfie_view(self, request, avatar_id: int):
+        return _file_response(self._avatar(request, avatar_id).source)
 
-    @admin.action(description="Clear moderation (mark OK)")
-    def clear(self, request, queryset):
-        self._moderate(request, queryset, "clear", "Cleared")
+    def selfie_preview(self, request, avatar_id: int):
+        """A small copy for the queue: fifty full-size selfies would be a heavy page."""
+        avatar = self._avatar(request, avatar_id)
+        if not avatar.source:
+            raise Http404("No selfie")
+        with avatar.source.open("rb") as fh, Image.open(fh) as im:
+            side = SELFIE_PREVIEW_SIDE
+            im.draft("RGB", (side, side))  # decode the JPEG at a fraction of its size
+            small = im.convert("RGB")
+            small.thumbnail((side, side))
+            buf = io.BytesIO()
+            small.save(buf, "JPEG", quality=80)
+        response = HttpResponse(buf.getvalue(), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+def versions_go_with_their_owner(deleted):
+    """Versions can't be deleted one by one, but they go with their avatar or their owner:
+    a delete that takes them is not refused for want of a turn-delete permission."""
+    to_delete, model_count, perms_needed, protected = deleted
+    perms_needed = set(perms_needed) - {Turn._meta.verbose_name}
+    return to_delete, model_count, perms_needed, protected
 
 
 @admin.register(Turn)
 class TurnAdmin(admin.ModelAdmin):
+    """Versions, read-only: the engine's record of each."""
+
     list_display = [
         "__str__",
         "engine",
@@ -121,26 +486,155 @@ class TurnAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "engine", "error_code", "flagged"]
     search_fields = ["instruction", "model_text", "avatar__owner__username"]
-    readonly_fields = [f.name for f in Turn._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ["avatar", "reporter", "resolved", "created_at"]
-    list_filter = ["resolved"]
-
-
-@admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "moderator", "action", "avatar_repr", "reason"]
-    list_filter = ["action"]
-    readonly_fields = ["avatar", "avatar_repr", "moderator", "action", "reason", "created_at"]
+    list_select_related = ["avatar"]
+    fields = [
+        "avatar",
+        "preview",
+        "parent",
+        "number",
+        "kind",
+        "instruction",
+        "model_text",
+        "engine",
+        "model",
+        "aspect_ratio",
+        "image_size",
+        "status",
+        "stage",
+        "percent",
+        "message",
+        "width",
+        "height",
+        "likeness",
+        "error_code",
+        "error_message",
+        "flagged",
+        "usage",
+        "attempts",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="image")
+    def preview(self, turn: Turn):
+        return _turn_thumbnail(turn, width=320)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Read-only: a report is resolved by deciding on its avatar in the queue."""
+
+    list_display = ["avatar_link", "reason", "note", "reporter", "resolved", "created_at"]
+    list_filter = ["resolved", "reason"]
+    list_select_related = ["avatar", "avatar__style", "reporter"]
+    search_fields = ["note", "avatar__owner__username", "reporter__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="avatar")
+    def avatar_link(self, report: Report):
+        url = reverse("admin:avatars_avatar_change", args=[report.avatar_id])
+        return format_html('<a href="{}">{}</a>', url, report.avatar)
+
+
+@admin.register(BlockedTerm)
+class BlockedTermAdmin(admin.ModelAdmin):
+    """Words and phrases that flag an avatar for review (case-insensitive, whole words)."""
+
+    list_display = ["term", "created_at"]
+    search_fields = ["term"]
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit trail: read by anyone allowed to see it, written only by the services."""
+
+    list_display = [
+        "created_at",
+        "moderator_repr",
+        "action",
+        "avatar_repr",
+        "subject_user_repr",
+        "reason",
+    ]
+    list_filter = ["action", "created_at"]
+    search_fields = ["moderator_repr", "avatar_repr", "subject_user_repr", "reason"]
+    fields = [
+        "created_at",
+        "moderator_repr",
+        "action",
+        "avatar",
+        "avatar_repr",
+        "subject_user_repr",
+        "reason",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SuspendedUser)
+class SuspendedUserAdmin(admin.ModelAdmin):
+    """Who is suspended and why; a moderator reinstates from here (and edits nobody)."""
+
+    list_display = ["username", "suspended_at", "suspension_reason"]
+    search_fields = ["username", "suspension_reason"]
+    fields = ["username", "suspended_at", "suspension_reason"]
+    readonly_fields = fields
+    action_form = ReasonActionForm
+    actions = ["lift"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(suspended_at__isnull=False)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_lift_permission(self, request):
+        # The right that suspends from the queue reinstates here.
+        return request.user.has_perm("avatars.change_avatar")
+
+    @admin.action(description="Lift the suspension", permissions=["lift"])
+    def lift(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(
+                request, "Give a reason (the user reads it): nothing was changed.", messages.ERROR
+            )
+            return
+        lifted = 0
+        for user in queryset:
+            try:
+                user_suspend_lift(user=user, moderator=request.user, reason=reason)
+                lifted += 1
+            except ApplicationError as exc:  # lifted by someone else a moment ago
+                self.message_user(request, exc.message, messages.WARNING)
+        self.message_user(request, f"Reinstated users: {lifted}.", messages.SUCCESS)

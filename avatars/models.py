@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.templatetags.static import static
 
+from accounts.models import User
+
 
 class Style(models.Model):
     slug = models.SlugField(unique=True)
@@ -246,3 +248,12 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.avatar_repr or self.subject_user_repr}"
+
+
+class SuspendedUser(User):
+    """Suspended accounts, as the moderators' admin lists them (no table of its own): a
+    moderator reinstates from here without the right to edit users."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "suspended user"

@@ -12,7 +12,8 @@ from avatars import images
 from avatars.engines.base import ENGINES, EngineError, get_engine
 from avatars.faces import analyse
 from avatars.models import Avatar, Style, Turn
-from avatars.services.limits import user_lock, user_unfinished_check
+from avatars.services.flags import avatar_flag_check
+from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
 from avatars.services.turns import turn_enqueue, turn_quota_check
 from pixme.errors import ApplicationError
 
@@ -77,6 +78,7 @@ def avatar_create(
     upload_size: int | None = None,
 ) -> Avatar:
     """Check the upload, store a clean copy with its face analysis, and queue version 1."""
+    user_can_generate_check(user=owner)
     engine_check(engine=engine, style=style)
     model, aspect_ratio, image_size = engine_options_check(
         engine=engine, model=model, aspect_ratio=aspect_ratio, image_size=image_size
@@ -113,6 +115,7 @@ def avatar_create(
             message="Waiting for a free drawing desk",
         )
         turn_enqueue(turn=turn)
+        avatar_flag_check(avatar=avatar, instruction=turn.instruction)
     return avatar
 
 

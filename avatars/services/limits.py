@@ -45,3 +45,15 @@ def user_lock(*, user: User) -> None:
     """Serialise this user's render requests until the transaction ends (a no-op on SQLite,
     whose writing transactions are serialised anyway)."""
     User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+def user_can_generate_check(*, user: User) -> None:
+    """Refuse any new render from a suspended user, saying why. Reads the row afresh: the
+    caller's user may predate the moderator's decision."""
+    suspended = User.objects.filter(pk=user.pk, suspended_at__isnull=False)
+    reason = suspended.values_list("suspension_reason", flat=True).first()
+    if reason is not None:
+        raise ApplicationError(
+            f"Your account is suspended, so you can't make new avatars or versions: {reason}",
+            code="suspended",
+        )

@@ -25,7 +25,8 @@ from avatars.engines.base import MAX_ATTEMPTS, EngineError, RenderResult, get_en
 from avatars.models import Avatar, Turn
 from avatars.services import progress as events
 from avatars.services.context import turn_render_request
-from avatars.services.limits import user_lock, user_unfinished_check
+from avatars.services.flags import avatar_flag_check, turn_refusal_flag
+from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def turn_request_edit(
         raise ApplicationError("There's no finished version to edit yet.")
     engine = engine or parent.engine
     user_lock(user=avatar.owner)  # serialise this user's requests: the checks below hold
+    user_can_generate_check(user=avatar.owner)
     Avatar.objects.select_for_update().filter(pk=avatar.pk).first()  # serialise numbering
     turn_quota_check(user=avatar.owner, engine=engine)  # under the lock: no double spend
     user_unfinished_check(user=avatar.owner)
@@ -104,6 +106,7 @@ def turn_request_edit(
         message="Waiting for a free drawing desk",
     )
     turn_enqueue(turn=turn)
+    avatar_flag_check(avatar=avatar, instruction=instruction)
     return turn
 
 
@@ -111,6 +114,7 @@ def turn_request_edit(
 def turn_retry(*, turn: Turn) -> Turn:
     """Put a failed or cancelled turn back in the queue."""
     user_lock(user=turn.avatar.owner)
+    user_can_generate_check(user=turn.avatar.owner)
     current = Turn.objects.select_for_update().filter(pk=turn.pk).first()
     if current is not None and current.status == Turn.Status.CANCELLED:
         # A cancelled turn stopped counting against the daily quota; it counts again now.
@@ -472,6 +476,8 @@ def _turn_fail(
     turn.refresh_from_db()
     if not updated:
         return turn  # cancelled (perhaps retried since): this run has nothing more to say
+    if flagged:
+        turn_refusal_flag(turn=turn)
     events.publish(
         turn.avatar_id,
         events.FailedEvent(type=events.EventType.FAILED, turn=turn.pk, code=code, message=message),
