@@ -11,6 +11,8 @@ from accounts.leaving import account_delete, account_export
 
 
 class AccountExportApi(APIView):
+    allowed_while_suspended = True  # a suspended person may still take their data and leave
+
     def get(self, request):
         export = account_export(user=request.user)
         response = FileResponse(
@@ -25,6 +27,8 @@ class AccountExportApi(APIView):
 
 
 class AccountDeleteApi(APIView):
+    allowed_while_suspended = True
+
     class InputSerializer(serializers.Serializer):
         # Missing is refused by the service, in the API's one error shape like a wrong one.
         password = serializers.CharField(

@@ -84,6 +84,7 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, default_engine=profile.default_engine
     )
     too_large = oversize_refusal(request)
+    busy = None
     if too_large and request.method == "POST":
         form.is_valid()
         form.errors.pop("photo", None)
@@ -105,15 +106,25 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as exc:
             form.add_error("photo" if exc.code == "bad_image" else None, exc.message)
+            busy = exc
         else:
             if _wants_json(request):
                 return JsonResponse({"avatar": avatar.pk, "url": _detail_url(avatar)}, status=202)
             return redirect(_detail_url(avatar))
     status = 400 if form.errors else 200
     favourites = set(profile.favourite_styles.values_list("pk", flat=True))
-    return render(
+    response = render(
         request, "avatars/new.html", {"form": form, "favourites": favourites}, status=status
     )
+    return _with_wait(response, busy)
+
+
+def _with_wait(response: HttpResponse, exc: ApplicationError | None) -> HttpResponse:
+    """A refusal that only asks to wait (too many running avatars) is a 429 with Retry-After."""
+    if exc is not None and "retry_after" in exc.extra:
+        response.status_code = 429
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 def _detail_url(avatar: Avatar) -> str:
@@ -197,7 +208,8 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
         )
     except ApplicationError as exc:
         if _wants_json(request):
-            return JsonResponse({"detail": exc.message}, status=400)
+            body = {"detail": exc.message, "code": exc.code}
+            return _with_wait(JsonResponse(body, status=400), exc)
         messages.error(request, exc.message)
         return redirect(_detail_url(avatar))
     if _wants_json(request):

@@ -245,6 +245,8 @@ REST_FRAMEWORK = {
         "create": env_rate("PIXME_CREATE_RATE", "10/min"),
     },
 }
+# Open reports that pause a shared link and put the avatar in the moderators' queue.
+PIXME_REPORTS_TO_HIDE = env_int("PIXME_REPORTS_TO_HIDE", 3)
 # Unfinished versions (queued or drawing) one user may have at once; 0 = no cap.
 PIXME_MAX_UNFINISHED_PER_USER = env_int("PIXME_MAX_UNFINISHED_PER_USER", 3)
 

@@ -80,8 +80,21 @@ def test_the_page_says_to_wait(alice_client, alice, selfie_jpeg):
         response = alice_client.post(reverse("avatars:new"), {**data, "photo": upload(selfie_jpeg)})
         assert response.status_code == 302
     response = alice_client.post(reverse("avatars:new"), {**data, "photo": upload(selfie_jpeg)})
-    assert response.status_code == 400
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "You already have 3 avatars being drawn" in response.content.decode()
     assert "wait for your running avatars" in response.content.decode()
+
+
+def test_the_pages_edit_says_to_wait_too(alice_client, alice, alice_avatar, settings):
+    settings.PIXME_MAX_UNFINISHED_PER_USER = 1
+    url = reverse("avatars:edit", args=[alice_avatar.pk])
+    json_client = {"HTTP_ACCEPT": "application/json"}
+    assert alice_client.post(url, {"instruction": "add a crown"}, **json_client).status_code == 202
+    refused = alice_client.post(url, {"instruction": "add a cap"}, **json_client)
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert refused.json()["code"] == "busy"
+    assert "You already have 1 avatar being drawn" in refused.json()["detail"]
+    assert alice_avatar.turns.count() == 2
 
 
 def test_retrying_a_failed_version_counts(alice, alice_avatar, settings, run_jobs):

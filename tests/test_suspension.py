@@ -156,3 +156,15 @@ def test_a_moderator_cannot_suspend_herself_or_staff_and_nothing_is_written(alic
     colleague.refresh_from_db()
     assert not colleague.is_suspended and not mona.is_suspended
     assert ModerationAction.objects.count() == 1
+
+
+def test_she_can_still_take_her_data_and_leave_through_the_api(alice, mona, alice_avatar):
+    _suspend(alice, mona)
+    api = APIClient()
+    api.force_authenticate(alice)
+    assert api.get("/api/avatars/").status_code == 403
+    export = api.get("/api/account/export/")
+    assert export.status_code == 200 and export["Content-Type"] == "application/zip"
+    gone = api.post("/api/account/delete/", {"password": "alice-Secret-123"}, format="json")
+    assert gone.status_code == 204
+    assert not Avatar.objects.filter(owner_id=alice.pk).exists()

@@ -16,8 +16,8 @@ from pixme.errors import ApplicationError
 # A studio version takes about a second; tell a client to look again after a few.
 BUSY_RETRY_AFTER_SECONDS = 5
 BUSY_MESSAGE = (
-    "You already have {count} avatars being drawn. Please wait for your running avatars to "
-    "finish, then try again."
+    "You already have {count} being drawn. Please wait for your running avatars to finish, "
+    "then try again."
 )
 
 
@@ -35,7 +35,7 @@ def user_unfinished_check(*, user: User) -> None:
     ).count()
     if unfinished >= cap:
         raise ApplicationError(
-            BUSY_MESSAGE.format(count=unfinished),
+            BUSY_MESSAGE.format(count="1 avatar" if unfinished == 1 else f"{unfinished} avatars"),
             code="busy",
             extra={"retry_after": BUSY_RETRY_AFTER_SECONDS},
         )

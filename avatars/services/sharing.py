@@ -12,8 +12,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import User
-from avatars.models import Avatar, ModerationAction, Report, Turn
+from avatars.models import Avatar, Report, Turn
 from avatars.selectors import SharedAvatar, reports_to_hide
+from avatars.services.moderation import avatar_flag
 from pixme.errors import ApplicationError
 
 # 16 random bytes: 22 URL-safe characters, 128 bits, beyond guessing.
@@ -97,14 +98,6 @@ def report_create(*, shared: SharedAvatar, reporter: User, reason: str, note: st
         ) from None
     open_reports = avatar.reports.filter(resolved=False).count()
     if open_reports >= reports_to_hide() and avatar.moderation == Avatar.Moderation.OK:
-        avatar.moderation = Avatar.Moderation.FLAGGED
-        avatar.flag_reason = f"{open_reports} reports"
-        avatar.save(update_fields=["moderation", "flag_reason", "updated_at"])
-        ModerationAction.objects.create(
-            avatar=avatar,
-            avatar_repr=str(avatar)[:200],
-            moderator_repr="automatic",
-            action="flag",
-            reason=f"{open_reports} open reports: the share link is paused until a decision.",
-        )
+        # The queue's own flag: one audit record, with the owner named, like every decision.
+        avatar_flag(avatar=avatar, reason=f"{open_reports} reports")
     return report
