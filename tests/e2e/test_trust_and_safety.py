@@ -112,6 +112,10 @@ def test_share_report_hide_and_the_owner_reads_why(site, page):
     assert stranger.locator("img[src*='/s/']").count() >= 1
     assert stranger.locator("img[src*='source']").count() == 0
     shot(stranger, "shared-page")
+    stranger.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing sticks out
+    assert stranger.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(stranger, "shared-page-phone")
+    stranger.set_viewport_size({"width": 1280, "height": 900})
     _link_preview_card(stranger, share_url)
 
     # Bob reports it.
@@ -148,3 +152,5 @@ def test_share_report_hide_and_the_owner_reads_why(site, page):
     assert "hid this avatar" in notice
     assert "Reported as impersonating a real person" in notice
     shot(page, "owner-sees-why")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "owner-sees-why-phone")
