@@ -113,6 +113,20 @@ def upload(data: bytes, name: str = "selfie.jpg", content_type: str = "image/jpe
 
 
 @pytest.fixture
+def own_media(settings, tmp_path):
+    """A local media storage of this test's own (the session's is shared by every test)."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
 def alice_avatar(alice, selfie_jpeg, run_jobs):
     """A finished Comics avatar of Alice's, drawn by the real studio engine."""
     from avatars.models import Style

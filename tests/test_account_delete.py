@@ -18,23 +18,10 @@ from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit
 from tests.conftest import upload
 
-pytestmark = pytest.mark.django_db
+# Each test gets a media storage of its own, so a listing sees no other test's files.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
 
 PASSWORD = "alice-Secret-123"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """A media storage of this test's own, so the listing sees no other test's files."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
-    return tmp_path
 
 
 def storage_listing() -> set[str]:

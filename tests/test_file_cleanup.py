@@ -16,21 +16,8 @@ from accounts.models import User
 from avatars.models import Avatar, Turn
 from avatars.services.turns import turn_request_edit
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """A media storage of this test's own, so the listing sees no other test's files."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
-    return tmp_path
+# Each test gets a media storage of its own, so a listing sees no other test's files.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
 
 
 def _files_of(user: User) -> set[str]:
