@@ -1,0 +1,198 @@
+"""Speed of one create on an idle site: the POST, the first progress, the finished avatar.
+
+Run: .venv/bin/python bench/latency.py [--quick]
+
+Starts the real site (uvicorn, embedded default: SQLite, in-process jobs, in-memory channel
+layer) over a throwaway var/ directory, makes one user, and creates N Comics avatars with the
+studio engine from a 1024² real face photo (skimage's astronaut, JPEG), one after another,
+each waited for. One create before them warms the process up and is not counted.
+
+- create POST: ``POST /api/avatars/`` with a token, request sent → 202 read.
+- first progress: 202 read → the job seen running on ``ws/avatars/<id>/`` (opened right after
+  the 202, with the owner's session cookie): a ``progress`` event of the running job, or a
+  first ``snapshot`` in which it is already running or finished.
+- done: 202 read → its ``done`` event (or a snapshot that shows it finished).
+
+Targets (p95): create POST ≤ 50 ms, first progress ≤ 30 ms, done ≤ 400 ms. N = 15 (5 with
+``--quick``). The load average at the start is recorded: the figures mean little on a busy
+machine.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests  # noqa: E402
+from PIL import Image  # noqa: E402
+from skimage import data  # noqa: E402
+from websockets.sync.client import connect  # noqa: E402
+
+from bench.common import Result, report, timing  # noqa: E402
+from tests.liveserver import LiveSite  # noqa: E402
+
+N = 15
+QUICK_N = 5
+TARGETS_MS = {"create_post": 50.0, "first_progress": 30.0, "done": 400.0}
+WORDS = {
+    "create_post": "create POST (API, 1024² JPEG) → 202",
+    "first_progress": "202 → job seen running (websocket)",
+    "done": "202 → done event (websocket)",
+}
+PASSWORD = "Bench-Latency-2026"
+RUNNING = ("running", "succeeded")
+
+MAKE_USER = """
+from accounts.services import user_create
+from rest_framework.authtoken.models import Token
+user = user_create(username={username!r}, password={password!r})
+print(Token.objects.create(user=user).key)
+"""
+
+
+def selfie_jpeg(side: int = 1024) -> bytes:
+    """A real face photo (skimage's astronaut), resized to side², as a JPEG."""
+    buf = io.BytesIO()
+    photo = Image.fromarray(data.astronaut()).resize((side, side), Image.Resampling.LANCZOS)
+    photo.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def make_user(site: LiveSite, username: str, password: str = PASSWORD) -> str:
+    """A user with a password and an API token; returns the token."""
+    script = MAKE_USER.format(username=username, password=password)
+    return site.manage("shell", "-c", script).strip().splitlines()[-1]
+
+
+def sign_in(site: LiveSite, username: str, password: str = PASSWORD) -> requests.Session:
+    """A browser-like session signed in through the site's log-in form."""
+    session = requests.Session()
+    page = session.get(f"{site.url}/accounts/login/", timeout=30)
+    page.raise_for_status()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        f"{site.url}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": csrf},
+        headers={"Referer": f"{site.url}/accounts/login/"},
+        timeout=30,
+        allow_redirects=False,
+    )
+    if response.status_code != 302 or "sessionid" not in session.cookies:
+        raise RuntimeError(f"log-in failed: {response.status_code}")
+    return session
+
+
+def _seen_running(event: dict, turn: int) -> bool:
+    if event["type"] == "snapshot":
+        return any(t["turn"] == turn and t["status"] in RUNNING for t in event["turns"])
+    if event.get("turn") != turn:
+        return False
+    return event["type"] == "done" or (
+        event["type"] == "progress" and event.get("status", "running") in RUNNING
+    )
+
+
+def _seen_done(event: dict, turn: int) -> bool:
+    if event["type"] == "snapshot":
+        return any(t["turn"] == turn and t["status"] == "succeeded" for t in event["turns"])
+    return event["type"] == "done" and event.get("turn") == turn
+
+
+def _seen_failed(event: dict, turn: int) -> bool:
+    if event["type"] == "snapshot":
+        return any(t["turn"] == turn and t["status"] == "failed" for t in event["turns"])
+    return event["type"] == "failed" and event.get("turn") == turn
+
+
+def create_once(
+    site: LiveSite, api: requests.Session, cookie: str, photo: bytes
+) -> dict[str, float]:
+    """One create, waited for on the websocket; the three durations in seconds."""
+    started = time.perf_counter()
+    response = api.post(
+        f"{site.url}/api/avatars/",
+        data={"style": "comics", "engine": "studio"},
+        files={"photo": ("selfie.jpg", photo, "image/jpeg")},
+        timeout=60,
+    )
+    answered = time.perf_counter()
+    if response.status_code != 202:
+        raise RuntimeError(f"create answered {response.status_code}: {response.text[:300]}")
+    body = response.json()
+    turn = body["turns"][0]["turn"]
+    times = {"create_post": answered - started}
+    with connect(
+        f"ws://127.0.0.1:{site.port}/ws/avatars/{body['id']}/",
+        origin=site.url,
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        open_timeout=30,
+    ) as socket:
+        while "done" not in times:
+            event = json.loads(socket.recv(timeout=60))
+            seen = time.perf_counter() - answered
+            if "first_progress" not in times and _seen_running(event, turn):
+                times["first_progress"] = seen
+            if _seen_done(event, turn):
+                times["done"] = seen
+            elif _seen_failed(event, turn):
+                raise RuntimeError(f"the avatar failed: {event}")
+    return times
+
+
+def measure(site: LiveSite, n: int, *, warm_up: int = 1) -> list[Result]:
+    """Create warm_up + n avatars one after another on a running site; Results for the n."""
+    username = f"latency{time.monotonic_ns()}"
+    token = make_user(site, username)
+    browser = sign_in(site, username)
+    cookie = browser.cookies["sessionid"]
+    photo = selfie_jpeg()
+    load = os.getloadavg()[0]
+    samples: dict[str, list[float]] = {key: [] for key in TARGETS_MS}
+    # A separate session for the API: with the session cookie too, DRF would authenticate by
+    # the session and ask for a CSRF token.
+    with requests.Session() as api:
+        api.headers["Authorization"] = f"Token {token}"
+        for i in range(warm_up + n):
+            times = create_once(site, api, cookie, photo)
+            if i >= warm_up:
+                for key, seconds in times.items():
+                    samples[key].append(seconds)
+    browser.close()
+    results = []
+    for key, target in TARGETS_MS.items():
+        figures = timing(samples[key]) | {"load_average_1m": round(load, 2)}
+        results.append(
+            Result(
+                id=f"latency.{key}.p95_ms",
+                target=f"{WORDS[key]}: p95 ≤ {target:.0f} ms",
+                measured=(
+                    f"median {figures['median_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms "
+                    f"(N={figures['n']}, load {load:.2f})"
+                ),
+                met=figures["p95_ms"] <= target,
+                figures=figures,
+            )
+        )
+    return results
+
+
+def run(quick: bool = False) -> list[Result]:
+    site = LiveSite(Path(tempfile.mkdtemp(prefix="pixme-latency-")))
+    site.migrate()
+    site.start()
+    try:
+        return measure(site, QUICK_N if quick else N)
+    finally:
+        site.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(report("latency", run(quick="--quick" in sys.argv[1:])))
