@@ -33,25 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 
 from bench.common import ROOT, Result, report, timing  # noqa: E402
-from bench.latency import selfie_jpeg  # noqa: E402
+from bench.latency import make_users, selfie_jpeg  # noqa: E402
 from tests.liveserver import LiveSite  # noqa: E402
 
 FULL = {"users": 50, "creators": 10, "warm_up": 15, "seconds": 60, "avatars": 2}
 QUICK = {"users": 10, "creators": 2, "warm_up": 5, "seconds": 15, "avatars": 1}
 TARGET_PAGE_P95_MS = 100.0
 PASSWORD = "Bench-Load-2026"
-FINISHED = ("succeeded", "failed", "cancelled")
-
-MAKE_USERS = """
-import json
-from accounts.services import user_create
-from rest_framework.authtoken.models import Token
-tokens = {{}}
-for i in range({count}):
-    user = user_create(username=f"person{{i:02d}}", password={password!r})
-    tokens[user.username] = Token.objects.create(user=user).key
-print(json.dumps(tokens))
-"""
 
 
 def _wait_for_jobs(site: LiveSite, timeout: float) -> float:
@@ -69,8 +57,7 @@ def _wait_for_jobs(site: LiveSite, timeout: float) -> float:
 
 def seed(site: LiveSite, users: int, avatars: int) -> list[dict]:
     """USERS accounts with AVATARS finished avatars each; the accounts for the locustfile."""
-    script = MAKE_USERS.format(count=users, password=PASSWORD)
-    tokens = json.loads(site.manage("shell", "-c", script).strip().splitlines()[-1])
+    tokens = make_users(site, "person", users, PASSWORD)
     photo = selfie_jpeg(512)
     accounts = []
     with requests.Session() as api:
