@@ -33,6 +33,37 @@ def test_timing_gives_milliseconds():
     }
 
 
+def test_the_load_summary_leaves_out_the_warm_up_and_counts_429_apart():
+    from bench.load import summarise
+
+    shape = {"users": 2, "creators": 1, "warm_up": 10, "seconds": 20, "avatars": 1}
+    made = [
+        [1000.0, "log in", 900.0, 302, False],  # warm-up: left out, however slow
+        [1005.0, "page: home", 5000.0, 500, True],
+        [1011.0, "page: home", 10.0, 200, False],
+        [1012.0, "page: avatar", 30.0, 200, False],
+        [1013.0, "create", 300.0, 429, True],
+        [1014.0, "status", 5.0, 200, False],
+        [1015.0, "page: profile", 20.0, 404, True],
+        [1031.0, "page: home", 4000.0, 200, False],  # after the measured minute
+    ]
+    pages, errors, jobs = summarise(made, {"succeeded": 1, "failed": 1}, 2.5, shape, 0.5)
+
+    assert pages.figures["n"] == 3
+    assert pages.figures["median_ms"] == 20.0
+    assert pages.met is True
+    assert errors.figures == {
+        "requests": 5,
+        "errors": 1,
+        "throttled_429": 1,
+        "errors_by_name": {"page: profile 404": 1},
+    }
+    assert errors.met is False
+    assert "1 answered 429" in errors.measured
+    assert jobs.met is False
+    assert jobs.figures["statuses"] == {"succeeded": 1, "failed": 1}
+
+
 @pytest.mark.slow
 def test_the_latency_benchmark_measures_a_real_site(tmp_path):
     from bench.latency import measure
