@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,12 @@ def _wait_for_jobs(site: LiveSite, timeout: float) -> float:
             break
         time.sleep(0.5)
     return time.monotonic() - started
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def seed(site: LiveSite, users: int, avatars: int) -> list[dict]:
@@ -137,7 +144,17 @@ def run(quick: bool = False) -> list[Result]:
     try:
         accounts = seed(site, shape["users"], shape["avatars"])
         (seeded,) = site.query("SELECT COALESCE(MAX(id), 0) FROM avatars_turn")[0]
+        site_cpu = _cpu_seconds(site.process.pid)
+        locust_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         requests_made = swarm(site, tmp, accounts, shape)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # Both share the machine: what the site used, and what the load generator itself took.
+        cpu = {
+            "site_cpu_s": round(_cpu_seconds(site.process.pid) - site_cpu, 1),
+            "locust_cpu_s": round(
+                after.ru_utime + after.ru_stime - locust_cpu.ru_utime - locust_cpu.ru_stime, 1
+            ),
+        }
         drained_s = _wait_for_jobs(site, timeout=300)
         created = dict(
             site.query(
@@ -146,11 +163,16 @@ def run(quick: bool = False) -> list[Result]:
         )
     finally:
         site.stop()
-    return summarise(requests_made, created, drained_s, shape, load)
+    return summarise(requests_made, created, drained_s, shape, load, cpu)
 
 
 def summarise(
-    requests_made: list[list], created: dict, drained_s: float, shape: dict, load: float
+    requests_made: list[list],
+    created: dict,
+    drained_s: float,
+    shape: dict,
+    load: float,
+    cpu: dict | None = None,
 ) -> list[Result]:
     begin = min(r[0] for r in requests_made) + shape["warm_up"]
     end = begin + shape["seconds"]
@@ -163,11 +185,12 @@ def summarise(
     page_figures = timing(page_s) | {
         "pages_per_s": round(len(pages) / shape["seconds"], 1),
         "load_average_1m_at_start": round(load, 2),
+        **(cpu or {}),
         "by_page_p95_ms": {
             name: timing([r[2] / 1000 for r in pages if r[1] == name])["p95_ms"]
             for name in sorted({r[1] for r in pages})
         },
-        **{f"{key}": value for key, value in shape.items()},
+        **shape,
     }
     kinds = Counter(r[1] for r in measured)
     others = {
