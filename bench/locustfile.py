@@ -1,21 +1,23 @@
 """Locust people for bench/load.py: signed-in users browsing Pix Me!, some of them creating.
 
-Run through bench/load.py, which starts the site, makes the accounts (``--accounts-file``: a
-JSON list of ``{"username", "password", "avatars"}``), and reads back every request's start
-time, name, duration and status from ``--timings-file`` (written when locust quits), so it can
-leave out the warm-up itself.
+Run through bench/load.py, which starts the site, makes the accounts and signs each in through
+the log-in form (``--accounts-file``: a JSON list of ``{"username", "session", "avatars"}``:
+the session cookie and the avatar ids), and reads back every request's start time, name,
+duration and status from ``--timings-file`` (written when locust quits), so it can leave out
+the warm-up itself.
 
-Every person signs in through the log-in form first, so each page view is a signed-in one.
-Browsers look at the home page, their avatar list, one of their avatars and their profile,
-with one to three seconds between clicks. ``--creators`` of them (a fixed count) create
-studio Comics avatars as a person does on the site: open the create page, send the form,
-land on the avatar page, wait for it by polling the status JSON once a second (the page's
-fallback when it has no websocket), look at the finished page, browse a little, create again.
-They wait for each avatar, so the fair-use limits should never refuse them; a 429 is
-recorded with its status so the report can count it apart.
+Every person carries their session cookie, so each page view is a signed-in one (a page that
+answers anything but 200, such as the redirect to the log-in page, is an error). Browsers look
+at the home page, their avatar list, one of their avatars and their profile, with one to three
+seconds between clicks. ``--creators`` of them (a fixed count) create studio Comics avatars as
+a person does on the site: open the create page, send the form, land on the avatar page, wait
+for it by polling the status JSON once a second (the page's fallback when it has no
+websocket), look at the finished page, browse a little, create again. They wait for each
+avatar, so the fair-use limits should never refuse them; a 429 is recorded with its status so
+the report can count it apart.
 
 Request names: ``page: …`` are HTML page views (the target), ``create`` the form's POST,
-``status`` a poll, ``log in`` the sign-in POST.
+``status`` a poll.
 """
 
 from __future__ import annotations
@@ -68,17 +70,7 @@ class SignedIn(HttpUser):
     def on_start(self) -> None:
         account = ACCOUNTS.pop(0)
         self.avatars: list[int] = list(account["avatars"])
-        page = self.client.get("/accounts/login/", name="log in page")
-        self.client.post(
-            "/accounts/login/",
-            data={
-                "username": account["username"],
-                "password": account["password"],
-                "csrfmiddlewaretoken": CSRF.search(page.text).group(1),
-            },
-            name="log in",
-            allow_redirects=False,
-        )
+        self.client.cookies.set("sessionid", account["session"])
 
     def page(self, path: str, name: str):
         """A signed-in page view: a 200, not a redirect to the log-in page."""
