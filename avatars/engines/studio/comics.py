@@ -9,14 +9,14 @@ from PIL import Image
 from .common import (
     StyleContext,
     dot_screen,
+    grow,
     ink_lines,
     kmeans_colours,
-    luminance,
+    paint,
     pull_toward_palette,
     saturate,
-    smooth,
+    smooth_reduced,
     to_array,
-    to_image,
 )
 
 COLOURS = 8
@@ -25,29 +25,30 @@ INK = np.array([18, 14, 22], np.uint8)
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
-    size = max(rgb.shape[:2])
+    h, w = rgb.shape[:2]
+    size = max(h, w)
     ctx.step(10, "Smoothing skin and shapes")
-    flat = smooth(rgb, passes=2, strength=70)
-    flat = saturate(flat, 1.35, 1.05)
+    flat = grow(saturate(smooth_reduced(rgb, passes=2, strength=70), 1.35, 1.05), w, h)
     ctx.step(35, "Flattening the colours")
     centres, labels = kmeans_colours(flat, COLOURS)
     centres = pull_toward_palette(centres, ctx.palette, 0.55)
-    out = centres[labels].astype(np.float32)
     ctx.step(60, "Printing the halftone dots")
     # Ben-Day dots in the shadows: darker areas get bigger dots of a deeper shade.
-    lum = luminance(rgb)
-    lum = cv2.GaussianBlur(lum, (0, 0), size / 400)
-    shadow = np.clip((150 - lum) / 110, 0, 1)
+    lum = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (0, 0), size / 400)
+    shadow = np.clip((150 - lum.astype(np.float32)) / 110, 0, 1)
     dist = dot_screen(lum.shape, spacing=max(5.0, size / 110), angle_degrees=45)
     radius = 0.18 + 0.42 * shadow
     dots = (dist < radius) & (shadow > 0.05)
-    out[dots] *= 0.55
     ctx.step(80, "Inking the outlines")
     lines = ink_lines(rgb, c=6, thicken=max(1, round(size / 512)))
     edges = cv2.Canny(cv2.GaussianBlur(to_gray(flat), (5, 5), 0), 60, 140) > 0
     edges = cv2.dilate(edges.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
-    out[lines | edges] = INK
-    return to_image(out)
+    # One palette: the flat colours, their dot shades, then ink; each pixel picks one.
+    shades = (centres.astype(np.float32) * 0.55).astype(np.uint8)
+    palette = np.vstack([centres, shades, INK[None]])
+    index = labels + dots.astype(np.uint8) * COLOURS
+    index[lines | edges] = 2 * COLOURS
+    return Image.fromarray(paint(index, palette), "RGB")
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:

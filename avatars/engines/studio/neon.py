@@ -6,9 +6,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import RGB, StyleContext, smooth, to_array, to_image
+from .common import RGB, StyleContext, smooth, to_array, to_image, wide_blur
 
 TUBES: tuple[RGB, ...] = ((255, 40, 200), (0, 230, 255), (140, 80, 255), (255, 220, 60))
+GLOWS = ((300, 1.2), (110, 0.9), (40, 0.6))  # (size / sigma, gain): a tight halo, then wider
 
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
@@ -29,19 +30,28 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     tubes = keep[cc].astype(np.float32)
     tubes = cv2.dilate(tubes, np.ones((2, 2), np.uint8), iterations=max(1, size // 700))
     ctx.step(40, "Bending the tubes")
-    # Colour the tubes by a diagonal gradient through the palette.
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    t = (xx / w * 0.6 + yy / h * 0.4) * (len(colours) - 1)
-    i0 = np.clip(np.floor(t).astype(int), 0, len(colours) - 2)
-    f = (t - i0)[..., None]
-    colour = colours[i0] * (1 - f) + colours[i0 + 1] * f
-    light = tubes[..., None] * colour
+    colour = _gradient(h, w, colours)
     ctx.step(65, "Switching on the glow")
-    glow = np.zeros_like(light)
-    for sigma, gain in ((size / 300, 1.2), (size / 110, 0.9), (size / 40, 0.6)):
-        glow += cv2.GaussianBlur(light, (0, 0), sigma) * gain
+    # The tube colour changes slowly across the picture, so blurring the tubes and colouring
+    # the blur looks the same as blurring coloured tubes, at a third of the work.
+    light = tubes * 0.6  # the tube itself
+    for ratio, gain in GLOWS:
+        light += wide_blur(tubes, size / ratio) * gain
     ctx.step(85, "Darkening the night")
-    night = soft.astype(np.float32) * 0.1 + np.array([6, 4, 18], np.float32)
-    core = tubes[..., None] * 255 * 0.55 + light * 0.6  # white-hot centre of each tube
-    out = night + glow + core
+    out = colour * light[..., None]
+    out += soft.astype(np.float32) * 0.1 + np.array([6, 4, 18], np.float32)
+    out += (tubes * (255 * 0.55))[..., None]  # white-hot centre of each tube
     return to_image(out)
+
+
+def _gradient(h: int, w: int, colours: np.ndarray) -> np.ndarray:
+    """A diagonal gradient through ``colours`` (float32 h×w×3). Linear between grid points,
+    so it is drawn at an eighth of the size and scaled up."""
+    gh, gw = max(2, h // 8), max(2, w // 8)
+    x = np.linspace(0, 1, gw, dtype=np.float32)[None, :]
+    y = np.linspace(0, 1, gh, dtype=np.float32)[:, None]
+    t = (x * 0.6 + y * 0.4) * (len(colours) - 1)
+    i0 = np.clip(np.floor(t), 0, len(colours) - 2).astype(np.intp)
+    f = (t - i0)[..., None]
+    small = colours[i0] * (1 - f) + colours[i0 + 1] * f
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)

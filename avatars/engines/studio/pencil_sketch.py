@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import StyleContext, line_screen, noise, to_array, to_image
+from .common import StyleContext, line_screen, noise, to_array, two_tone, wide_blur
 
 PAPER = np.array([246, 242, 232], np.float32)
 GRAPHITE = np.array([58, 58, 64], np.float32)
@@ -17,13 +17,14 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     h, w = rgb.shape[:2]
     size = max(h, w)
     ctx.step(10, "Sharpening the pencil")
-    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    g = grey.astype(np.float32)
     # Colour dodge of the grey image by its blurred negative: the classic line drawing.
-    blur = cv2.GaussianBlur(255 - g, (0, 0), size / 90)
+    blur = wide_blur(255 - g, size / 90)
     dodge = np.clip(g * 255 / np.maximum(1, 255 - blur), 0, 255)
     lines = np.clip((dodge - 40) / 215, 0, 1) ** 2.2  # 1 = paper, 0 = graphite
     ctx.step(45, "Cross-hatching the shadows")
-    tone = cv2.GaussianBlur(g, (0, 0), size / 200) / 255
+    tone = cv2.GaussianBlur(grey, (0, 0), size / 200).astype(np.float32) / 255
     spacing = max(4.0, size / 140)
     wobble = noise((h, w), seed=11, scale=size / 80) * 0.08
     hatch1 = line_screen((h, w), spacing=spacing, angle_degrees=35) + wobble
@@ -37,6 +38,5 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     grain = (
         noise((h, w), seed=12, scale=1.2) * 0.03 + noise((h, w), seed=13, scale=size / 30) * 0.02
     )
-    ink = np.clip(ink + grain, 0, 1)[..., None]
-    out = GRAPHITE + (PAPER - GRAPHITE) * ink
-    return to_image(out)
+    ink = np.clip(ink + grain, 0, 1)
+    return Image.fromarray(two_tone(ink, GRAPHITE, PAPER), "RGB")

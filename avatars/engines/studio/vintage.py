@@ -9,6 +9,7 @@ from PIL import Image
 from .common import StyleContext, noise, to_array, to_image, vignette
 
 SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]], np.float32)
+DUST = (235, 225, 200)
 
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
@@ -17,19 +18,29 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     size = max(h, w)
     ctx.step(10, "Toning in sepia")
     img = cv2.GaussianBlur(rgb, (0, 0), max(0.6, size / 900)).astype(np.float32)
-    sepia = img @ SEPIA.T
-    sepia = sepia / max(1.0, float(sepia.max())) * 255
+    # Sepia scaled so its brightest pixel is white, then (a profile colour tints the print,
+    # gently: old photos were toned, not painted) lifted blacks and dimmed whites, a print
+    # that has seen sunlight: 38 + 184/255 of it. All linear, so one matrix does it.
+    brightest = max(1.0, float(cv2.transform(img, SEPIA).max()))
+    tone = np.eye(3, dtype=np.float32)
     if ctx.palette:
-        # A profile colour tints the print, gently: old photos were toned, not painted.
         tint = np.array(ctx.palette[0], np.float32)
-        sepia = sepia * 0.85 + (sepia.mean(-1, keepdims=True) / 255) * tint * 0.15
+        tone = tone * 0.85 + tint[:, None] * np.full((1, 3), 0.15 / 3 / 255, np.float32)
     ctx.step(40, "Fading the print")
-    # Lifted blacks and dimmed whites: a print that has seen sunlight.
-    out = 38 + sepia * (222 - 38) / 255
+    matrix = np.hstack([(184 / brightest) * tone @ SEPIA, np.full((3, 1), 38, np.float32)])
+    print_ = cv2.split(cv2.transform(img, matrix.astype(np.float32)))
     ctx.step(60, "Film grain")
-    out = out + noise((h, w), seed=21, scale=1.0)[..., None] * 9
+    grain = noise((h, w), seed=21, scale=1.0) * 9
     ctx.step(75, "Vignette and wear")
-    out = out * vignette((h, w), 0.55)[..., None]
+    fade = vignette((h, w), 0.55)
+    wear = _wear(h, w)
+    keep = 1 - wear
+    out = [((c + grain) * fade) * keep + dust * wear for c, dust in zip(print_, DUST, strict=True)]
+    return to_image(cv2.merge(out))
+
+
+def _wear(h: int, w: int) -> np.ndarray:
+    """Fine vertical scratches and dust, as a 0-0.5 mask."""
     rng = np.random.default_rng(22)
     wear = np.zeros((h, w), np.float32)
     for _ in range(14):  # fine vertical scratches
@@ -40,6 +51,4 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
         cv2.circle(
             wear, (int(rng.integers(0, w)), int(rng.integers(0, h))), int(rng.integers(1, 3)), 1, -1
         )
-    wear = cv2.GaussianBlur(wear, (0, 0), 0.8)[..., None] * 0.5
-    out = out * (1 - wear) + np.array([235, 225, 200], np.float32) * wear
-    return to_image(out)
+    return cv2.GaussianBlur(wear, (0, 0), 0.8) * 0.5

@@ -8,10 +8,11 @@ from PIL import Image
 
 from .common import (
     StyleContext,
+    around,
     face_mask,
-    luminance,
     noise,
     skin_mask,
+    spread,
     to_array,
     to_image,
     vignette,
@@ -19,6 +20,11 @@ from .common import (
 
 ROTTEN = np.array([120, 136, 110], np.float32)  # green-grey flesh
 BRUISE = np.array([52, 38, 58], np.float32)  # purple-black around the eyes
+GLINT = np.array([200, 205, 170], np.float32)
+COLD = np.array([0.92, 1.02, 0.9], np.float32)  # the cold green cast
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+GRIME = np.array([-6, 4, -8], np.float32)
+FLESH = ((np.arange(256, dtype=np.float32) / 255) ** 1.1)[None]  # flesh tone by grey level
 
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
@@ -26,45 +32,55 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     h, w = rgb.shape[:2]
     size = max(h, w)
     ctx.step(10, "Draining the colour")
-    img = rgb.astype(np.float32)
-    lum = luminance(rgb)[..., None]
-    # Everything loses most of its colour and takes a cold green cast.
-    drained = lum * 0.75 + img * 0.25
-    drained = drained * np.array([0.92, 1.02, 0.9], np.float32)
+    # Everything loses most of its colour and takes a cold green cast: per pixel,
+    # (0.75 luma + 0.25 colour) × cast, one matrix for OpenCV to apply.
+    drain = COLD[:, None] * (0.75 * LUMA[None, :] + 0.25 * np.eye(3, dtype=np.float32))
+    drained = cv2.transform(rgb.astype(np.float32), drain)
     ctx.step(30, "Rotting the skin")
     skin = np.maximum(skin_mask(rgb, ctx.faces), face_mask((h, w), ctx.faces, 1.1) * 0.8)
-    skin = skin[..., None]
-    flesh = (lum / 255.0) ** 1.1 * ROTTEN * 1.45
-    out = drained * (1 - skin) + (flesh * 0.8 + drained * 0.2) * skin
+    flesh = cv2.LUT(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), FLESH)
+    # drained × (1 - skin) + (0.8 flesh + 0.2 drained) × skin, rearranged.
+    out = drained * (1 - 0.8 * skin)[..., None]
+    out += spread(flesh * skin, ROTTEN * 1.45 * 0.8)
     ctx.step(50, "Sinking the eyes")
     face = ctx.face
     if face is not None:
-        out = _sunken_eyes(out, face, (h, w))
+        _sunken_eyes(out, face)
     ctx.step(70, "Adding grime")
     grit = noise((h, w), seed=7, scale=1.0) * 8 + noise((h, w), seed=8, scale=size / 120) * 10
     blotches = np.clip(noise((h, w), seed=9, scale=size / 60), 0.6, 3) - 0.6
-    out = out + grit[..., None]
-    out = out * (1 - 0.12 * blotches[..., None] * skin)
-    out = out + (blotches[..., None] * skin) * np.array([-6, 4, -8], np.float32)
+    stained = blotches * skin
     ctx.step(85, "Horror-poster lighting")
-    out = out * vignette((h, w), 0.65)[..., None]
-    # Crushed, contrasty tones.
-    out = np.clip((out / 255.0 - 0.5) * 1.25 + 0.47, 0, 1) * 255
+    # ((out + grit) × (1 - 0.12 stain) + stain × grime) × vignette, then crushed, contrasty
+    # tones ((x / 255 - 0.5) × 1.25 + 0.47): folded into one multiply and one add per pixel.
+    gain = vignette((h, w), 0.65) * 1.25
+    out += grit[..., None]
+    out *= ((1 - 0.12 * stained) * gain)[..., None]
+    out += spread(stained * gain, GRIME)
+    out -= (0.5 * 1.25 - 0.47) * 255
     return to_image(out)
 
 
-def _sunken_eyes(out: np.ndarray, face, shape) -> np.ndarray:
-    h, w = shape
+def _sunken_eyes(out: np.ndarray, face) -> None:
+    """Darken and bruise the sockets, keep a dull glint in the eyes themselves (in place,
+    in a box around the eyes: nothing outside it changes)."""
     d = max(4.0, face.eye_distance)
-    sockets = np.zeros((h, w), np.float32)
-    for cx, cy in (face.left_eye, face.right_eye):
+    eyes = (face.left_eye, face.right_eye)
+    blur = d * 0.14
+    rows, cols = around(eyes, d * 0.5 + 4 * blur + 2, out.shape)
+    box = out[rows, cols]
+    dy, dx = rows.start, cols.start
+    sockets = np.zeros(box.shape[:2], np.float32)
+    for cx, cy in eyes:
         axes = (int(d * 0.45), int(d * 0.3))
-        cv2.ellipse(sockets, (int(cx), int(cy + d * 0.04)), axes, face.roll_degrees, 0, 360, 1, -1)
-    sockets = cv2.GaussianBlur(sockets, (0, 0), d * 0.14)[..., None]
-    # Darken and bruise the sockets; keep a dull glint in the eyes themselves.
-    out = out * (1 - 0.6 * sockets) + BRUISE * 0.6 * sockets
-    pupils = np.zeros((h, w), np.float32)
-    for cx, cy in (face.left_eye, face.right_eye):
-        cv2.circle(pupils, (int(cx), int(cy)), max(1, int(d * 0.07)), 1, -1)
+        centre = (int(cx) - dx, int(cy + d * 0.04) - dy)
+        cv2.ellipse(sockets, centre, axes, face.roll_degrees, 0, 360, 1, -1)
+    sockets = cv2.GaussianBlur(sockets, (0, 0), blur)[..., None]
+    box *= 1 - 0.6 * sockets
+    box += BRUISE * 0.6 * sockets
+    pupils = np.zeros(box.shape[:2], np.float32)
+    for cx, cy in eyes:
+        cv2.circle(pupils, (int(cx) - dx, int(cy) - dy), max(1, int(d * 0.07)), 1, -1)
     pupils = cv2.GaussianBlur(pupils, (0, 0), max(0.8, d * 0.03))[..., None]
-    return out * (1 - pupils) + np.array([200, 205, 170], np.float32) * pupils
+    box *= 1 - pupils
+    box += GLINT * pupils
