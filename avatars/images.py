@@ -11,11 +11,12 @@ import io
 import math
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
 try:  # HEIC needs libheif; without it HEIC uploads are refused as an unknown format.
@@ -115,15 +116,7 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
         ) from None
 
     original_size = image.size
-    # A damaged EXIF block (any exception from parsing it): keep the pixels as they are.
-    with contextlib.suppress(Exception):
-        image = ImageOps.exif_transpose(image)
-    image = _to_srgb(image)
-    max_side = settings.PIXME_STORED_MAX_SIDE
-    if max(image.size) > max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    # A fresh image from the pixels alone: nothing of the original's metadata can ride along.
-    clean = Image.frombytes("RGB", image.size, image.tobytes())
+    clean = _stored_copy(image, settings.PIXME_STORED_MAX_SIDE)
     return NormalisedImage(clean, image_format, original_size)
 
 
@@ -138,25 +131,117 @@ def too_large_message(size: int, *, at_least: bool = False) -> str:
     return f"This file is {shown:.1f} MB; the limit is {limit} MB. Please choose a smaller photo."
 
 
-def _to_srgb(image: Image.Image) -> Image.Image:
+def _stored_copy(image: Image.Image, max_side: int) -> Image.Image:
+    """The upright sRGB copy we keep, long side at most ``max_side``.
+
+    A 40-megapixel upload is one large decoded image, and nothing else of that size is ever
+    made: its pixels are converted and resized a strip at a time (see :func:`_resized_rgb`),
+    and the orientation is applied to the small result.
+    """
+    orientation = _orientation(image)
+    to_rgb = _srgb_converter(image)
+    sideways = orientation in _SIDEWAYS
+    width, height = image.size
+    upright = (height, width) if sideways else (width, height)
+    if max(upright) > max_side:
+        fitted = _fitted(upright, max_side)
+        image = _resized_rgb(image, fitted[::-1] if sideways else fitted, to_rgb)
+    else:
+        image = to_rgb(image)
+    if orientation is not None:
+        image = image.transpose(orientation)
+    # A fresh image from the pixels alone: nothing of the original's metadata can ride along.
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
+    return clean
+
+
+# EXIF orientation → the transpose that shows the picture upright (as ImageOps.exif_transpose).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SIDEWAYS = {_UPRIGHT[5], _UPRIGHT[6], _UPRIGHT[7], _UPRIGHT[8]}
+_STRIP_ROWS = 256  # 7744 px wide RGBA: 8 MB a strip
+
+
+def _orientation(image: Image.Image) -> Image.Transpose | None:
+    try:
+        return _UPRIGHT.get(image.getexif().get(ExifTags.Base.Orientation, 1))
+    except Exception:  # a damaged EXIF block: keep the pixels as they are
+        return None
+
+
+def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """The size Image.thumbnail gives ``size`` in a ``side`` square (its rounding, exactly)."""
+    width, height = size
+    aspect = width / height
+
+    def nearest(number: float, error) -> int:
+        return max(min(math.floor(number), math.ceil(number), key=error), 1)
+
+    if aspect <= 1:
+        return nearest(side * aspect, lambda n: abs(aspect - n / side)), side
+    return side, nearest(side / aspect, lambda n: abs(aspect - side / n) if n else 0)
+
+
+def _resized_rgb(
+    image: Image.Image, size: tuple[int, int], to_rgb: Callable[[Image.Image], Image.Image]
+) -> Image.Image:
+    """``to_rgb(image)`` resized to ``size`` (Lanczos) without a full-size converted copy.
+
+    Pillow's Lanczos runs along the rows first, then down the columns, rounding to 8 bits in
+    between: converting and resizing strips of rows to the final width, then the stack of them
+    to the final height, gives the same pixels as converting and resizing the whole image.
+    """
+    width, height = image.size
+    rows = Image.new("RGB", (size[0], height))
+    for top in range(0, height, _STRIP_ROWS):
+        strip = to_rgb(image.crop((0, top, width, min(top + _STRIP_ROWS, height))))
+        rows.paste(strip.resize((size[0], strip.height), Image.Resampling.LANCZOS), (0, top))
+    return rows.resize(size, Image.Resampling.LANCZOS)
+
+
+def _srgb_converter(image: Image.Image) -> Callable[[Image.Image], Image.Image]:
+    """A function turning this image's pixels, whole or a strip, into sRGB flattened on white.
+
+    The colour transform is built once from the embedded profile; a broken profile is not worth
+    refusing the photo for, so its raw values are used instead.
+    """
+    mode = image.mode
+    transparent = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info)
     icc = image.info.get("icc_profile")
-    if icc and image.mode == "P":  # a palette's colours are in the profile's space too
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if icc and image.mode in ("RGB", "RGBA", "CMYK"):
-        try:
-            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            dst = ImageCms.createProfile("sRGB")
-            out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            image = ImageCms.profileToProfile(image, src, dst, outputMode=out_mode)
-        except (ImageCms.PyCMSError, OSError):
-            pass  # a broken profile is not worth refusing the photo for; use the raw values
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        image = image.point(lambda v: v / 256).convert("L")
-    return image.convert("RGB")
+    # A palette's colours are in the profile's space too: convert, then transform.
+    colour_mode = ("RGBA" if transparent else "RGB") if icc and mode == "P" else mode
+    transform = None
+    if icc and colour_mode in ("RGB", "RGBA", "CMYK"):
+        with contextlib.suppress(ImageCms.PyCMSError, OSError):
+            transform = ImageCms.buildTransform(
+                ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                ImageCms.createProfile("sRGB"),
+                colour_mode,
+                "RGBA" if colour_mode == "RGBA" else "RGB",
+            )
+
+    def to_rgb(part: Image.Image) -> Image.Image:
+        if part.mode != colour_mode:
+            part = part.convert(colour_mode)
+        if transform is not None:
+            part = ImageCms.applyTransform(part, transform)
+        if transparent:
+            rgba = part.convert("RGBA")
+            background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            return Image.alpha_composite(background, rgba).convert("RGB")
+        if part.mode in ("I;16", "I;16B", "I;16L", "I"):
+            part = part.point(lambda v: v / 256).convert("L")
+        return part.convert("RGB")
+
+    return to_rgb
 
 
 def encode_source(image: Image.Image) -> bytes:
