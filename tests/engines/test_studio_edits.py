@@ -298,3 +298,14 @@ def test_a_close_up_gets_its_background_swapped_too(hopper):
     left, top, right, bottom = faces.face.box
     core = (slice(top + 10, bottom - 10), slice(left + 10, right - 10))
     assert np.abs(after[core] - before[core]).mean() < 3, "the face is untouched"
+
+
+def test_an_edit_keeps_the_size_of_the_version_it_edits(face_photo, face_analysis, comic):
+    # The selfie is stored at 2K, the version being edited was drawn at 1K: the edit stays 1K.
+    selfie = face_photo.resize((2048, 2048))
+    faces = face_analysis.scaled_to(2048, 2048)
+    result, _ = edit(selfie, comic, faces, "add round glasses")
+    assert result.image.size == comic.size == (1024, 1024)
+    big = comic.resize((2048, 2048))
+    result, _ = edit(selfie, big, faces, "make it warmer", image_size="2K")
+    assert result.image.size == (2048, 2048)

@@ -266,3 +266,52 @@ def test_a_photo_without_a_face_still_gets_the_style():
     result = StudioEngine().render(RenderRequest(source=landscape, style_slug="zombie"))
     assert result.image.size == (400, 300)
     assert "couldn't find a face" in result.text
+
+
+def test_a_2k_selfie_is_drawn_at_1k_unless_2k_is_asked_for(face_photo, face_analysis):
+    # Selfies are stored at up to 2048 px; drawing at that size took four times as long.
+    selfie = face_photo.resize((2048, 1536))
+    faces = face_analysis.scaled_to(2048, 1536)
+    engine = StudioEngine()
+    assert engine.capabilities()["image_sizes"] == ["1K", "2K"]
+    plain = engine.render(RenderRequest(source=selfie, style_slug="anime", faces=faces))
+    assert plain.image.size == (1024, 768)
+    big = engine.render(
+        RenderRequest(source=selfie, style_slug="anime", faces=faces, image_size="2K")
+    )
+    assert big.image.size == (2048, 1536)
+    # The faces were moved with the picture: a catch-light sits in each eye at either size.
+    for image in (plain.image, big.image):
+        face = faces.scaled_to(*image.size).face
+        d = face.eye_distance
+        for x, y in (face.left_eye, face.right_eye):
+            x, y = int(x - d * 0.05), int(y - d * 0.05)
+            assert arr(image)[y - 1 : y + 2, x - 1 : x + 2].min() > 200, "a catch-light"
+
+
+def test_a_small_selfie_is_not_enlarged_and_a_shape_is_cut_before_the_fit(
+    face_photo, face_analysis
+):
+    small = face_photo.resize((600, 600))
+    result = StudioEngine().render(
+        RenderRequest(source=small, style_slug="vintage", faces=face_analysis, image_size="2K")
+    )
+    assert result.image.size == (600, 600)
+    wide = face_photo.resize((2048, 2048))
+    result = StudioEngine().render(
+        RenderRequest(
+            source=wide,
+            style_slug="manga",
+            faces=face_analysis.scaled_to(2048, 2048),
+            aspect_ratio="3:4",
+        )
+    )
+    assert result.image.size == (768, 1024)
+
+
+def test_an_unknown_size_is_refused_in_words(face_photo, face_analysis):
+    request = RenderRequest(
+        source=face_photo, style_slug="comics", faces=face_analysis, image_size="4K"
+    )
+    with pytest.raises(BadRequest, match="can't draw at 4K. It offers: 1K, 2K"):
+        StudioEngine().render(request)

@@ -2,8 +2,9 @@
 beyond the face models that ship in installed packages. Deterministic: the same photo, style
 and instruction give the same pixels.
 
-Generation runs the style's module (see :mod:`.registry`); an edit is parsed from plain
-language and applied by :mod:`.edits`.
+Generation runs the style's module (see :mod:`.registry`) at the output size the user asked
+for (:mod:`.sizes`: 1K by default), not at the selfie's stored size; an edit is parsed from
+plain language and applied by :mod:`.edits` at the size of the version it edits.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from avatars.faces import Face, FaceAnalysis, analyse
 
 from .common import StyleContext, hex_to_rgb
 from .registry import STYLES
+from .sizes import IMAGE_SIZES, fit_to_side, output_side
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9")
 
@@ -37,7 +39,7 @@ class StudioEngine(Engine):
         return ["studio"]
 
     def capabilities(self, model: str = "") -> dict:
-        return {"aspect_ratios": list(ASPECT_RATIOS), "image_sizes": []}
+        return {"aspect_ratios": list(ASPECT_RATIOS), "image_sizes": list(IMAGE_SIZES)}
 
     def render(self, request: RenderRequest, progress: Progress = no_progress) -> RenderResult:
         if request.kind == "edit":
@@ -50,6 +52,7 @@ class StudioEngine(Engine):
         if request.style_slug not in STYLES:
             raise BadRequest(f"The studio can't draw the style {request.style_slug!r} yet.")
         name, style = STYLES[request.style_slug]
+        side = output_side(request.image_size)
         progress("decode", 5, "Reading your photo")
         image = request.source.convert("RGB")
         progress("detect", 10, "Looking for your face")
@@ -61,6 +64,7 @@ class StudioEngine(Engine):
         progress("detect", 18, faces.note or "Found your face")
         if request.aspect_ratio:
             image, faces = crop_to_ratio(image, faces, request.aspect_ratio)
+        image, faces = fit_to_side(image, faces, side)
         palette = tuple(hex_to_rgb(c) for c in request.profile.palette)
 
         def step(percent: int, message: str) -> None:

@@ -14,6 +14,7 @@ from avatars.faces import FaceAnalysis, analyse
 
 from ..common import hex_to_rgb, to_array, to_image
 from ..lettering import fitted_caption, letter_caption
+from ..sizes import fit_to_side, output_side
 from . import accessories, background, lighting
 from .parser import EditOp, ParseError, parse
 
@@ -66,7 +67,11 @@ def edit(request: RenderRequest, progress: Progress) -> RenderResult:
     if ops[0].kind == "undo":
         return _undo(request, progress)
     progress("decode", 5, "Reading the version you're editing")
-    base = (request.base_image or request.source).convert("RGB")
+    # An edit keeps the size of the version it edits; with none, the selfie at the output size.
+    if request.base_image is not None:
+        base = request.base_image.convert("RGB")
+    else:
+        base, _ = fit_to_side(request.source.convert("RGB"), None, output_side(request.image_size))
     faces = None
     if any(op.kind in FACE_KINDS or op.kind == "background" for op in ops):
         progress("detect", 15, "Finding your face")
