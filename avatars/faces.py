@@ -185,18 +185,37 @@ def analyse(image: Image.Image, *, with_embedding: bool = True) -> FaceAnalysis:
     return FaceAnalysis(image.width, image.height, faces, embedding)
 
 
+def embed(image: Image.Image, face: Face) -> tuple[float, ...]:
+    """The identity embedding of a face already found in ``image`` (no detection again):
+    its box and 5 landmarks are mapped onto the same working copy ``analyse`` uses."""
+    import dlib
+
+    _detector, _predictor, recogniser = _models()
+    work, scale = _work_copy(image)
+    rect = dlib.rectangle(*(round(v * scale) for v in face.box))
+    points = [dlib.point(round(x * scale), round(y * scale)) for x, y in face.landmarks]
+    shape = dlib.full_object_detection(rect, points)
+    with _lock:
+        return tuple(float(v) for v in recogniser.compute_face_descriptor(work, shape))
+
+
 def embedding_distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
 
 
 def likeness(source: FaceAnalysis, version: Image.Image) -> float | None:
     """Identity distance between the selfie's face and the version's (None: no face to compare)."""
-    if source.embedding is None:
-        return None
-    found = analyse(version)
-    if found.embedding is None:
-        return None
-    return embedding_distance(source.embedding, found.embedding)
+    return likeness_and_faces(source, version)[0]
+
+
+def likeness_and_faces(
+    source: FaceAnalysis, version: Image.Image
+) -> tuple[float | None, FaceAnalysis]:
+    """The likeness, and the faces found in the version (kept for its edits)."""
+    found = analyse(version, with_embedding=source.embedding is not None)
+    if source.embedding is None or found.embedding is None:
+        return None, found
+    return embedding_distance(source.embedding, found.embedding), found
 
 
 def likeness_words(distance: float | None) -> str:

@@ -137,6 +137,12 @@ class Turn(models.Model):
     model_content = models.JSONField(null=True, blank=True)
     image = models.FileField(upload_to=_turn_path, blank=True)
     thumbnail = models.FileField(upload_to=_turn_path, blank=True)
+    # The WebP download, encoded once (after "done", or at the first download of an older
+    # version) and kept, instead of per request.
+    webp = models.FileField(upload_to=_turn_path, blank=True)
+    # The faces found in this version's own picture (when its likeness was measured): an
+    # edit of it places glasses and hats with these instead of detecting them again.
+    faces = models.JSONField(null=True, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     likeness = models.FloatField(

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from avatars import images
 from avatars.models import Avatar, Report
 from avatars.selectors import SharedAvatar, avatar_get_shared
+from avatars.services.downloads import turn_webp
 from avatars.services.sharing import report_create
 from pixme.errors import ApplicationError
 
@@ -79,8 +79,7 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_safe  # link-preview crawlers ask with HEAD too
 def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
-    """The shared version, marked AI-made in its metadata (the stored PNG carries the mark;
-    the WebP is encoded with it)."""
+    """The shared version, marked AI-made in its metadata (the stored PNG and WebP carry it)."""
     if fmt not in ("png", "webp"):
         raise Http404("No such image")
     shared = _shared_or_404(token)
@@ -88,15 +87,7 @@ def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     if fmt == "png":
         response = FileResponse(turn.image.open("rb"), content_type="image/png")
     else:
-        with turn.image.open("rb") as fh:
-            image = images.open_stored(fh.read())
-        data = images.encode_webp(
-            image,
-            engine=turn.engine,
-            style=shared.avatar.style.slug,
-            model=turn.model or turn.engine,
-        )
-        response = HttpResponse(data, content_type="image/webp")
+        response = FileResponse(turn_webp(turn=turn).open("rb"), content_type="image/webp")
     response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Robots-Tag"] = "noindex"

@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user
-from avatars import images
 from avatars.faces import likeness_words
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.models import Avatar, Turn
@@ -32,6 +31,7 @@ from avatars.selectors import (
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
+from avatars.services.downloads import turn_webp
 from avatars.services.sharing import (
     avatar_moderation_check,
     avatar_share,
@@ -321,13 +321,4 @@ def turn_download(request: HttpRequest, avatar_id: int, turn_id: int, fmt: str) 
     name = f"pixme-{turn.avatar.style.slug}-{turn.avatar_id}-v{turn.number}.{fmt}"
     if fmt == "png":
         return _file_response(turn.image, "image/png", filename=name)
-    with turn.image.open("rb") as fh:
-        image = images.open_stored(fh.read())
-    data = images.encode_webp(
-        image, engine=turn.engine, style=turn.avatar.style.slug, model=turn.model or turn.engine
-    )
-    response = HttpResponse(data, content_type="image/webp")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _file_response(turn_webp(turn=turn), "image/webp", filename=name)

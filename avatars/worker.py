@@ -1,68 +1,194 @@
-"""The embedded job runner: one thread inside the ASGI server process runs queued turns.
+"""The job runner: django-tasks-db's ``Worker`` loop, woken the moment a job is queued.
 
-We reuse django-tasks-db's own ``Worker`` loop (claiming, bookkeeping, results) instead of
-writing a runner: the embedded mode differs from scale-out only in *where* that loop runs.
-At start-up, turns a dead process left queued or running are re-queued first.
+Scale-out: ``manage.py pixme_worker`` processes on any machine (PostgreSQL's LISTEN wakes
+them). Embedded default: the ASGI server's lifespan starts one runner as a *child process*
+(:class:`EmbeddedRunner`), supervises it and stops it, so drawing never competes with the
+pages for the web process's GIL. The child recovers unfinished turns before it reports
+ready; its progress events travel over the pipe to the web process, whose in-memory channel
+layer the pages listen to; the web process tells it over the same pipe when a job is queued.
+
+We reuse django-tasks-db's loop (claiming, bookkeeping, results) instead of writing one: the
+only thing added is the wait between empty polls.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import threading
 import time
 
 from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Worker
 
+from avatars import wakeup
+
 logger = logging.getLogger(__name__)
 
-_started = threading.Lock()
-_worker: Worker | None = None
+
+class WakeableWorker(Worker):
+    """django-tasks-db's worker, waiting for a wake-up instead of sleeping between polls.
+
+    Its loop runs ``time.sleep(self.interval)`` after a poll that found nothing (and reads
+    ``interval`` once at start for its random start-up delay). Reading ``interval`` here
+    waits on the :class:`~avatars.wakeup.Waiter` — until a job is queued, or the poll
+    interval passes — and leaves nothing to sleep.
+    """
+
+    def __init__(self, *, waiter: wakeup.Waiter, **kwargs):
+        self._waiter = waiter
+        self._poll = 1.0
+        super().__init__(**kwargs)
+
+    @property
+    def interval(self) -> float:
+        if getattr(self, "running", False):
+            self._waiter.wait(self._poll)
+        return 0.0
+
+    @interval.setter
+    def interval(self, value: float) -> None:
+        self._poll = value
+
+    def stop(self) -> None:
+        """Finish the job in hand (if any), then leave the loop."""
+        self.running = False
+        wakeup.wake_local()
 
 
-def start_embedded_worker() -> bool:
-    """Start the in-process worker once per process (no-op when disabled). Returns started."""
-    global _worker
-    if not settings.PIXME_EMBEDDED_WORKER:
-        return False
-    with _started:
-        if _worker is not None:
-            return False
-        from avatars.services.turns import turn_recover_unfinished
-
-        recovered = turn_recover_unfinished()
-        if recovered:
-            logger.info("re-queued %d unfinished turn(s): %s", len(recovered), recovered)
-        _worker = Worker(
-            queue_names=["default"],
-            interval=settings.PIXME_WORKER_POLL_SECONDS,
-            batch=False,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=f"embedded-{threading.get_native_id()}",
-            excluded_queue_names=[],
-        )
-        thread = threading.Thread(
-            target=_supervise, args=(_worker,), name="pixme-embedded-worker", daemon=True
-        )
-        thread.start()
-    return True
+def make_worker(*, worker_id: str, **options) -> WakeableWorker:
+    defaults = {
+        "queue_names": ["default"],
+        "interval": settings.PIXME_WORKER_POLL_SECONDS,
+        "batch": False,
+        "backend_name": "default",
+        "startup_delay": False,
+        "max_tasks": None,
+        "excluded_queue_names": [],
+    }
+    return WakeableWorker(waiter=wakeup.Waiter(), worker_id=worker_id, **{**defaults, **options})
 
 
-def _supervise(worker: Worker) -> None:
-    """Run the worker loop for the life of the process: django-tasks-db's loop re-raises
-    database errors other than "locked" (a dropped connection), which would otherwise end
-    the thread silently and leave every new turn queued until a restart."""
+def run_forever(worker: WakeableWorker) -> None:
+    """Run the loop until asked to stop: django-tasks-db re-raises database errors other than
+    "locked" (a dropped connection), which would otherwise end the runner silently."""
     from django.db import close_old_connections
 
     delay = 1.0
-    while True:
+    while worker.running:
         try:
             worker.run()
             return  # asked to stop
         except Exception:
-            logger.exception("the embedded worker stopped; restarting it in %.0f s", delay)
+            logger.exception("the job runner stopped; restarting it in %.0f s", delay)
             close_old_connections()
             time.sleep(delay)
             delay = min(delay * 2, 60.0)
+
+
+# ---------------------------------------------------------------------------------------
+# The embedded default: a child process of the web server.
+
+
+class EmbeddedRunner:
+    """Starts the runner child, relays its progress events, wakes it, restarts it if it dies."""
+
+    READY_TIMEOUT = 120.0
+
+    def __init__(self):
+        self._context = multiprocessing.get_context("spawn")  # no forked copy of the server
+        self._send_lock = threading.Lock()
+        self._conn = None
+        self._process = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> list[int]:
+        """Start the child and wait until it has recovered unfinished turns. Returns them."""
+        recovered = self._spawn()
+        wakeup.add_hook(self.wake)
+        self._thread = threading.Thread(target=self._relay, name="pixme-runner-relay", daemon=True)
+        self._thread.start()
+        return recovered
+
+    def _spawn(self) -> list[int]:
+        parent, child = self._context.Pipe()
+        from avatars.runner import child_main
+
+        process = self._context.Process(
+            target=child_main, args=(child,), name="pixme-runner", daemon=True
+        )
+        process.start()
+        child.close()
+        if not parent.poll(self.READY_TIMEOUT):
+            process.kill()
+            raise RuntimeError("the job runner did not start in time")
+        try:
+            kind, recovered = parent.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the job runner failed to start (exit code {process.exitcode})"
+            ) from None
+        assert kind == "ready", kind
+        self._conn, self._process = parent, process
+        logger.info("job runner started (pid %s)", process.pid)
+        if recovered:
+            logger.info("re-queued %d unfinished turn(s): %s", len(recovered), recovered)
+        return recovered
+
+    def _relay(self) -> None:
+        """Hand the child's events to this server's channel layer; restart a dead child."""
+        from avatars.services import progress
+
+        delay = 1.0
+        while True:
+            try:
+                kind, avatar_id, event = self._conn.recv()
+            except (EOFError, OSError):
+                if self._stopping:
+                    return
+                self._process.join(5)
+                logger.error(
+                    "the job runner (pid %s) stopped with exit code %s; restarting it",
+                    self._process.pid,
+                    self._process.exitcode,
+                )
+                while not self._stopping:
+                    time.sleep(delay)
+                    try:
+                        self._spawn()  # it recovers the turn the dead one was drawing
+                        delay = 1.0
+                        break
+                    except Exception:
+                        logger.exception("could not restart the job runner")
+                        delay = min(delay * 2, 60.0)
+                continue
+            if kind == "event":
+                progress.publish(avatar_id, event)
+
+    def _send(self, message: tuple) -> None:
+        with self._send_lock:
+            # OSError: the child is being restarted, and looks at the queue when it starts.
+            if self._conn is not None:
+                with contextlib.suppress(OSError):
+                    self._conn.send(message)
+
+    def wake(self) -> None:
+        self._send(("wake",))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let the child finish its job (up to ``timeout``), then end it. An unfinished
+        job is recovered at the next start."""
+        self._stopping = True
+        wakeup.remove_hook(self.wake)
+        if self._process is None:
+            return
+        self._send(("stop",))
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()

@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-In the embedded default the same process also runs the job worker (avatars.worker), and
-progress events from its thread are handed to this server's event loop.
+In the embedded default this server also starts, supervises and stops the job runner as a
+child process (avatars.worker.EmbeddedRunner), and relays its progress events to the pages.
 """
 
 import asyncio
@@ -15,32 +15,47 @@ django_asgi_app = get_asgi_application()
 from asgiref.sync import sync_to_async  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from avatars.routing import websocket_urlpatterns  # noqa: E402
 from avatars.services.progress import set_server_loop  # noqa: E402
-from avatars.worker import start_embedded_worker  # noqa: E402
+from avatars.worker import EmbeddedRunner  # noqa: E402
 from pixme.websocket_origin import SameOriginValidator  # noqa: E402
 
 
 class EmbeddedRuntime:
-    """Start the in-process job worker on the server's own event loop.
+    """Start the job runner child (embedded default: PIXME_EMBEDDED_WORKER).
 
-    With ASGI lifespan (uvicorn) that happens at start-up, so unfinished turns are recovered
-    before anyone visits; servers without lifespan (daphne's runserver) start it on the first
-    connection. Either way the loop is recorded first, so progress events from the job
-    thread reach the in-memory channel layer on the loop that owns it.
+    With ASGI lifespan (uvicorn) that happens at start-up, and the server answers only once
+    the child has recovered unfinished turns; servers without lifespan (daphne's runserver)
+    start it on the first connection. Either way the loop is recorded first, so the events
+    relayed from the child reach the in-memory channel layer on the loop that owns it.
     """
 
     def __init__(self, app):
         self.app = app
         self.started = False
+        self.runner: EmbeddedRunner | None = None
+        self._lock = asyncio.Lock()
 
     async def _start(self) -> None:
-        if not self.started:
+        if self.started:
+            return
+        async with self._lock:
+            if self.started:
+                return
             set_server_loop(asyncio.get_running_loop())
-            # Recovery touches the database: run it off the loop, as the ORM requires.
-            await sync_to_async(start_embedded_worker, thread_sensitive=False)()
+            if settings.PIXME_EMBEDDED_WORKER:
+                runner = EmbeddedRunner()
+                # Blocks until the child is ready: off the loop.
+                await sync_to_async(runner.start, thread_sensitive=False)()
+                self.runner = runner
             self.started = True  # only once it worked: a failed start is tried again
+
+    async def _stop(self) -> None:
+        if self.runner is not None:
+            await sync_to_async(self.runner.stop, thread_sensitive=False)()
+            self.runner = None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -54,6 +69,7 @@ class EmbeddedRuntime:
                         return
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    await self._stop()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         await self._start()

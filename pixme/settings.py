@@ -101,6 +101,11 @@ DATABASE_URL = env_str("DATABASE_URL")
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60) if DATABASE_URL else _sqlite
 }
+# Keep connections open between requests: SQLite re-ran its PRAGMAs on every request (py-spy).
+# Django serves sync views from one thread under ASGI, so this is one connection, checked
+# before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("PIXME_DB_CONN_MAX_AGE", 600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -205,8 +210,9 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-# Jobs: the database task backend (django-tasks-db). Embedded: the ASGI process runs a worker
-# thread itself; scale-out (PIXME_EMBEDDED_WORKER=false): `manage.py db_worker` processes.
+# Jobs: the database task backend (django-tasks-db). Embedded: the ASGI server starts one job
+# runner as its child process; scale-out (PIXME_EMBEDDED_WORKER=false): `manage.py
+# pixme_worker` processes (woken by PostgreSQL's LISTEN/NOTIFY).
 # The first handler stops keeping an upload once it passes PIXME_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_HANDLERS = [
     "avatars.uploads.CappedUploadHandler",
@@ -291,5 +297,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# How often the embedded worker looks for queued jobs when idle.
-PIXME_WORKER_POLL_SECONDS = env_float("PIXME_WORKER_POLL_SECONDS", 0.1)
+# Runners are woken when a job is queued (avatars.wakeup); they also look this often anyway,
+# in case a wake-up was lost.
+PIXME_WORKER_POLL_SECONDS = env_float("PIXME_WORKER_POLL_SECONDS", 1.0)

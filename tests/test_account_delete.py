@@ -65,7 +65,8 @@ def test_alice_deletes_her_account_and_nothing_of_hers_is_left(
     alice, alice_client, edited_avatar, bobs_avatar, run_jobs
 ):
     before = storage_listing()
-    assert len([n for n in hers(alice) if not n.endswith("/")]) == 5  # selfie, 2 PNGs, 2 thumbs
+    # the selfie, 2 PNGs, 2 WebPs, 2 thumbnails
+    assert len([n for n in hers(alice) if not n.endswith("/")]) == 7
     bobs = before - hers(alice)
 
     page = alice_client.get("/accounts/profile/delete/")

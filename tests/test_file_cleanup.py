@@ -48,7 +48,7 @@ def admin_client(db):
 
 
 def test_files_exist_to_be_deleted(alice, edited_avatar):
-    assert len(_files_of(alice)) == 5  # the selfie, two PNGs, two thumbnails
+    assert len(_files_of(alice)) == 7  # the selfie, two PNGs, two WebPs, two thumbnails
 
 
 def test_the_admin_user_delete_page_deletes_their_photos(
@@ -112,7 +112,7 @@ def test_a_queryset_delete_deletes_the_photos(alice, edited_avatar, run_jobs):
 def test_deleting_one_version_leaves_the_others(alice, edited_avatar, run_jobs):
     before = _files_of(alice)
     v2 = edited_avatar.turns.get(number=2)
-    gone = {Path(v2.image.name).name, Path(v2.thumbnail.name).name}
+    gone = {Path(f.name).name for f in (v2.image, v2.webp, v2.thumbnail)}
     with run_jobs():
         Turn.objects.filter(pk=v2.pk).delete()
     assert {Path(f).name for f in before - _files_of(alice)} == gone

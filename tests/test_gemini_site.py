@@ -220,7 +220,8 @@ def test_create_and_two_edits_through_the_site(
     v1 = Turn.objects.get(avatar_id=avatar_id, number=1)
     assert v1.status == Turn.Status.SUCCEEDED, v1.error_message
     kinds = [e["type"] for e in events]
-    assert kinds[-1] == "done" and "text" in kinds
+    # The likeness comes after "done": the picture is shown before it is measured.
+    assert kinds[-2:] == ["done", "likeness"] and "text" in kinds
     stages = [e["stage"] for e in events if e["type"] == "progress"]
     assert {"sending", "drawing", "received"} <= set(stages)
     streamed = "".join(e["delta"] for e in events if e["type"] == "text")
@@ -242,7 +243,7 @@ def test_create_and_two_edits_through_the_site(
             )
             assert response.status_code == 202, response.content
         events = listener.drain()
-        assert [e["type"] for e in events][-1] == "done"
+        assert [e["type"] for e in events][-2:] == ["done", "likeness"]
         assert any(e["type"] == "text" for e in events)
     turns = list(Turn.objects.filter(avatar_id=avatar_id).order_by("number"))
     assert [t.status for t in turns] == [Turn.Status.SUCCEEDED] * 3

@@ -108,7 +108,7 @@ def test_the_webp_carries_the_ai_made_mark(client, shared):
     assert response["Content-Type"] == "image/webp"
     assert response["Cache-Control"] == "public, max-age=300"
     assert response["X-Content-Type-Options"] == "nosniff"
-    with Image.open(io.BytesIO(response.content)) as im:
+    with Image.open(io.BytesIO(body(response))) as im:
         assert im.format == "WEBP"
         xmp = im.info["xmp"]
         assert DIGITAL_SOURCE_TYPE in (xmp.decode() if isinstance(xmp, bytes) else xmp)

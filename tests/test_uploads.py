@@ -107,7 +107,7 @@ def test_gps_never_reaches_a_stored_or_served_file(alice_client, media_root, fac
     assert response.status_code == 302
     avatar = Avatar.objects.get()
     stored = [p for p in (media_root / "media").rglob("*") if p.is_file()]
-    assert len(stored) == 3  # source, version image, thumbnail
+    assert len(stored) == 4  # source, version image, its WebP download, thumbnail
     for path in stored:
         raw = path.read_bytes()
         assert b"PhoneCo" not in raw

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 
 from accounts.models import Profile
 from accounts.services import api_token_obtain, profile_for_user, profile_update
-from avatars import images
 from avatars.api.parsers import SafeJSONParser
 from avatars.engines.base import configured_engines, engine_catalogue
 from avatars.models import Avatar, Style, Turn
@@ -23,6 +22,7 @@ from avatars.selectors import (
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
+from avatars.services.downloads import turn_webp
 from avatars.services.sharing import avatar_moderation_check, share_path
 from avatars.services.turns import (
     turn_cancel,
@@ -221,15 +221,7 @@ class TurnFileApi(APIView):
         if kind == "thumbnail.webp" and turn.thumbnail:
             return FileResponse(turn.thumbnail.open("rb"), content_type="image/webp")
         if kind == "image.webp" and turn.image:
-            with turn.image.open("rb") as fh:
-                image = images.open_stored(fh.read())
-            data = images.encode_webp(
-                image,
-                engine=turn.engine,
-                style=turn.avatar.style.slug,
-                model=turn.model or turn.engine,
-            )
-            return HttpResponse(data, content_type="image/webp")
+            return FileResponse(turn_webp(turn=turn).open("rb"), content_type="image/webp")
         raise Http404
 
 

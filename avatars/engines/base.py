@@ -153,6 +153,8 @@ class RenderRequest:
     profile: ProfileContext = field(default_factory=ProfileContext)
     references: list[Image.Image] = field(default_factory=list)
     faces: FaceAnalysis | None = None  # detected once per source and cached
+    # The faces found in base_image itself (edits of a version whose likeness was measured).
+    base_faces: FaceAnalysis | None = None
     model: str = ""
     aspect_ratio: str = ""  # "1:1", "3:4", … ; "" keeps the source's shape
     image_size: str = ""  # "1K", "2K", … for engines that support it

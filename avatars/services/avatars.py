@@ -10,7 +10,6 @@ from django.db import transaction
 from accounts.models import User
 from avatars import images
 from avatars.engines.base import ENGINES, EngineError, get_engine
-from avatars.faces import analyse
 from avatars.models import Avatar, Style, Turn
 from avatars.services.flags import avatar_flag_check
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
@@ -86,7 +85,7 @@ def avatar_create(
     turn_quota_check(user=owner, engine=engine)
     user_unfinished_check(user=owner)  # early: don't decode a photo we would refuse
     normalised = source_normalise(upload=upload, size=upload_size)
-    faces = analyse(normalised.image)
+    # The face is found by the job (its first stage), not here: the upload answers at once.
     with transaction.atomic():
         user_lock(user=owner)
         user_unfinished_check(user=owner)  # again, under the lock: a parallel create counts
@@ -94,8 +93,6 @@ def avatar_create(
             owner=owner,
             style=style,
             title=title[:120],
-            source_faces=faces.to_dict(),
-            face_note=faces.note,
         )
         avatar.source.save(
             "source.jpg", ContentFile(images.encode_source(normalised.image)), save=False

@@ -6,9 +6,9 @@ from accounts.models import Profile
 from accounts.services import profile_for_user
 from avatars import images
 from avatars.engines.base import HistoryItem, ProfileContext, RenderRequest
-from avatars.faces import FaceAnalysis
 from avatars.models import Avatar, Turn
 from avatars.selectors import turn_ancestors
+from avatars.services.likeness import source_faces_find, version_faces
 
 
 def profile_context(*, profile: Profile) -> ProfileContext:
@@ -36,7 +36,7 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
     avatar: Avatar = turn.avatar
     profile = profile_for_user(user=avatar.owner)
     source = _open(avatar.source)
-    faces = FaceAnalysis.from_dict(avatar.source_faces) if avatar.source_faces else None
+    faces = source_faces_find(avatar=avatar, source=source) if avatar.source else None
     history: list[HistoryItem] = []
     base_image = None
     if turn.kind == Turn.Kind.EDIT and turn.parent is not None:
@@ -62,6 +62,7 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
         profile=profile_context(profile=profile),
         references=references,
         faces=faces,
+        base_faces=version_faces(turn.parent) if base_image is not None else None,
         model=turn.model,
         aspect_ratio=turn.aspect_ratio,
         image_size=turn.image_size,

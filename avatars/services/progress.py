@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TypedDict
 
@@ -24,6 +25,7 @@ class EventType(StrEnum):
     TEXT = "text"
     DONE = "done"
     FAILED = "failed"
+    LIKENESS = "likeness"
 
 
 class ProgressEvent(TypedDict):
@@ -59,7 +61,16 @@ class FailedEvent(TypedDict):
     message: str
 
 
-Event = ProgressEvent | TextEvent | DoneEvent | FailedEvent
+class LikenessEvent(TypedDict):
+    """Sent after ``done``: the version's likeness is measured once it is already shown."""
+
+    type: str
+    turn: int
+    likeness: float | None
+    words: str
+
+
+Event = ProgressEvent | TextEvent | DoneEvent | FailedEvent | LikenessEvent
 
 
 def group_name(avatar_id: int) -> str:
@@ -79,8 +90,24 @@ def set_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
         _server_loop = loop
 
 
+# In the embedded runner's child process: hands each event to the web server, whose in-memory
+# channel layer the pages listen to (avatars.worker).
+_forwarder: Callable[[int, dict], None] | None = None
+
+
+def set_forwarder(forwarder: Callable[[int, dict], None] | None) -> None:
+    global _forwarder
+    _forwarder = forwarder
+
+
 def publish(avatar_id: int, event: Event) -> None:
     """Send ``event`` to everyone watching the avatar. Never raises: news is best-effort."""
+    if _forwarder is not None:
+        try:
+            _forwarder(avatar_id, dict(event))
+        except Exception:
+            logger.warning("could not forward %s for avatar %s", event.get("type"), avatar_id)
+        return
     layer = get_channel_layer()
     if layer is None:
         return

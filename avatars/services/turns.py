@@ -20,12 +20,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import profile_for_user
-from avatars import faces, images
+from avatars import images
 from avatars.engines.base import MAX_ATTEMPTS, EngineError, RenderResult, get_engine, retry_wait
 from avatars.models import Avatar, Turn
 from avatars.services import progress as events
 from avatars.services.context import turn_render_request
+from avatars.services.downloads import turn_webp_store
 from avatars.services.flags import avatar_flag_check, turn_refusal_flag
+from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
 from pixme.errors import ApplicationError
 
@@ -357,7 +359,10 @@ def _turn_draw(turn: Turn) -> Turn:
     turn_id = turn.pk
     reporter = TurnProgress(turn)
     try:
-        reporter("queued", 1, "Starting")
+        if turn.avatar.source_faces:
+            reporter("queued", 1, "Starting")
+        else:  # the first version: the selfie's face is found here, once, not in the upload
+            reporter("faces", 1, "Finding your face")
         request = turn_render_request(turn=turn)
         engine = get_engine(turn.engine)
         result = _render_with_retries(turn, engine, request, reporter)
@@ -415,10 +420,6 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
     else:
         png = images.encode_png(image, **meta)
     thumb = images.encode_webp(images.thumbnail(image), quality=80, **meta)
-    source_faces = (
-        faces.FaceAnalysis.from_dict(avatar.source_faces) if avatar.source_faces else None
-    )
-    distance = faces.likeness(source_faces, image) if source_faces else None
     turn.image.save(f"v{turn.number}.png", ContentFile(png), save=False)
     turn.thumbnail.save(f"v{turn.number}-thumb.webp", ContentFile(thumb), save=False)
     with transaction.atomic():
@@ -436,7 +437,6 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             model=result.model or turn.model,
             model_text=result.text or reporter.text,
             model_content=result.model_content,
-            likeness=distance,
             usage=result.usage,
             finished_at=timezone.now(),
         )
@@ -457,7 +457,21 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             likeness=turn.likeness,
         ),
     )
+    _turn_after_done(turn, image)
     return turn
+
+
+def _turn_after_done(turn: Turn, image) -> None:
+    """What the user need not wait for: the likeness (announced when measured) and the
+    WebP download. A failure here costs only that: the version is already done."""
+    try:
+        turn_likeness_measure(turn=turn, image=image)
+    except Exception:
+        logger.exception("turn %s: could not measure the likeness", turn.pk)
+    try:
+        turn_webp_store(turn=turn, image=image)
+    except Exception:
+        logger.exception("turn %s: could not store the WebP download", turn.pk)
 
 
 def _turn_fail(

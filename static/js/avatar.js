@@ -172,6 +172,8 @@
       case "text": appendText(event.turn, event.delta, event.offset); break;
       case "done": showImage(event.turn, event.image, event.thumbnail, event.model_text); break;
       case "failed": showFailure(event.turn, event.message); break;
+      // Measured after "done": the timeline's likeness words come from the server.
+      case "likeness": refreshPanels(); break;
     }
   }
 

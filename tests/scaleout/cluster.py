@@ -1,5 +1,5 @@
 """Pix Me! as README's "Deploying (scale-out)" runs it: web processes (uvicorn) and worker
-processes (``manage.py db_worker``) sharing PostgreSQL, Redis and the bucket, with
+processes (``manage.py pixme_worker``) sharing PostgreSQL, Redis and the bucket, with
 ``manage.py pixme_recover`` run on demand (the deployment's timer)."""
 
 from __future__ import annotations
@@ -128,7 +128,9 @@ class Cluster:
         raise RuntimeError(f"{name} did not start:\n{web.log.read_text()[-4000:]}")
 
     def start_worker(self, name: str) -> Proc:
-        worker = self._spawn(name, [sys.executable, "manage.py", "db_worker", "--worker-id", name])
+        worker = self._spawn(
+            name, [sys.executable, "manage.py", "pixme_worker", "--worker-id", name]
+        )
         self.workers[name] = worker
         return worker
 

@@ -3,7 +3,7 @@
 python manage.py pixme_recover [--stale-after SECONDS]
 
 The embedded server recovers its own turns at start-up. With separate worker processes
-(``manage.py db_worker``) a worker killed mid-job leaves its turn "running"; this command,
+(``manage.py pixme_worker``) a worker killed mid-job leaves its turn "running"; this command,
 run every minute or so (cron, a systemd timer, a Kubernetes CronJob), puts back in the queue
 every running turn whose job has not reported for ``--stale-after`` seconds (default 300:
 longer than any engine call with its retries) and re-enqueues queued ones. Running it on a

@@ -1,0 +1,60 @@
+"""The embedded job runner's child process (started by avatars.worker.EmbeddedRunner).
+
+Nothing Django is imported at module level: a spawned child imports this module first and
+sets Django up inside :func:`child_main`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+
+def child_main(conn) -> None:
+    """The runner child: recover, report ready, run jobs; leave when the server goes."""
+    import django
+
+    django.setup()
+    # Ctrl+C reaches the whole process group: the server stops us in order instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+    from avatars.services import progress
+    from avatars.services.turns import turn_recover_unfinished
+    from avatars.worker import make_worker, run_forever
+
+    send_lock = threading.Lock()
+
+    def forward(avatar_id: int, event: dict) -> None:
+        with send_lock:
+            conn.send(("event", avatar_id, event))
+
+    if isinstance(get_channel_layer(), InMemoryChannelLayer):
+        progress.set_forwarder(forward)  # only the server's layer reaches the pages
+    # This is the only runner: whatever is running belongs to a dead one.
+    recovered = turn_recover_unfinished()
+    worker = make_worker(worker_id=f"embedded-{os.getpid()}")
+    signal.signal(signal.SIGTERM, worker.shutdown)
+    with send_lock:
+        conn.send(("ready", recovered))
+    threading.Thread(
+        target=_listen_to_server, args=(conn, worker), name="pixme-runner-control", daemon=True
+    ).start()
+    run_forever(worker)
+
+
+def _listen_to_server(conn, worker) -> None:
+    from avatars import wakeup
+
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            # The server is gone (killed, perhaps): so are we. Our job, if any, is recovered
+            # when it starts again; carrying on could draw it twice.
+            os._exit(0)
+        if message[0] == "wake":
+            wakeup.wake_local()
+        elif message[0] == "stop":
+            worker.stop()

@@ -1,0 +1,75 @@
+"""Faces, found once: the selfie's when its first version is drawn, each version's when its
+likeness is measured — after the version is shown, off the path to "done"."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from PIL import Image
+
+from avatars import faces
+from avatars.faces import FaceAnalysis
+from avatars.models import Avatar, Turn
+from avatars.services import progress as events
+
+logger = logging.getLogger(__name__)
+
+
+def source_faces_find(*, avatar: Avatar, source: Image.Image) -> FaceAnalysis:
+    """The selfie's faces (boxes and landmarks): kept on the avatar after the first look.
+
+    Every later version and edit reuses them; the identity embedding, which only the
+    likeness needs, is added after the first version is shown (:func:`turn_likeness_measure`).
+    """
+    if avatar.source_faces:
+        return FaceAnalysis.from_dict(avatar.source_faces)
+    found = faces.analyse(source, with_embedding=False)
+    avatar.source_faces, avatar.face_note = found.to_dict(), found.note
+    Avatar.objects.filter(pk=avatar.pk).update(
+        source_faces=avatar.source_faces, face_note=avatar.face_note
+    )
+    return found
+
+
+def version_faces(turn: Turn | None) -> FaceAnalysis | None:
+    """The faces found in a finished version's own picture, if measured."""
+    if turn is None or not turn.faces:
+        return None
+    return FaceAnalysis.from_dict(turn.faces)
+
+
+def _source_with_embedding(avatar: Avatar) -> FaceAnalysis | None:
+    if not avatar.source_faces:
+        return None
+    source = FaceAnalysis.from_dict(avatar.source_faces)
+    if source.embedding is not None or source.face is None or not avatar.source:
+        return source
+    with avatar.source.open("rb") as fh:
+        selfie = Image.open(fh)
+        selfie.load()
+    # The face is known already: only its embedding is computed, never a second detection.
+    source = dataclasses.replace(source, embedding=faces.embed(selfie.convert("RGB"), source.face))
+    Avatar.objects.filter(pk=avatar.pk).update(source_faces=source.to_dict())
+    avatar.source_faces = source.to_dict()
+    return source
+
+
+def turn_likeness_measure(*, turn: Turn, image: Image.Image) -> float | None:
+    """Measure a finished version's likeness to the selfie, keep its faces, announce it."""
+    source = _source_with_embedding(turn.avatar)
+    if source is None:
+        return None
+    distance, found = faces.likeness_and_faces(source, image)
+    Turn.objects.filter(pk=turn.pk).update(likeness=distance, faces=found.to_dict())
+    turn.likeness, turn.faces = distance, found.to_dict()
+    events.publish(
+        turn.avatar_id,
+        events.LikenessEvent(
+            type=events.EventType.LIKENESS,
+            turn=turn.pk,
+            likeness=distance,
+            words=faces.likeness_words(distance),
+        ),
+    )
+    return distance

@@ -1,0 +1,119 @@
+"""Wake the job runner the moment a job is queued; polling stays only as a fallback.
+
+django-tasks sends ``task_enqueued`` after a job's row is written (our turns enqueue on
+commit, so the row is visible by then). Each process that enqueues then:
+
+- sets a local event, which a runner in this same process waits on;
+- calls the hooks registered here: the embedded web server registers one that tells its
+  runner child over their pipe (avatars.worker);
+- on PostgreSQL, sends ``NOTIFY pixme_tasks``, which every worker on every machine LISTENs
+  for (``manage.py pixme_worker``).
+
+A runner waits with :class:`Waiter` instead of sleeping between empty polls; it still looks
+every ``PIXME_WORKER_POLL_SECONDS`` in case a wake-up was lost (a job queued by a process
+that has no hook, a dropped LISTEN connection).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+
+from django.db import connections
+from django.dispatch import receiver
+from django_tasks.signals import task_enqueued
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "pixme_tasks"
+
+_event = threading.Event()
+_hooks: list[Callable[[], None]] = []
+
+
+def add_hook(hook: Callable[[], None]) -> None:
+    """Call ``hook`` whenever this process queues a job (it must be quick and never block)."""
+    _hooks.append(hook)
+
+
+def remove_hook(hook: Callable[[], None]) -> None:
+    if hook in _hooks:
+        _hooks.remove(hook)
+
+
+def _uses_postgres(alias: str = "default") -> bool:
+    return connections[alias].vendor == "postgresql"
+
+
+def notify() -> None:
+    """A job was queued: wake whichever runner may take it. Never raises."""
+    _event.set()
+    for hook in list(_hooks):
+        try:
+            hook()
+        except Exception:
+            logger.warning("a wake-up hook failed", exc_info=True)
+    if _uses_postgres():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+        except Exception:  # the worker's poll finds the job anyway
+            logger.warning("could not NOTIFY %s", CHANNEL, exc_info=True)
+
+
+@receiver(task_enqueued)
+def _on_enqueued(sender, **kwargs) -> None:
+    notify()
+
+
+def wake_local() -> None:
+    """Wake a runner in this process (the embedded child, told by its parent)."""
+    _event.set()
+
+
+class Waiter:
+    """What a runner waits on between polls: the local event, or PostgreSQL's LISTEN."""
+
+    def __init__(self, *, alias: str = "default"):
+        self.alias = alias
+        self.listen = _uses_postgres(alias)
+        self._conn = None
+
+    def wait(self, timeout: float) -> bool:
+        """Block until woken or ``timeout`` seconds pass. Returns whether it was woken."""
+        if self.listen:
+            return self._wait_postgres(timeout)
+        woken = _event.wait(timeout)
+        _event.clear()
+        return woken
+
+    def _wait_postgres(self, timeout: float) -> bool:
+        import psycopg
+
+        try:
+            if self._conn is None or self._conn.closed:
+                params = connections[self.alias].get_connection_params()
+                params.pop("cursor_factory", None)
+                params.pop("context", None)
+                self._conn = psycopg.connect(**params, autocommit=True)
+                self._conn.execute(f"LISTEN {CHANNEL}")
+            woken = False
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                woken = True
+            # Several jobs queued at once: one look at the queue serves them all.
+            for _ in self._conn.notifies(timeout=0):
+                pass
+            return woken
+        except Exception:
+            logger.warning("LISTEN %s failed; polling instead", CHANNEL, exc_info=True)
+            self.close()
+            _event.wait(timeout)
+            return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None

@@ -1,0 +1,99 @@
+"""The upload answers at once; the face is found once per selfie, by the job; the likeness is
+measured after "done"; each download format is encoded once per version."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from avatars import faces
+from avatars.models import Avatar, Style, Turn
+from avatars.services.avatars import avatar_create
+from avatars.services.context import turn_render_request
+from avatars.services.turns import turn_request_edit
+from tests.conftest import Listener, upload
+
+pytestmark = pytest.mark.django_db
+
+NOT_RUN = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def test_the_create_finds_no_face_the_job_does(alice, selfie_jpeg, run_jobs, face_photo):
+    with override_settings(TASKS=NOT_RUN), run_jobs():
+        avatar = avatar_create(
+            owner=alice, upload=upload(selfie_jpeg), style=Style.objects.get(slug="comics")
+        )
+    avatar.refresh_from_db()
+    assert avatar.source_faces is None  # nothing analysed while the request waited
+
+    listener = Listener(avatar.pk)
+    from avatars.services.turns import turn_run
+
+    turn_run(turn_id=avatar.turns.get().pk)
+    events = listener.drain()
+    first = next(e for e in events if e["type"] == "progress")
+    assert (first["stage"], first["message"]) == ("faces", "Finding your face")
+    kinds = [e["type"] for e in events]
+    assert kinds.index("done") < kinds.index("likeness")  # shown first, measured after
+
+    avatar.refresh_from_db()
+    found = faces.FaceAnalysis.from_dict(avatar.source_faces)
+    assert found.face is not None and avatar.face_note == ""
+    # The embedding was computed from the kept landmarks, not a second detection: it is the
+    # one a full analysis of the stored selfie gives (same pixels, same landmarks).
+    with avatar.source.open("rb") as fh:
+        from avatars.images import open_stored
+
+        again = faces.analyse(open_stored(fh.read()))
+    assert faces.embedding_distance(found.embedding, again.embedding) < 1e-6
+    v1 = avatar.turns.get()
+    assert v1.likeness is not None and v1.faces["faces"]
+
+
+def test_an_edit_reuses_the_faces_found_in_its_parent(alice_avatar, run_jobs):
+    v1 = alice_avatar.turns.get(number=1)
+    assert v1.faces and v1.faces["faces"]
+    with override_settings(TASKS=NOT_RUN), run_jobs():
+        v2 = turn_request_edit(avatar=alice_avatar, instruction="add round glasses")
+    v2 = Turn.objects.select_related("avatar__style", "avatar__owner", "parent").get(pk=v2.pk)
+    request = turn_render_request(turn=v2)
+    assert request.base_faces == faces.FaceAnalysis.from_dict(v1.faces)
+    assert request.faces == faces.FaceAnalysis.from_dict(alice_avatar.source_faces)
+
+
+def test_the_webp_download_is_encoded_once_and_kept(alice_client, alice_avatar):
+    v1 = alice_avatar.turns.get(number=1)
+    assert v1.webp  # made by the job, after "done"
+    url = f"/avatars/{alice_avatar.pk}/v/{v1.pk}/download.webp"
+    first = b"".join(alice_client.get(url).streaming_content)
+    second = b"".join(alice_client.get(url).streaming_content)
+    assert first == second
+    with v1.webp.open("rb") as fh:
+        assert fh.read() == first
+
+
+def test_an_older_version_gets_its_webp_at_the_first_download(alice_client, alice_avatar):
+    v1 = alice_avatar.turns.get(number=1)
+    v1.webp.delete(save=True)  # as versions drawn before WebPs were kept
+    url = f"/api/avatars/{alice_avatar.pk}/turns/{v1.pk}/image.webp"
+    response = alice_client.get(url)
+    assert response.status_code == 200
+    v1.refresh_from_db()
+    assert v1.webp
+    with v1.webp.open("rb") as fh:
+        assert b"".join(response.streaming_content) == fh.read()
+    stored = v1.webp.name
+    alice_client.get(url)
+    v1.refresh_from_db()
+    assert v1.webp.name == stored  # not made again
+
+
+def test_avatars_from_before_keep_working(alice_avatar, run_jobs):
+    """An avatar whose selfie was analysed at upload (before this change) keeps its faces."""
+    Avatar.objects.filter(pk=alice_avatar.pk).update(
+        source_faces=faces.FaceAnalysis.from_dict(alice_avatar.source_faces).to_dict()
+    )
+    with run_jobs():
+        v2 = turn_request_edit(avatar=alice_avatar, instruction="make it warmer")
+    v2.refresh_from_db()
+    assert v2.status == Turn.Status.SUCCEEDED and v2.likeness is not None
