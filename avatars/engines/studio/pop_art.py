@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import RGB, StyleContext, ink_lines, smooth, to_array, to_image
+from .common import RGB, StyleContext, ink_lines, paint, smooth, to_array
 
 # Each palette: background, mid-tone (skin), shadow, ink — darkest last.
 PALETTES: tuple[tuple[RGB, RGB, RGB, RGB], ...] = (
@@ -41,15 +41,14 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     cuts = np.percentile(g, (30, 62, 85))
     level = np.digitize(g, cuts)  # 0 darkest … 3 lightest
     lines = ink_lines(panel, c=8)
-    out = np.zeros((h, w, 3), np.float32)
+    index = level.astype(np.uint8)
+    index[lines] = 0  # ink
+    out = np.zeros((h, w, 3), np.uint8)
     for i, palette in enumerate(_palettes(ctx)):
         ctx.step(45 + 12 * i, f"Printing panel {i + 1} of 4")
         ink, shadow, mid, light = palette[3], palette[2], palette[1], palette[0]
-        colours = np.array([ink, shadow, mid, light], np.float32)
-        tile = colours[level]
-        tile[lines] = colours[0]
         y, x = (i // 2) * ph, (i % 2) * pw
-        out[y : y + ph, x : x + pw] = tile
+        out[y : y + ph, x : x + pw] = paint(index, np.array([ink, shadow, mid, light], np.uint8))
     # Fill any odd last row/column and draw thin gutters between the panels.
     if h > 2 * ph:
         out[2 * ph :] = out[2 * ph - 1]
@@ -58,4 +57,4 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     gutter = max(2, round(min(h, w) / 200))
     out[ph - gutter // 2 : ph + (gutter + 1) // 2] = 255
     out[:, pw - gutter // 2 : pw + (gutter + 1) // 2] = 255
-    return to_image(out)
+    return Image.fromarray(out, "RGB")

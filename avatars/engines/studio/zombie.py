@@ -9,6 +9,7 @@ from PIL import Image
 from .common import (
     StyleContext,
     around,
+    as_rgb,
     face_mask,
     noise,
     skin_mask,
@@ -40,8 +41,8 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     skin = np.maximum(skin_mask(rgb, ctx.faces), face_mask((h, w), ctx.faces, 1.1) * 0.8)
     flesh = cv2.LUT(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), FLESH)
     # drained × (1 - skin) + (0.8 flesh + 0.2 drained) × skin, rearranged.
-    out = drained * (1 - 0.8 * skin)[..., None]
-    out += spread(flesh * skin, ROTTEN * 1.45 * 0.8)
+    out = cv2.multiply(drained, as_rgb(1 - 0.8 * skin))
+    cv2.add(out, spread(flesh * skin, ROTTEN * 1.45 * 0.8), dst=out)
     ctx.step(50, "Sinking the eyes")
     face = ctx.face
     if face is not None:
@@ -54,9 +55,9 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     # ((out + grit) × (1 - 0.12 stain) + stain × grime) × vignette, then crushed, contrasty
     # tones ((x / 255 - 0.5) × 1.25 + 0.47): folded into one multiply and one add per pixel.
     gain = vignette((h, w), 0.65) * 1.25
-    out += grit[..., None]
-    out *= ((1 - 0.12 * stained) * gain)[..., None]
-    out += spread(stained * gain, GRIME)
+    cv2.add(out, as_rgb(grit), dst=out)
+    cv2.multiply(out, as_rgb((1 - 0.12 * stained) * gain), dst=out)
+    cv2.add(out, spread(stained * gain, GRIME), dst=out)
     out -= (0.5 * 1.25 - 0.47) * 255
     return to_image(out)
 
