@@ -45,11 +45,15 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "django_tasks",
     "django_tasks_db",
     "axes",
     "accounts",
     "avatars",
+    "webhooks",
     # Last, as its docs ask: deletes a row's files (after commit) however the row is deleted.
     "django_cleanup.apps.CleanupConfig",
 ]
@@ -234,6 +238,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "avatars.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
     # Never a 500 for a body: nesting too deep or a bad encoding is a 400 (avatars.api.parsers).
     "DEFAULT_PARSER_CLASSES": [
         "avatars.api.parsers.SafeJSONParser",
@@ -251,6 +260,23 @@ REST_FRAMEWORK = {
         "create": env_rate("PIXME_CREATE_RATE", "10/min"),
     },
 }
+# The OpenAPI contract at /api/schema/ and its docs at /api/docs/ (assets from the sidecar
+# package: no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pix Me! API",
+    "DESCRIPTION": "Turn a selfie into a pop-culture avatar and refine it in plain words.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# An Idempotency-Key on a create or an edit answers a repeat with the first answer for this long.
+PIXME_IDEMPOTENCY_HOURS = env_int("PIXME_IDEMPOTENCY_HOURS", 24)
+# Webhooks may call private or loopback addresses only when this is on (tests, DEBUG).
+PIXME_WEBHOOKS_ALLOW_PRIVATE = env_bool("PIXME_WEBHOOKS_ALLOW_PRIVATE", False)
+
 # Open reports that pause a shared link and put the avatar in the moderators' queue.
 PIXME_REPORTS_TO_HIDE = env_int("PIXME_REPORTS_TO_HIDE", 3)
 # Unfinished versions (queued or drawing) one user may have at once; 0 = no cap.

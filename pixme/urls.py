@@ -12,6 +12,9 @@ urlpatterns = [
     path("avatars/", include("avatars.urls")),
     path("s/", include("avatars.share_urls")),
     path("api/account/", include("accounts.api_urls")),
+    path("api/", include("accounts.token_urls")),
+    path("api/", include("avatars.api.ticket_urls")),
+    path("api/", include("webhooks.urls")),
     path("api/", include("avatars.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,6 +29,7 @@ from avatars.services.downloads import turn_webp_store
 from avatars.services.flags import avatar_flag_check, turn_refusal_flag
 from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
+from avatars.signals import turn_finished
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def turn_cancel(*, turn: Turn) -> Turn:
             type=events.EventType.FAILED, turn=turn.pk, code="cancelled", message="Cancelled"
         ),
     )
+    _announce_finished(turn)
     return turn
 
 
@@ -458,6 +460,7 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
         ),
     )
     _turn_after_done(turn, image)
+    _announce_finished(turn)
     return turn
 
 
@@ -496,4 +499,13 @@ def _turn_fail(
         turn.avatar_id,
         events.FailedEvent(type=events.EventType.FAILED, turn=turn.pk, code=code, message=message),
     )
+    _announce_finished(turn)
     return turn
+
+
+def _announce_finished(turn: Turn) -> None:
+    """Tell listeners in this process (webhooks) that the job ended; never fails the turn."""
+    try:
+        turn_finished.send(sender=Turn, turn=turn, status=turn.status)
+    except Exception:
+        logger.exception("turn %s: a turn_finished receiver failed", turn.pk)

@@ -1,0 +1,3 @@
+"""The API's token endpoints, under ``/api/``."""
+
+urlpatterns: list = []

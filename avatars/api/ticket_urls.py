@@ -1,0 +1,3 @@
+"""Websocket tickets for API clients, under ``/api/``."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The API's webhook endpoints, under ``/api/``."""
+
+urlpatterns: list = []
