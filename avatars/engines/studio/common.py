@@ -17,6 +17,8 @@ from avatars.faces import FaceAnalysis
 
 RGB = tuple[int, int, int]
 Step = Callable[[int, str], None]
+# The long side that filters working on a reduced copy of the picture work at (see shrink).
+WORK_SIDE = 512
 
 
 def _no_step(percent: int, message: str) -> None:
@@ -111,9 +113,6 @@ def smooth_reduced(rgb: np.ndarray, passes: int = 2, strength: int = 60) -> np.n
     return out
 
 
-WORK_SIDE = 512  # the long side smoothing filters work at
-
-
 def shrink(image: np.ndarray, side: int) -> np.ndarray:
     """``image`` reduced by a whole factor so its long side is at most about ``side``
     (unchanged when it is small already)."""
@@ -174,10 +173,11 @@ def kmeans_colours(rgb: np.ndarray, k: int, *, samples: int = 20000, iterations:
         diff *= diff
         nearest = (diff[:, 0] + diff[:, 1] + diff[:, 2]).argmin(0)
         counts = np.bincount(nearest, minlength=k)
+        used = counts > 0  # an empty cluster keeps its centre
         moved = centres.copy()
         for c in range(3):
             sums = np.bincount(nearest, weights=sample[:, c], minlength=k)
-            moved[counts > 0, c] = sums[counts > 0] / counts[counts > 0]
+            moved[used, c] = sums[used] / counts[used]
         if np.array_equal(moved, centres):
             break  # converged: more rounds would change nothing
         centres = moved
