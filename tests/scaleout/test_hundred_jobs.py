@@ -27,26 +27,33 @@ def test_a_hundred_jobs_from_ten_users_all_finish_once(running, people, photo):
     owners = tuple(u["name"] for u in users)
 
     def finished() -> bool:
+        # Done, with the likeness measured and the WebP kept (after "done"), and the job over.
         ((n,),) = running.postgres.query(
-            "select count(*) from avatars_turn where id = any(%s) and status = 'succeeded'",
+            "select count(*) from avatars_turn where id = any(%s) and status = 'succeeded' "
+            "and webp <> ''",
             turn_ids,
         )
-        return n == 100
+        ((ended,),) = running.postgres.query(
+            "select count(*) from django_tasks_database_dbtaskresult "
+            "where args_kwargs->'args'->>0 = any(%s) and status <> 'RUNNING'",
+            [str(t) for t in turn_ids],
+        )
+        return n == 100 and ended == 100
 
     assert wait_until(finished, 600, step=0.5), running.logs()
     elapsed = time.monotonic() - started
     print(f"\n100 studio jobs, 2 workers: {elapsed:.1f} s ({100 / elapsed * 60:.0f} jobs/min)")
 
     rows = running.postgres.query(
-        "select t.id, t.image, t.thumbnail from avatars_turn t "
+        "select t.id, t.image, t.thumbnail, t.webp from avatars_turn t "
         "join avatars_avatar a on a.id = t.avatar_id join accounts_user u on u.id = a.owner_id "
         "where u.username = any(%s)",
         list(owners),
     )
     assert sorted(r[0] for r in rows) == sorted(turn_ids)  # one version per job, no more
     keys = set(running.s3.keys())
-    files = [name for _id, image, thumb in rows for name in (image, thumb)]
-    assert len(set(files)) == 200 and set(files) <= keys
+    files = [name for _id, *names in rows for name in names]
+    assert len(set(files)) == 300 and set(files) <= keys  # PNG, WebP, thumbnail each
     # Each job ran once: one task record each, successful, none re-run.
     records = running.postgres.query(
         "select args_kwargs->'args'->>0, status from django_tasks_database_dbtaskresult "

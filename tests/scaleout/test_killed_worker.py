@@ -14,6 +14,17 @@ pytestmark = pytest.mark.scaleout
 RESULTS = "django_tasks_database_dbtaskresult"
 
 
+def job_over(running, turn: int) -> bool:
+    """The turn's latest job has ended: after "done" it still measures the likeness and
+    stores the WebP before its record says SUCCESSFUL."""
+    rows = running.postgres.query(
+        f"select status from {RESULTS} where args_kwargs->'args'->>0 = %s "
+        "order by enqueued_at desc limit 1",
+        str(turn),
+    )
+    return bool(rows) and rows[0][0] != "RUNNING"
+
+
 def test_a_job_on_a_killed_worker_finishes_on_the_other(running, people, photo, gemini_server):
     (alice,) = people(1)
     gemini_server.script("timeout", sleep=120)  # the first Gemini call hangs
@@ -35,6 +46,7 @@ def test_a_job_on_a_killed_worker_finishes_on_the_other(running, people, photo, 
     assert f"re-queued 1 turn(s): [{turn}]" in out
     assert wait_until(lambda: running.turn_status(turn) == "succeeded", 60), running.logs()
     waited = time.monotonic() - killed_at
+    assert wait_until(lambda: job_over(running, turn), 30)
     print(f"\nkilled worker's job finished by the other worker {waited:.1f} s after the kill")
 
     rows = running.postgres.query(
@@ -66,6 +78,7 @@ def test_recovery_leaves_a_live_workers_job_alone(running, people, photo, gemini
 
     assert "re-queued 0 turn(s)" in running.manage("pixme_recover", "--stale-after", "60")
     assert wait_until(lambda: running.turn_status(turn) in ("succeeded", "failed"), 60)
+    assert wait_until(lambda: job_over(running, turn), 30)
     statuses = running.postgres.query(
         f"select status from {RESULTS} where args_kwargs->'args'->>0 = %s", str(turn)
     )
