@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.leaving import account_delete, account_export
+from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
 
 
 class AccountExportApi(APIView):
     allowed_while_suspended = True  # a suspended person may still take their data and leave
 
+    @extend_schema(
+        summary="Everything you have here, as one zip (open while suspended)",
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="Your photos, versions and data."
+            ),
+            **error_responses(*AUTHENTICATED_ERRORS),
+        },
+        parameters=[RETRY_AFTER],
+    )
     def get(self, request):
         export = account_export(user=request.user)
         response = FileResponse(
@@ -35,6 +48,15 @@ class AccountDeleteApi(APIView):
             default="", allow_blank=True, max_length=4096, trim_whitespace=False
         )
 
+        class Meta:
+            ref_name = "AccountDelete"
+
+    @extend_schema(
+        summary="Close the account and delete everything (your password to confirm)",
+        request=InputSerializer,
+        responses={204: None, **error_responses(400, 413, *AUTHENTICATED_ERRORS)},
+        parameters=[RETRY_AFTER],
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

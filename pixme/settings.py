@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "avatars",
     "webhooks",
+    "idempotency",
     # Last, as its docs ask: deletes a row's files (after commit) however the row is deleted.
     "django_cleanup.apps.CleanupConfig",
 ]

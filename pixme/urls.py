@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from avatars import views as avatar_views
 from pixme import health
@@ -11,6 +12,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("avatars/", include("avatars.urls")),
     path("s/", include("avatars.share_urls")),
+    # The contract (OpenAPI 3; ?format=json) and its docs, open to all: the assets come from
+    # drf-spectacular-sidecar, so the docs work with no CDN.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/account/", include("accounts.api_urls")),
     path("api/", include("accounts.token_urls")),
     path("api/", include("avatars.api.ticket_urls")),
@@ -18,3 +23,5 @@ urlpatterns = [
     path("api/", include("avatars.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "avatars.api.exceptions.not_found"

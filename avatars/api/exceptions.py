@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -9,7 +11,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from pixme.errors import ApplicationError
 
 # Application error codes whose HTTP status is not the default 400.
-STATUS_BY_CODE = {"quota": 429, "busy": 429, "too_large": 413}
+STATUS_BY_CODE = {
+    "quota": 429,
+    "busy": 429,
+    "too_large": 413,
+    "idempotency_in_progress": 409,
+    "idempotency_key_reused": 422,
+}
 
 
 def _as_application_error(exc) -> ApplicationError | None:
@@ -62,3 +70,11 @@ def exception_handler(exc, context):
         if isinstance(codes, str):
             response.data.setdefault("code", codes)
     return response
+
+
+def not_found(request, exception):
+    """Django's 404 (a URL no view matches: ``/api/avatars/-1/``) in the API's shape under
+    ``/api/``, the site's page elsewhere (``handler404`` in pixme/urls.py)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

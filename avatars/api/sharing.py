@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars.api.parsers import SafeJSONParser
+from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
 from avatars.api.views import _avatar, _turn
 from avatars.models import Avatar, Report
 from avatars.selectors import avatar_get_shared
@@ -24,6 +26,25 @@ class ShareApi(APIView):
     class InputSerializer(serializers.Serializer):
         turn = serializers.IntegerField(required=False, allow_null=True)
 
+        class Meta:
+            ref_name = "Share"
+
+    @extend_schema(
+        operation_id="avatars_share_create",
+        summary="Share by a new link (the current version, or the one in `turn`)",
+        request=InputSerializer,
+        responses={
+            200: inline_serializer(
+                "Shared",
+                {
+                    "share_url": serializers.URLField(),
+                    "turn": serializers.IntegerField(allow_null=True),
+                },
+            ),
+            **error_responses(400, 404, *AUTHENTICATED_ERRORS),
+        },
+        parameters=[RETRY_AFTER],
+    )
     def post(self, request, avatar_id: int):
         avatar = _avatar(request, avatar_id)
         serializer = self.InputSerializer(data=request.data)
@@ -38,6 +59,12 @@ class ShareApi(APIView):
             }
         )
 
+    @extend_schema(
+        operation_id="avatars_share_destroy",
+        summary="Make it private again: the old link answers 404 from now on",
+        responses={204: None, **error_responses(404, *AUTHENTICATED_ERRORS)},
+        parameters=[RETRY_AFTER],
+    )
     def delete(self, request, avatar_id: int):
         avatar_unshare(avatar=_avatar(request, avatar_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -52,11 +79,22 @@ class SharedReportApi(APIView):
         reason = serializers.ChoiceField(choices=Report.Reason.choices)
         note = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
+        class Meta:
+            ref_name = "ReportCreate"
+
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
             model = Report
             fields = ["reason", "note", "created_at"]
+            ref_name = "Report"
 
+    @extend_schema(
+        summary="Report a shared avatar (once; the owner never learns who)",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **error_responses(400, 404, *AUTHENTICATED_ERRORS)},
+        parameters=[RETRY_AFTER],
+        examples=[OpenApiExample("Spam", value={"reason": "spam", "note": ""}, request_only=True)],
+    )
     def post(self, request, token: str):
         try:
             shared = avatar_get_shared(token=token)
