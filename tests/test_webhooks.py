@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -35,7 +36,7 @@ urlpatterns = [path("accounts/", include("webhooks.site_urls")), *pixme.urls.url
 class Receiver:
     """A local HTTP server that records each request and answers with the next status."""
 
-    def __init__(self):
+    def __init__(self, tls: tuple[str, str] | None = None):
         self.requests: list[dict] = []
         self.answers: list[int] = []
         receiver = self
@@ -58,6 +59,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/pixme?src=test"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.server.server_port}/hooks/pixme"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def bodies(self) -> list[dict]:
@@ -68,6 +74,65 @@ class Receiver:
 def receiver(settings):
     settings.PIXME_WEBHOOKS_ALLOW_PRIVATE = True
     receiver = Receiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+def make_certificate(directory, host: str) -> tuple[str, str, str]:
+    """A CA of our own and a certificate for ``host`` it signed: (ca, cert, key) paths."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def build(subject, issuer, key, signer, *extensions):
+        now = datetime.now(UTC)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(hours=1))
+            .not_valid_after(now + timedelta(days=1))
+        )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = build("Test CA", "Test CA", ca_key, ca_key, (x509.BasicConstraints(True, None), True))
+    cert = build(
+        host, "Test CA", key, ca_key, (x509.SubjectAlternativeName([x509.DNSName(host)]), False)
+    )
+    paths = [str(directory / name) for name in ("ca.pem", "cert.pem", "key.pem")]
+    for path_, data in zip(
+        paths,
+        [
+            ca.public_bytes(serialization.Encoding.PEM),
+            cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        ],
+        strict=True,
+    ):
+        with open(path_, "wb") as f:
+            f.write(data)
+    return paths[0], paths[1], paths[2]
+
+
+@pytest.fixture
+def tls_receiver(settings, tmp_path):
+    """An HTTPS receiver at https://localhost:<port>, its certificate signed by our own CA."""
+    settings.PIXME_WEBHOOKS_ALLOW_PRIVATE = True
+    ca, cert, key = make_certificate(tmp_path, "localhost")
+    receiver = Receiver(tls=(cert, key))
+    receiver.ca = ca
     receiver.thread.start()
     yield receiver
     receiver.server.shutdown()
@@ -248,6 +313,27 @@ def test_a_url_that_turned_private_is_refused_at_delivery(alice_avatar, hook, re
     assert (delivery.status, delivery.next_attempt_at) == ("failed", None)  # no retry helps
     assert "private" in delivery.last_error
     assert receiver.requests == []
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
+    alice_avatar, alice, tls_receiver, monkeypatch
+):
+    monkeypatch.setattr("webhooks.transport.certifi.where", lambda: tls_receiver.ca)
+    webhook_create(owner=alice, url=tls_receiver.url)
+    (delivery,) = delivery_create_for_turn(turn=alice_avatar.current_turn, status="succeeded")
+    delivery = delivery_attempt(delivery_id=delivery.pk, attempt=1)
+    assert (delivery.status, delivery.last_status_code) == ("delivered", 200)
+    (request,) = tls_receiver.requests
+    assert request["headers"]["Host"] == f"localhost:{tls_receiver.server.server_port}"
+
+
+def test_https_refuses_a_certificate_it_cannot_verify(alice_avatar, alice, tls_receiver):
+    webhook_create(owner=alice, url=tls_receiver.url)
+    (delivery,) = delivery_create_for_turn(turn=alice_avatar.current_turn, status="succeeded")
+    delivery = delivery_attempt(delivery_id=delivery.pk, attempt=1)
+    assert (delivery.status, delivery.last_status_code) == ("pending", None)
+    assert delivery.last_error.startswith("The TLS handshake failed")
+    assert tls_receiver.requests == []
 
 
 def test_no_answer_is_retried(alice_avatar, alice, settings):
