@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import ssl
 import threading
@@ -295,6 +296,27 @@ def test_it_gives_up_a_day_after_the_first_attempt(alice_avatar, hook, receiver)
     delivery = delivery_attempt(delivery_id=delivery.pk, attempt=8)
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 8, None)
     assert delivery.last_error == "Answered 503."
+
+
+def test_a_delivery_whose_runner_died_mid_attempt_is_recovered(alice_avatar, hook, receiver):
+    from django.core.management import call_command
+
+    with override_settings(TASKS=NOT_RUN):
+        (dead, fresh) = [
+            delivery_create_for_turn(turn=alice_avatar.current_turn, status="succeeded")[0]
+            for _ in range(2)
+        ]
+    # The first was claimed for its first attempt ten minutes ago by a runner that then died.
+    ten_minutes_ago = timezone.now() - timedelta(minutes=10)
+    Delivery.objects.filter(pk=dead.pk).update(
+        attempts=1, first_attempt_at=ten_minutes_ago, last_attempt_at=ten_minutes_ago
+    )
+    call_command("webhooks_recover", stdout=io.StringIO())
+    dead.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (dead.status, dead.attempts) == ("delivered", 2)
+    assert (fresh.status, fresh.attempts) == ("pending", 0)  # its task is still queued
+    assert len(receiver.requests) == 1
 
 
 def test_it_does_not_follow_a_redirect(alice_avatar, hook, receiver):

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -238,3 +239,21 @@ def delivery_attempt(*, delivery_id: int, attempt: int) -> Delivery | None:
         "delivery %s attempt %s: %s", delivery.pk, attempt, error or f"answered {status_code}"
     )
     return delivery
+
+
+def delivery_recover_stalled(*, stale_after: timedelta = timedelta(minutes=5)) -> list[int]:
+    """Re-queue the next attempt of pending deliveries whose task was lost: a job runner that
+    died mid-attempt, or a scheduled retry overdue by ``stale_after``. A task queued twice
+    sends once (each attempt is claimed), so running this on a healthy system is harmless."""
+    cutoff = timezone.now() - stale_after
+    stalled = (
+        Delivery.objects.filter(status=Delivery.Status.PENDING)
+        .annotate(since=Coalesce("last_attempt_at", "created_at"))
+        .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at__isnull=True, since__lt=cutoff))
+        .values_list("pk", "attempts")
+    )
+    recovered = []
+    for delivery_id, attempts in stalled:
+        _enqueue(delivery_id=delivery_id, attempt=attempts + 1)
+        recovered.append(delivery_id)
+    return recovered

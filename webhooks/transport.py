@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -91,11 +92,15 @@ def destination_check(url: str) -> Destination:
             "The URL must not contain a user name or password: check the signature instead.",
             permanent=True,
         )
-    host = parts.hostname
+    try:
+        # An international name is looked up, sent and certified in its ASCII (IDNA) form.
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise DeliveryError("That isn't a valid host name.", permanent=True) from None
     port = port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+    except socket.gaierror:
         raise DeliveryError(f"We couldn't find the host {host}.") from None
     addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
     if not private_allowed():
@@ -120,8 +125,8 @@ def destination_check(url: str) -> Destination:
     )
 
 
-def _pool(destination: Destination, address: str) -> urllib3.HTTPConnectionPool:
-    timeout = urllib3.Timeout(total=TIMEOUT_SECONDS)
+def _pool(destination: Destination, address: str, seconds: float) -> urllib3.HTTPConnectionPool:
+    timeout = urllib3.Timeout(total=seconds)
     if destination.scheme == "https":
         return urllib3.HTTPSConnectionPool(
             address,
@@ -145,9 +150,14 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> int:
     a redirect. Raises DeliveryError when there is no answer or the URL is refused."""
     destination = destination_check(url)
     headers = {**headers, "Host": destination.host_header}
+    # One budget for every address tried: a delivery holds a job runner while it waits.
+    deadline = time.monotonic() + TIMEOUT_SECONDS
     error = "No answer."
     for address in destination.addresses:
-        pool = _pool(destination, address)
+        seconds = deadline - time.monotonic()
+        if seconds <= 0:
+            break
+        pool = _pool(destination, address, seconds)
         try:
             response = pool.urlopen(
                 "POST",
