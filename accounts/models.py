@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 BACKSTORY_MAX = 20_000
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -33,9 +35,9 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         if password_changed:
             from accounts.lockout import lockout_reset
-            from accounts.services import api_token_revoke
+            from accounts.services import api_token_revoke_all
 
-            api_token_revoke(user=self)
+            api_token_revoke_all(user=self)
             lockout_reset(username=self.get_username())
 
 
@@ -92,3 +94,28 @@ class Profile(models.Model):
     @property
     def palette_colours(self) -> tuple[str, ...]:
         return tuple(c.strip().lower() for c in self.palette.split(",") if c.strip())
+
+
+class ApiToken(AbstractAuthToken):
+    """A named API token (django-rest-knox's, swapped in by KNOX_TOKEN_MODEL).
+
+    knox keeps the SHA-512 ``digest`` of the secret and its first characters (``token_key``)
+    to find it; the secret itself is shown once. Ours adds a name, when it was last used, and
+    a plain integer id (knox's key is the digest, which is neither for URLs nor for eyes)."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(max_length=64)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def prefix(self) -> str:
+        """Enough of the secret's start to tell tokens apart, never enough to guess it."""
+        return self.token_key[:8]

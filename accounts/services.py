@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from knox.settings import knox_settings
 
-from accounts.models import MAX_REFERENCES, Profile, User
+from accounts.models import MAX_REFERENCES, ApiToken, Profile, User
 from pixme.errors import ApplicationError
 
 
@@ -76,35 +81,97 @@ def _default_model_check(*, engine: str, model: str) -> str:
         raise ApplicationError(exc.message, code="bad_option") from None
 
 
+# What POST /api/token/ names the token it makes when the caller gives no name.
+PASSWORD_TOKEN_NAME = "password login"
+# last_used_at is written at most this often per token: not a write on every request.
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The user's tokens that still work, newest first (knox deletes expired ones lazily)."""
+    now = timezone.now()
+    return ApiToken.objects.filter(user=user).filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, make_room: bool = False) -> tuple[ApiToken, str]:
+    """A new token named ``name`` for ``user``: the row and the secret, which is shown once
+    (only its digest is kept). It expires after REST_KNOX["TOKEN_TTL"], if that is set.
+
+    A user may hold TOKEN_LIMIT_PER_USER tokens. ``make_room`` (password log-ins) then
+    revokes the least recently used token of the same name instead of refusing, so a script
+    that logs in on every run never locks itself out."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError("Give the token a name, e.g. “laptop” or “CI”.")
+    # Serialise a user's creates, so two at once can't both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    live = api_token_list_for_user(user=user)
+    if limit is not None and live.count() >= limit:
+        stale = None
+        if make_room:
+            stale = (
+                live.filter(name=name)
+                .order_by(F("last_used_at").asc(nulls_first=True), "created")
+                .first()
+            )
+        if stale is None:
+            raise ApplicationError(
+                f"You have {limit} API tokens, the most one account may have. Revoke the ones "
+                "you no longer use first.",
+                code="token_limit",
+            )
+        stale.delete()
+    return ApiToken.objects.create(user=user, name=name)
+
+
 @transaction.atomic
 def api_token_rotate(*, user: User) -> str:
-    """Give ``user`` a new API token (the old one stops working) and return its key.
-
-    The key is shown once; afterwards only the fact that a token exists is shown."""
+    """Transition only: a DRF token, as before knox, for the tests that still make one
+    (see accounts.authentication.LegacyTokenAuthentication). Pages use api_token_create."""
     from rest_framework.authtoken.models import Token
 
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user).key
 
 
-def api_token_obtain(*, request: HttpRequest, username: str, password: str) -> str:
-    """The user's API token for a right username and password (made on first use).
+def api_token_obtain(
+    *, request: HttpRequest, username: str, password: str, name: str = PASSWORD_TOKEN_NAME
+) -> tuple[ApiToken, str]:
+    """A new API token named ``name`` for a right username and password.
 
     ``request`` goes to authenticate() so django-axes counts a failure against the username
     and the address, and refuses every try — right or wrong — while they are locked out."""
-    from rest_framework.authtoken.models import Token
-
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise ApplicationError("Wrong username or password.", code="bad_credentials")
     # A token exchange is a log-in: last_login moves and django-axes forgets earlier failures.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    return api_token_create(user=user, name=name, make_room=True)
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Note that ``token`` was just used (at most one write per TOKEN_TOUCH_EVERY)."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_EVERY:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
 
 
 @transaction.atomic
-def api_token_revoke(*, user: User) -> None:
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Revoke one of ``user``'s tokens; someone else's is ApiToken.DoesNotExist, as missing."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise ApiToken.DoesNotExist
+
+
+@transaction.atomic
+def api_token_revoke_all(*, user: User) -> None:
+    """Every API token of ``user`` stops working (a new password, a closed account)."""
     from rest_framework.authtoken.models import Token
 
+    ApiToken.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()

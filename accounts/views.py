@@ -4,16 +4,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.authtoken.models import Token
 
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.leaving import account_delete, account_export
+from accounts.models import ApiToken
 from accounts.services import (
+    api_token_create,
+    api_token_list_for_user,
     api_token_revoke,
-    api_token_rotate,
     profile_for_user,
     profile_update,
     user_create,
@@ -55,26 +56,48 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Profile saved.")
             return redirect("profile")
-    token = Token.objects.filter(user=request.user).only("created").first()
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "token": token, "new_token": request.session.pop("new_api_token", None)},
+        {
+            "form": form,
+            "tokens": api_token_list_for_user(user=request.user),
+            "token_form": ApiTokenForm(),
+            "new_token": request.session.pop("new_api_token", None),
+        },
         status=400 if form.errors else 200,
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=64, widget=forms.TextInput(attrs={"placeholder": "laptop, CI…"})
     )
 
 
 @login_required
 @require_POST
 def api_token(request: HttpRequest) -> HttpResponse:
-    """Create or replace (action=rotate) or delete (action=revoke) the user's API token."""
+    """Create a named API token (action=create) or revoke one (action=revoke, token=<id>)."""
     if request.POST.get("action") == "revoke":
-        api_token_revoke(user=request.user)
-        messages.success(request, "API token deleted: programs using it can no longer sign in.")
+        token_id = request.POST.get("token", "")
+        try:
+            api_token_revoke(user=request.user, token_id=int(token_id))
+        except (ValueError, ApiToken.DoesNotExist):
+            raise Http404 from None
+        messages.success(request, "API token revoked: programs using it can no longer sign in.")
+        return redirect("profile")
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the token a name of up to 64 characters.")
+        return redirect("profile")
+    try:
+        token, secret = api_token_create(user=request.user, name=form.cleaned_data["name"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     else:
         # Shown once, on the next page only; never put in a URL or a log.
-        request.session["new_api_token"] = api_token_rotate(user=request.user)
-        messages.success(request, "New API token created. Copy it now: it is shown only once.")
+        request.session["new_api_token"] = {"name": token.name, "secret": secret}
     return redirect("profile")
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -227,9 +228,24 @@ FILE_UPLOAD_HANDLERS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PIXME_EMBEDDED_WORKER = env_bool("PIXME_EMBEDDED_WORKER", not REDIS_URL)
 
+# API tokens (django-rest-knox): named, stored as SHA-512 digests, shown once. They expire
+# PIXME_TOKEN_TTL_DAYS after creation (0: never): a year, so a forgotten or leaked token dies
+# on its own while a CI secret is not a monthly chore; the profile page shows each expiry.
+PIXME_TOKEN_TTL_DAYS = env_int("PIXME_TOKEN_TTL_DAYS", 365)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=PIXME_TOKEN_TTL_DAYS) if PIXME_TOKEN_TTL_DAYS else None,
+    # 40 hex characters (160 random bits), as DRF's tokens were: old and new look alike.
+    "AUTH_TOKEN_CHARACTER_LENGTH": 40,
+    "AUTH_HEADER_PREFIX": "Token",
+    # Every request looks at all of the user's tokens (knox drops the expired ones).
+    "TOKEN_LIMIT_PER_USER": 100,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.LegacyTokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

@@ -6,7 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import Profile, User
+from accounts.models import ApiToken, Profile, User
+from accounts.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +71,7 @@ def _api_status(token_key: str) -> int:
 
 
 def test_it_changes_the_password(alice_client, alice):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=alice).key
+    _, token = api_token_create(user=alice, name="laptop")
     assert _api_status(token) == 200
     response = alice_client.post(
         reverse("password_change"),
@@ -85,15 +84,13 @@ def test_it_changes_the_password(alice_client, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("Brand-New-Pass-9")
-    # The old API token ended with the old password, like the other sessions.
+    # Every API token ended with the old password, like the other sessions.
     assert _api_status(token) == 401
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
 
 
 def test_it_resets_a_forgotten_password_by_email(client, alice):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=alice).key
+    _, token = api_token_create(user=alice, name="laptop")
     alice.email = "alice@example.com"
     alice.save()
     client.post(reverse("password_reset"), {"email": "alice@example.com"})
@@ -112,9 +109,7 @@ def test_it_resets_a_forgotten_password_by_email(client, alice):
 
 
 def test_saving_a_user_without_a_new_password_keeps_the_token(alice):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=alice).key
+    _, token = api_token_create(user=alice, name="laptop")
     alice.email = "alice@example.com"
     alice.save()
     assert _api_status(token) == 200
@@ -165,26 +160,48 @@ def test_profile_page_needs_login(client):
     assert client.get(reverse("profile")).status_code == 302
 
 
-def test_a_user_creates_replaces_and_deletes_their_api_token(alice_client, alice):
-    from rest_framework.authtoken.models import Token
+def test_a_user_creates_named_tokens_sees_each_secret_once_and_revokes_one(alice_client, alice):
     from rest_framework.test import APIClient
 
-    page = alice_client.post(reverse("profile-api-token"), {"action": "rotate"}, follow=True)
-    first = Token.objects.get(user=alice).key
-    assert first in page.content.decode(), "shown once, right after creating it"
-    assert first not in alice_client.get(reverse("profile")).content.decode(), "and never again"
+    page = alice_client.post(
+        reverse("profile-api-token"), {"action": "create", "name": "laptop"}, follow=True
+    )
+    html = page.content.decode()
+    (laptop,) = ApiToken.objects.filter(user=alice)
+    secret = re.search(r'<code id="new-token">([0-9a-f]{40})</code>', html).group(1)
+    assert 'data-copy="new-token"' in html and "js/tokens.js" in html
+    assert secret not in alice_client.get(reverse("profile")).content.decode(), "shown once"
+    alice_client.post(reverse("profile-api-token"), {"action": "create", "name": "CI"})
+
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     assert api.get("/api/avatars/").status_code == 200
+    html = alice_client.get(reverse("profile")).content.decode()
+    assert "laptop" in html and "CI" in html and f"{laptop.prefix}…" in html
+    assert laptop.digest not in html
 
-    alice_client.post(reverse("profile-api-token"), {"action": "rotate"})
-    assert Token.objects.get(user=alice).key != first
-    assert api.get("/api/avatars/").status_code == 401, "the old token stopped working"
-
-    alice_client.post(reverse("profile-api-token"), {"action": "revoke"})
-    assert not Token.objects.filter(user=alice).exists()
+    alice_client.post(reverse("profile-api-token"), {"action": "revoke", "token": laptop.pk})
+    assert list(ApiToken.objects.filter(user=alice).values_list("name", flat=True)) == ["CI"]
+    assert api.get("/api/avatars/").status_code == 401, "the revoked token stopped working"
     assert alice_client.get(reverse("profile-api-token")).status_code == 405
 
 
+def test_a_token_needs_a_name_and_nothing_is_made_without_one(alice_client, alice):
+    page = alice_client.post(
+        reverse("profile-api-token"), {"action": "create", "name": "  "}, follow=True
+    )
+    assert "Give the token a name" in page.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_nobody_revokes_someone_elses_token(alice, bob_client):
+    token, _ = api_token_create(user=alice, name="laptop")
+    response = bob_client.post(
+        reverse("profile-api-token"), {"action": "revoke", "token": token.pk}
+    )
+    assert response.status_code == 404
+    assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
 def test_the_api_token_page_needs_login(client):
-    assert client.post(reverse("profile-api-token"), {"action": "rotate"}).status_code == 302
+    assert client.post(reverse("profile-api-token"), {"action": "create"}).status_code == 302

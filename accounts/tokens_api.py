@@ -1,0 +1,85 @@
+"""``/api/tokens/``: a user's named API tokens — list, create (the secret once), revoke."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken
+from accounts.services import api_token_create, api_token_list_for_user, api_token_revoke
+from avatars.api.schema import AUTHENTICATED_ERRORS, error_responses
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    prefix = serializers.CharField(
+        read_only=True, help_text="The secret's first characters, to tell tokens apart."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created", "expiry", "last_used_at"]
+        read_only_fields = fields
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(
+        read_only=True,
+        help_text="The secret, for `Authorization: Token <token>`. Shown only this once.",
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class TokenListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=64, help_text="e.g. “laptop” or “CI”.")
+
+    @extend_schema(
+        operation_id="tokens_list",
+        summary="Your API tokens",
+        description="Every token that still works, newest first; never the secrets.",
+        responses={200: ApiTokenSerializer(many=True), **error_responses(*AUTHENTICATED_ERRORS)},
+    )
+    def get(self, request):
+        tokens = api_token_list_for_user(user=request.user)
+        return Response(ApiTokenSerializer(tokens, many=True).data)
+
+    @extend_schema(
+        operation_id="tokens_create",
+        summary="Create a named API token",
+        description=(
+            "The answer holds the secret (`token`): it is shown only this once, only its "
+            "hash is kept. It expires at `expiry` (null: never)."
+        ),
+        request=InputSerializer,
+        responses={201: NewApiTokenSerializer, **error_responses(400, *AUTHENTICATED_ERRORS)},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, secret = api_token_create(user=request.user, **serializer.validated_data)
+        token.token = secret
+        return Response(NewApiTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class TokenDetailApi(APIView):
+    @extend_schema(
+        operation_id="tokens_revoke",
+        summary="Revoke an API token",
+        description="It stops working at once. Another user's token is a 404.",
+        responses={
+            204: OpenApiResponse(description="Revoked."),
+            **error_responses(404, *AUTHENTICATED_ERRORS),
+        },
+    )
+    def delete(self, request, token_id: int):
+        try:
+            api_token_revoke(user=request.user, token_id=token_id)
+        except ApiToken.DoesNotExist:
+            raise NotFound from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
