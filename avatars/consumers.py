@@ -33,6 +33,10 @@ class AvatarConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close()
             return
+        # A ticket opens only the avatar it was issued for (avatars.ws_tickets).
+        if self.scope.get("ticket_avatar_id", self.avatar_id) != self.avatar_id:
+            await self.close()
+            return
         # Join first, then read the snapshot: an event racing the read is then seen twice
         # (harmless, events are idempotent updates) rather than lost.
         self.group = group_name(self.avatar_id)

@@ -20,6 +20,7 @@ from django.conf import settings  # noqa: E402
 from avatars.routing import websocket_urlpatterns  # noqa: E402
 from avatars.services.progress import set_server_loop  # noqa: E402
 from avatars.worker import EmbeddedRunner  # noqa: E402
+from avatars.ws_tickets import TicketAuthMiddleware  # noqa: E402
 from pixme.websocket_origin import SameOriginValidator  # noqa: E402
 
 
@@ -80,7 +81,9 @@ application = EmbeddedRuntime(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "websocket": SameOriginValidator(
+                AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+            ),
         }
     )
 )

@@ -8,6 +8,10 @@ the rule ``CsrfViewMiddleware`` uses for HTTP: equal to the request's own scheme
 or listed in CSRF_TRUSTED_ORIGINS (``https://*.example.com`` wildcards included). Written by
 hand because Channels has no validator that looks at the port, and Django's lives inside the
 middleware's request handling.
+
+A handshake that brings a ticket (``?ticket=``, avatars.ws_tickets) skips the check: it is
+signed in by the ticket alone, never by the cookie, so a foreign page has nothing of the
+owner's to ride on — and API clients, which send no Origin, can connect.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import is_same_domain
+
+from avatars.ws_tickets import ticket_in
 
 
 def origin_allowed(scope: dict) -> bool:
@@ -41,12 +47,13 @@ def origin_allowed(scope: dict) -> bool:
 
 
 class SameOriginValidator:
-    """ASGI middleware: refuse a websocket whose Origin is not this site's (see above)."""
+    """ASGI middleware: refuse a websocket whose Origin is not this site's, unless it brings
+    a ticket (see above)."""
 
     def __init__(self, application):
         self.application = application
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket" and not origin_allowed(scope):
+        if scope["type"] == "websocket" and not (origin_allowed(scope) or ticket_in(scope)):
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)

@@ -1,3 +1,13 @@
 """Websocket tickets for API clients, under ``/api/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from avatars.api import tickets
+
+urlpatterns = [
+    path(
+        "avatars/<int:avatar_id>/ws-ticket/",
+        tickets.WsTicketApi.as_view(),
+        name="api-ws-ticket",
+    ),
+]
