@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars.api.parsers import SafeJSONParser
+from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, ErrorSerializer, error_responses
 from webhooks.models import Delivery, Webhook
 from webhooks.selectors import (
     delivery_list_for_webhook,
@@ -20,22 +21,25 @@ from webhooks.selectors import (
 from webhooks.services import webhook_create, webhook_delete
 
 TAGS = ["webhooks"]
-
-
-class WebhookErrorSerializer(serializers.Serializer):
-    """The API's one error shape (avatars.api.exceptions)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(required=False, help_text="Per-field messages, for a 400.")
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=WebhookErrorSerializer, description=description)
-
-
-UNAUTHENTICATED = _error("No valid token or session.")
-NOT_FOUND = _error("No such webhook of yours.")
+# Every endpoint about one webhook: someone else's is not found.
+ONE_WEBHOOK_ERRORS = error_responses(404, *AUTHENTICATED_ERRORS)
+REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description="Bad input: not an http(s) URL, a host that resolves to a private, loopback or "
+    "reserved address, or more webhooks than allowed (`errors` says which field, if any).",
+    examples=[
+        OpenApiExample(
+            "invalid_url",
+            value={
+                "detail": "127.0.0.1 is a private, loopback or otherwise reserved address "
+                "(127.0.0.1): webhooks may only call public addresses.",
+                "code": "invalid_url",
+            },
+            status_codes=["400"],
+            response_only=True,
+        )
+    ],
+)
 
 
 class WebhookInputSerializer(serializers.Serializer):
@@ -102,7 +106,11 @@ class WebhookListCreateApi(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Your webhooks (without their secrets)",
-        responses={200: WebhookSerializer(many=True), 401: UNAUTHENTICATED},
+        responses={
+            200: WebhookSerializer(many=True),
+            **error_responses(*AUTHENTICATED_ERRORS),
+        },
+        parameters=[RETRY_AFTER],
     )
     def get(self, request):
         webhooks = webhook_list_for_user(user=request.user)
@@ -118,22 +126,13 @@ class WebhookListCreateApi(APIView):
         request=WebhookInputSerializer,
         responses={
             201: WebhookCreatedSerializer,
-            400: _error("Not an http(s) URL, a private or loopback address, or too many."),
-            401: UNAUTHENTICATED,
+            **error_responses(*AUTHENTICATED_ERRORS),
+            400: REFUSED,
         },
+        parameters=[RETRY_AFTER],
         examples=[
             OpenApiExample(
                 "A URL", value={"url": "https://example.com/pixme-hook"}, request_only=True
-            ),
-            OpenApiExample(
-                "A refused URL",
-                value={
-                    "detail": "127.0.0.1 is a private, loopback or otherwise reserved address "
-                    "(127.0.0.1): webhooks may only call public addresses.",
-                    "code": "invalid_url",
-                },
-                response_only=True,
-                status_codes=["400"],
             ),
         ],
     )
@@ -148,7 +147,8 @@ class WebhookDetailApi(APIView):
     @extend_schema(
         tags=TAGS,
         summary="One of your webhooks (without its secret)",
-        responses={200: WebhookSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        responses={200: WebhookSerializer, **ONE_WEBHOOK_ERRORS},
+        parameters=[RETRY_AFTER],
     )
     def get(self, request, webhook_id: int):
         return Response(WebhookSerializer(_webhook(request, webhook_id)).data)
@@ -156,7 +156,8 @@ class WebhookDetailApi(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Delete a webhook and its deliveries",
-        responses={204: None, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        responses={204: None, **ONE_WEBHOOK_ERRORS},
+        parameters=[RETRY_AFTER],
     )
     def delete(self, request, webhook_id: int):
         webhook_delete(webhook=_webhook(request, webhook_id))
@@ -168,7 +169,8 @@ class DeliveryListApi(APIView):
         tags=TAGS,
         operation_id="webhooks_deliveries_list",
         summary="A webhook's deliveries, newest first",
-        responses={200: DeliveryPageSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        responses={200: DeliveryPageSerializer, **ONE_WEBHOOK_ERRORS},
+        parameters=[RETRY_AFTER],
     )
     def get(self, request, webhook_id: int):
         deliveries = delivery_list_for_webhook(webhook=_webhook(request, webhook_id))
