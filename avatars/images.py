@@ -34,6 +34,7 @@ ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, GIF, AVIF" + (" or HEIC" if HEIF_SUPPO
 # IPTC's term for "made by a trained model": what C2PA and Google use to mark AI images.
 DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 THUMBNAIL_SIDE = 320
+DRAFT_SLACK = 0.9  # how far under the stored size a JPEG may be decoded (see below)
 MAX_ASPECT = 8  # longest side at most 8× the shortest: a selfie, not a banner
 
 
@@ -95,10 +96,14 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
                 raise ImageRejected("This image is too small; please use a photo at least 16 px.")
             image.seek(0)  # animated GIF/WebP: the first frame
             if image_format == "JPEG":
-                # Let the JPEG decoder scale down by 2/4/8 while decoding (never below the
-                # stored size): a 40-megapixel phone photo then costs a quarter of the memory.
-                side = settings.PIXME_STORED_MAX_SIDE
-                image.draft(image.mode, (side, side))
+                # Let the JPEG decoder scale down by 2/4/8 while decoding: a 40-megapixel
+                # photo then costs a quarter of the memory. Down to 90 % of the stored size:
+                # a 12 MP phone photo (4032 px) is then decoded at half size, 2016 px — a
+                # quarter of the decoding time (~450 ms of the ~650 ms its upload took).
+                # (draft keeps both sides at least as asked: ask in the photo's own shape.)
+                scale = settings.PIXME_STORED_MAX_SIDE * DRAFT_SLACK / max(width, height)
+                if scale < 1:
+                    image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
             image.load()
     except ImageRejected:
         raise

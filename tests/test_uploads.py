@@ -208,3 +208,13 @@ def test_a_damaged_avif_is_refused_in_words(alice_client, media_root, face_photo
 def test_a_long_thin_strip_is_refused_in_words(alice_client, media_root, size):
     response = post_photo(alice_client, encode(Image.new("RGB", size, "white"), "PNG"), "s.png")
     assert_refused(response, "too long and thin", media_root)
+
+
+def test_a_phone_photo_is_decoded_at_half_size(alice_client, media_root, face_photo, run_jobs):
+    """A 12 MP photo (4032 px) is decoded by the JPEG decoder at half size, 2016 px: a
+    quarter of the decoding, and still sharper than the 1024 px the studio draws at."""
+    data = encode(face_photo.resize((4032, 3024)), "JPEG", quality=85)
+    with run_jobs():
+        post_photo(alice_client, data)
+    avatar = Avatar.objects.get()
+    assert (avatar.source_width, avatar.source_height) == (2016, 1512)
