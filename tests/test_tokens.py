@@ -209,3 +209,17 @@ def test_a_drf_token_row_still_signs_in_during_the_transition(alice):
     alice.set_password("Brand-New-Pass-9")
     alice.save()
     assert client_with(key).get("/api/avatars/").status_code == 401
+
+
+def test_the_admin_lists_and_revokes_tokens_without_their_digests(alice, client):
+    from accounts.models import User
+
+    token, secret = api_token_create(user=alice, name="laptop")
+    client.force_login(User.objects.create_superuser("root", "", "Root-Secret-123"))
+    page = client.get("/admin/accounts/apitoken/").content.decode()
+    assert "laptop" in page and token.prefix in page
+    assert token.digest not in page and secret not in page
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403
+    response = client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert client_with(secret).get("/api/avatars/").status_code == 401
