@@ -27,7 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import profile_for_user
+from accounts.services import api_token_list_for_user, profile_for_user
 from avatars.media_files import prune_empty_folder
 from avatars.models import Avatar, Report, Turn
 from avatars.services.avatars import avatar_delete
@@ -70,6 +70,7 @@ def account_export(*, user: User) -> AccountExport:
                 "profile": _profile(user),
                 "avatars": history,
                 "reports": _reports(user),
+                "api_tokens": _api_tokens(user),
                 "missing": writer.missing,
             }
             archive.writestr(
@@ -183,6 +184,20 @@ def _reports(user: User) -> list[dict]:
     return [
         {"reason": r.reason, "note": r.note, "created_at": _iso(r.created_at)}
         for r in Report.objects.filter(reporter=user).order_by("created_at")
+    ]
+
+
+def _api_tokens(user: User) -> list[dict]:
+    # What the profile page shows; never a secret (none is kept) nor its digest.
+    return [
+        {
+            "name": t.name,
+            "prefix": t.prefix,
+            "created": _iso(t.created),
+            "last_used_at": _iso(t.last_used_at),
+            "expiry": _iso(t.expiry),
+        }
+        for t in api_token_list_for_user(user=user).order_by("created")
     ]
 
 

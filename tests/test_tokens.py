@@ -223,3 +223,25 @@ def test_the_admin_lists_and_revokes_tokens_without_their_digests(alice, client)
     response = client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert client_with(secret).get("/api/avatars/").status_code == 401
+
+
+def test_the_account_download_lists_the_tokens_but_no_secret(alice, alice_client):
+    import io
+    import json
+    import zipfile
+
+    token, secret = api_token_create(user=alice, name="CI")
+    response = alice_client.get("/accounts/profile/export/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    raw = archive.read("pixme.json").decode()
+    assert secret not in raw and token.digest not in raw
+    (listed,) = json.loads(raw)["api_tokens"]
+    assert (listed["name"], listed["prefix"], listed["last_used_at"]) == ("CI", token.prefix, None)
+
+
+def test_deleting_the_account_deletes_its_tokens(alice, alice_client):
+    _, secret = api_token_create(user=alice, name="CI")
+    response = alice_client.post("/accounts/profile/delete/", {"password": "alice-Secret-123"})
+    assert response.status_code == 302
+    assert not ApiToken.objects.exists()
+    assert client_with(secret).get("/api/avatars/").status_code == 401
