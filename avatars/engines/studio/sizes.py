@@ -7,6 +7,8 @@ sizes are named as Gemini names its own (``1K``, ``2K``); the first is the defau
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 from PIL import Image
 
 from avatars.engines.base import BadRequest
@@ -35,6 +37,8 @@ def fit_to_side(
         return image, faces
     scale = side / max(w, h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    # reducing_gap: a quick box reduction first when the photo is over 3× the size.
-    image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Area averaging: alias-free when reducing, and 2048 → 1024 takes 3 ms where Pillow's
+    # Lanczos took 77 ms (more than some whole styles).
+    rgb = np.asarray(image.convert("RGB"))
+    image = Image.fromarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), "RGB")
     return image, faces.scaled_to(*size) if faces is not None else None
