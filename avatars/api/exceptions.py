@@ -1,9 +1,11 @@
 """One JSON error shape for the API: {"detail": "...", "code": "...", **extra}."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
+from rest_framework import exceptions
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -32,6 +34,16 @@ def _as_application_error(exc) -> ApplicationError | None:
     return None
 
 
+def _as_api_exception(exc):
+    """Django's 404 and 403 as DRF's own, which carry a code (DRF converts them too, but
+    after this handler has looked for the code)."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    return exc
+
+
 def _first_message(detail) -> str:
     """The first message of a (possibly nested) DRF validation error, with its field."""
     if isinstance(detail, dict):
@@ -44,7 +56,7 @@ def _first_message(detail) -> str:
 
 
 def exception_handler(exc, context):
-    exc = _as_application_error(exc) or exc
+    exc = _as_application_error(exc) or _as_api_exception(exc)
     if isinstance(exc, ApplicationError):
         extra = dict(exc.extra)
         retry_after = extra.pop("retry_after", None)
