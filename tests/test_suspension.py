@@ -168,3 +168,17 @@ def test_she_can_still_take_her_data_and_leave_through_the_api(alice, mona, alic
     gone = api.post("/api/account/delete/", {"password": "alice-Secret-123"}, format="json")
     assert gone.status_code == 204
     assert not Avatar.objects.filter(owner_id=alice.pk).exists()
+
+
+def test_her_named_tokens_end_and_lifting_does_not_revive_them(alice, mona):
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
+    from avatars.services.moderation import user_suspend_lift
+
+    _token, secret = api_token_create(user=alice, name="laptop")
+    _suspend(alice, mona)
+    assert not ApiToken.objects.filter(user=alice).exists()
+    user_suspend_lift(user=alice, moderator=mona, reason="Appeal upheld")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert api.get("/api/avatars/").status_code == 401

@@ -208,9 +208,9 @@ def user_suspend(*, user: User, moderator: User, reason: str, avatar: Avatar | N
 
 
 def _user_access_end(*, user: User) -> None:
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_revoke_all
 
-    Token.objects.filter(user=user).delete()
+    api_token_revoke_all(user=user)  # named (knox) tokens too: lifting must not revive them
     Session.objects.filter(session_key__in=_session_keys_of(user)).delete()
     Avatar.objects.filter(owner=user).update(
         visibility=Avatar.Visibility.PRIVATE, share_token=None, shared_turn=None
