@@ -97,3 +97,18 @@ def test_avatars_from_before_keep_working(alice_avatar, run_jobs):
         v2 = turn_request_edit(avatar=alice_avatar, instruction="make it warmer")
     v2.refresh_from_db()
     assert v2.status == Turn.Status.SUCCEEDED and v2.likeness is not None
+
+
+def test_an_edit_draws_the_same_with_the_kept_faces_as_with_a_new_look(alice_avatar):
+    """The faces kept from the likeness are the ones a new detection finds: same pixels."""
+    from avatars.engines.studio import StudioEngine
+
+    v1 = alice_avatar.turns.get(number=1)
+    v2 = Turn(avatar=alice_avatar, parent=v1, number=2, kind=Turn.Kind.EDIT)
+    v2.instruction = "add round glasses"
+    request = turn_render_request(turn=v2)
+    assert request.base_faces is not None
+    kept = StudioEngine().render(request).image
+    request.base_faces = None  # as for a version whose faces were never kept
+    looked_again = StudioEngine().render(request).image
+    assert kept.tobytes() == looked_again.tobytes()
