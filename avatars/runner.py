@@ -18,6 +18,11 @@ def child_main(conn) -> None:
     django.setup()
     # Ctrl+C reaches the whole process group: the server stops us in order instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Pages first: when the cores are busy, the scheduler gives the web server the CPU and
+    # the drawing what is left (a page waits on people; a drawing shows a progress bar).
+    from django.conf import settings
+
+    os.nice(settings.PIXME_RUNNER_NICE)
     from channels.layers import InMemoryChannelLayer, get_channel_layer
 
     from avatars.services import progress

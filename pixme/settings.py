@@ -343,3 +343,5 @@ LOGGING = {
 # Runners are woken when a job is queued (avatars.wakeup); they also look this often anyway,
 # in case a wake-up was lost.
 PIXME_WORKER_POLL_SECONDS = env_float("PIXME_WORKER_POLL_SECONDS", 1.0)
+# The embedded runner's niceness (0-19): above the web server's, so pages come first.
+PIXME_RUNNER_NICE = env_int("PIXME_RUNNER_NICE", 10)
