@@ -159,3 +159,37 @@ def test_gemini_with_no_models_is_simply_not_offered(api, alice_client, settings
     settings.GEMINI_MODELS = []
     assert api.get("/api/styles/").json()["engines"] == ["studio"]
     assert alice_client.get("/avatars/new/").status_code == 200
+
+
+def test_a_create_says_where_to_follow_it(api, selfie_jpeg):
+    response = api.post(
+        "/api/avatars/", {"photo": upload(selfie_jpeg), "style": "comics"}, format="multipart"
+    )
+    assert response.status_code == 202
+    avatar_id = response.json()["id"]
+    assert response["Location"] == f"http://testserver/api/avatars/{avatar_id}/"
+    assert response.json()["turns"][0]["status"] == "queued"
+
+
+def test_an_edit_answers_with_the_new_version_and_where_to_follow_it(api, alice_avatar):
+    url = f"/api/avatars/{alice_avatar.pk}/edits/"
+    response = api.post(url, {"instruction": "add a hat"}, format="json")
+    assert response.status_code == 202
+    turn = response.json()
+    assert turn["number"] == 2 and turn["parent"] == alice_avatar.current_turn_id
+    assert turn["status"] == "queued" and turn["engine"] == "studio"
+    assert response["Location"] == f"http://testserver/api/avatars/{alice_avatar.pk}/"
+
+
+def test_an_edit_needs_words_and_a_token(api, alice_avatar):
+    url = f"/api/avatars/{alice_avatar.pk}/edits/"
+    bad = api.post(url, {}, format="json")
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "detail": "instruction: This field is required.",
+        "code": "invalid",
+        "errors": {"instruction": ["This field is required."]},
+    }
+    anonymous = APIClient().post(url, {"instruction": "add a hat"}, format="json")
+    assert anonymous.status_code == 401
+    assert alice_avatar.turns.count() == 1

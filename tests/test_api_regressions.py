@@ -34,3 +34,30 @@ def test_a_url_no_view_matches_is_a_json_404_under_the_api(api, client):
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_an_id_too_large_for_the_database_is_a_404_not_a_500(api, alice_avatar):
+    huge = 2**64
+    turn = alice_avatar.current_turn_id
+    for response in (
+        api.get(f"/api/avatars/{huge}/"),
+        api.post(f"/api/avatars/{alice_avatar.pk}/turns/{huge}/retry/"),
+        api.get(f"/api/avatars/{huge}/turns/{turn}/image.png"),
+        api.post(
+            f"/api/avatars/{alice_avatar.pk}/edits/",
+            {"instruction": "add a hat", "parent": huge},
+            format="json",
+        ),
+        api.post(f"/api/avatars/{alice_avatar.pk}/share/", {"turn": huge}, format="json"),
+    ):
+        assert response.status_code == 404, response.content
+        assert response.json()["code"] == "not_found"
+    assert alice_avatar.turns.count() == 1
+
+
+def test_the_catalogue_matches_its_schema_for_an_engine_without_references(api):
+    # The studio's capabilities have no "references" (Gemini's do): the schema said required.
+    (studio,) = api.get("/api/styles/").json()["models"]
+    assert "references" not in studio["default"]
+    schema = api.get("/api/schema/?format=json").json()
+    assert "references" not in schema["components"]["schemas"]["EngineModel"]["required"]

@@ -61,8 +61,14 @@ from avatars.services.turns import (
 from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
 
+# Ids are signed 64-bit in SQLite and PostgreSQL: a larger number is nobody's object (404),
+# not a database error (500).
+_MAX_ID = 2**63 - 1
+
 
 def _avatar(request, avatar_id: int) -> Avatar:
+    if avatar_id > _MAX_ID:
+        raise Http404
     try:
         return avatar_get_for_user(user=request.user, avatar_id=avatar_id)
     except Avatar.DoesNotExist:
@@ -70,6 +76,8 @@ def _avatar(request, avatar_id: int) -> Avatar:
 
 
 def _turn(request, avatar_id: int, turn_id: int) -> Turn:
+    if max(avatar_id, turn_id) > _MAX_ID:
+        raise Http404
     try:
         return turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
     except Turn.DoesNotExist:
@@ -167,6 +175,32 @@ class AvatarOutputSerializer(serializers.Serializer):
         ref_name = "Avatar"
 
 
+class EngineModelOutputSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    aspect_ratios = serializers.ListField(
+        child=serializers.CharField(), help_text="Empty: the model takes no aspect ratio."
+    )
+    image_sizes = serializers.ListField(
+        child=serializers.CharField(), help_text="Empty: the model takes no size."
+    )
+    references = serializers.IntegerField(
+        required=False, help_text="How many identity references it is sent (Gemini)."
+    )
+
+    class Meta:
+        ref_name = "EngineModel"
+
+
+class EngineOutputSerializer(serializers.Serializer):
+    engine = serializers.CharField()
+    label = serializers.CharField()
+    default = EngineModelOutputSerializer()
+    models = EngineModelOutputSerializer(many=True)
+
+    class Meta:
+        ref_name = "Engine"
+
+
 class TokenObtainApi(APIView):
     """Exchange a username and password for the user's API token (django-axes counts the
     failures: past the limit this answers 429 with Retry-After, whatever the password)."""
@@ -224,28 +258,7 @@ class StyleListApi(APIView):
                 {
                     "styles": OutputSerializer(many=True),
                     "engines": serializers.ListField(child=serializers.CharField()),
-                    "models": inline_serializer(
-                        "EngineModels",
-                        {
-                            "engine": serializers.CharField(),
-                            "label": serializers.CharField(),
-                            "default": inline_serializer(
-                                "EngineModel",
-                                {
-                                    "name": serializers.CharField(allow_blank=True),
-                                    "aspect_ratios": serializers.ListField(
-                                        child=serializers.CharField()
-                                    ),
-                                    "image_sizes": serializers.ListField(
-                                        child=serializers.CharField()
-                                    ),
-                                    "references": serializers.IntegerField(),
-                                },
-                            ),
-                            "models": serializers.ListField(child=serializers.DictField()),
-                        },
-                        many=True,
-                    ),
+                    "models": EngineOutputSerializer(many=True),
                 },
             ),
             **error_responses(*AUTHENTICATED_ERRORS),
