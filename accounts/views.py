@@ -20,6 +20,7 @@ from accounts.services import (
     user_create,
 )
 from pixme.errors import ApplicationError
+from webhooks.views import webhook_profile_context
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -64,6 +65,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             "tokens": api_token_list_for_user(user=request.user),
             "token_form": ApiTokenForm(),
             "new_token": request.session.pop("new_api_token", None),
+            **webhook_profile_context(request),
         },
         status=400 if form.errors else 200,
     )

@@ -39,6 +39,9 @@ def child_main(conn) -> None:
         progress.set_forwarder(forward)  # only the server's layer reaches the pages
     # This is the only runner: whatever is running belongs to a dead one.
     recovered = turn_recover_unfinished()
+    from webhooks.services import delivery_recover_stalled
+
+    delivery_recover_stalled()  # deliveries a dead runner was sending
     worker = make_worker(worker_id=f"embedded-{os.getpid()}")
     signal.signal(signal.SIGTERM, worker.shutdown)
     with send_lock:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("webhooks.site_urls")),
     path("avatars/", include("avatars.urls")),
     path("s/", include("avatars.share_urls")),
     # The contract (OpenAPI 3; ?format=json) and its docs, open to all: the assets come from

@@ -14,11 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import override_settings
-from django.urls import include, path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-import pixme.urls
 from avatars.models import Turn
 from avatars.services.turns import turn_cancel, turn_request_edit
 from webhooks.models import Delivery, Webhook
@@ -29,9 +27,6 @@ pytestmark = pytest.mark.django_db
 
 NOT_RUN = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-# The profile page's webhook forms, until pixme/urls.py includes webhooks.site_urls itself.
-urlpatterns = [path("accounts/", include("webhooks.site_urls")), *pixme.urls.urlpatterns]
 
 
 class Receiver:
@@ -464,7 +459,6 @@ def test_it_lists_deliveries(api, alice_avatar, hook, receiver, run_jobs):
 # --- the profile page's section ----------------------------------------------------------
 
 
-@pytest.mark.urls("tests.test_webhooks")
 def test_the_profile_section_adds_shows_the_secret_once_and_deletes(
     alice_client, alice_avatar, receiver, run_jobs, rf
 ):
@@ -495,7 +489,6 @@ def test_the_profile_section_adds_shows_the_secret_once_and_deletes(
     assert response.status_code == 302 and not Webhook.objects.exists()
 
 
-@pytest.mark.urls("tests.test_webhooks")
 def test_the_profile_section_refuses_a_private_url(alice_client, no_private):
     response = alice_client.post("/accounts/profile/webhooks/", {"url": "http://10.0.0.1/"})
     assert response.status_code == 302
@@ -503,8 +496,15 @@ def test_the_profile_section_refuses_a_private_url(alice_client, no_private):
     assert not Webhook.objects.exists()
 
 
-@pytest.mark.urls("tests.test_webhooks")
 def test_the_profile_section_does_not_delete_another_users_webhook(bob_client, hook):
     response = bob_client.post(f"/accounts/profile/webhooks/{hook.pk}/delete/")
     assert response.status_code == 404
     assert Webhook.objects.filter(pk=hook.pk).exists()
+
+
+def test_the_profile_page_has_the_webhooks_section(alice_client, settings):
+    settings.PIXME_WEBHOOKS_ALLOW_PRIVATE = True
+    response = alice_client.post("/accounts/profile/webhooks/", {"url": "http://127.0.0.1:9/hook"})
+    assert response.status_code == 302
+    page = alice_client.get("/accounts/profile/").content.decode()
+    assert 'id="webhooks"' in page and "http://127.0.0.1:9/hook" in page

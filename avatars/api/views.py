@@ -184,7 +184,7 @@ class EngineModelOutputSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Empty: the model takes no size."
     )
     references = serializers.IntegerField(
-        required=False, help_text="How many identity references it is sent (Gemini)."
+        help_text="How many identity references it is sent (0: the selfie alone)."
     )
 
     class Meta:

@@ -39,7 +39,11 @@ class StudioEngine(Engine):
         return ["studio"]
 
     def capabilities(self, model: str = "") -> dict:
-        return {"aspect_ratios": list(ASPECT_RATIOS), "image_sizes": list(IMAGE_SIZES)}
+        return {
+            "aspect_ratios": list(ASPECT_RATIOS),
+            "image_sizes": list(IMAGE_SIZES),
+            "references": 0,  # it draws from the selfie alone
+        }
 
     def render(self, request: RenderRequest, progress: Progress = no_progress) -> RenderResult:
         if request.kind == "edit":

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from avatars.services.turns import turn_recover_unfinished
+from webhooks.services import delivery_recover_stalled
 
 
 class Command(BaseCommand):
@@ -28,3 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"re-queued {len(recovered)} turn(s)" + (f": {recovered}" if recovered else "")
         )
+        # Webhook deliveries whose runner died mid-attempt: the same timer serves them.
+        deliveries = delivery_recover_stalled()
+        if deliveries:
+            self.stdout.write(f"re-queued {len(deliveries)} webhook deliveries: {deliveries}")
