@@ -122,8 +122,10 @@ def test_stopping_the_server_stops_its_runner(tmp_path):
     site = LiveSite(tmp_path)
     site.migrate()
     site.start()
-    (runner,) = children_of(site.process.pid)
-    site.stop()
+    try:
+        (runner,) = children_of(site.process.pid)
+    finally:
+        site.stop()
     assert wait_for(lambda: not Path(f"/proc/{runner}").exists(), timeout=15)
 
 
@@ -131,8 +133,10 @@ def test_a_killed_server_takes_its_runner_with_it(tmp_path):
     site = LiveSite(tmp_path)
     site.migrate()
     site.start()
-    (runner,) = children_of(site.process.pid)
-    site.kill()
+    try:
+        (runner,) = children_of(site.process.pid)
+    finally:
+        site.kill()
     # Its pipe closes: the orphaned runner leaves rather than draw jobs a restart recovers.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
