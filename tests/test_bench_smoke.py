@@ -80,11 +80,13 @@ def test_the_latency_benchmark_measures_a_real_site(tmp_path):
         "latency.create_post.p95_ms",
         "latency.first_progress.p95_ms",
         "latency.done.p95_ms",
+        "latency.seen_running.p95_ms",
     ]
     for result in results:
         assert isinstance(result, Result)
         assert result.figures["n"] == 2
-        assert 0 < result.figures["median_ms"] <= result.figures["p95_ms"]
+        # (The job may start before the 202 is read: its first progress can be 0.)
+        assert 0 <= result.figures["median_ms"] <= result.figures["p95_ms"]
         assert isinstance(result.met, bool)
     assert site.query("select status, count(*) from avatars_turn group by status") == [
         ("succeeded", 2)
