@@ -221,7 +221,15 @@ class TokenObtainApi(APIView):
         summary="Exchange a username and password for an API token",
         request=InputSerializer,
         responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "Token",
+                {
+                    "token": serializers.CharField(help_text="The secret, shown this once."),
+                    "id": serializers.IntegerField(),
+                    "name": serializers.CharField(),
+                    "expiry": serializers.DateTimeField(allow_null=True),
+                },
+            ),
             **error_responses(400, 413, 429),
         },
         parameters=[RETRY_AFTER],
