@@ -58,6 +58,9 @@ class WakeableWorker(Worker):
 
 
 def make_worker(*, worker_id: str, **options) -> WakeableWorker:
+    # This process is one long-lived runner thread: keep its database connection between jobs
+    # and polls rather than reconnecting each time (web processes don't; see settings).
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = settings.PIXME_WORKER_CONN_MAX_AGE
     defaults = {
         "queue_names": ["default"],
         "interval": settings.PIXME_WORKER_POLL_SECONDS,

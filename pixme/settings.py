@@ -104,14 +104,14 @@ _sqlite = {
     },
 }
 DATABASE_URL = env_str("DATABASE_URL")
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60) if DATABASE_URL else _sqlite
-}
-# Keep connections open between requests: SQLite re-ran its PRAGMAs on every request (py-spy).
-# Django serves sync views from one thread under ASGI, so this is one connection, checked
-# before reuse.
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("PIXME_DB_CONN_MAX_AGE", 600)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL) if DATABASE_URL else _sqlite}
+# Web processes close their connection after each request, as Django advises under ASGI: each
+# request runs in a thread of its own there, so a kept connection would never be reused, only
+# linger. Job runners are one long-lived thread polling all day: they keep theirs
+# (PIXME_WORKER_CONN_MAX_AGE seconds, checked before reuse; avatars.worker.make_worker).
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+PIXME_WORKER_CONN_MAX_AGE = env_int("PIXME_WORKER_CONN_MAX_AGE", 600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
