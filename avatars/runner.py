@@ -13,11 +13,13 @@ import threading
 
 def child_main(conn) -> None:
     """The runner child: recover, report ready, run jobs; leave when the server goes."""
+    # Ctrl+C and a service manager's SIGTERM reach the whole process group: the server stops
+    # us in order instead (its lifespan's shutdown lets the job in hand finish).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     import django
 
     django.setup()
-    # Ctrl+C reaches the whole process group: the server stops us in order instead.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Pages first: when the cores are busy, the scheduler gives the web server the CPU and
     # the drawing what is left (a page waits on people; a drawing shows a progress bar).
     from django.conf import settings
@@ -42,8 +44,8 @@ def child_main(conn) -> None:
     from webhooks.services import delivery_recover_stalled
 
     delivery_recover_stalled()  # deliveries a dead runner was sending
-    worker = make_worker(worker_id=f"embedded-{os.getpid()}")
-    signal.signal(signal.SIGTERM, worker.shutdown)
+    # Woken through the pipe by the server (on PostgreSQL too), so stop() is heard at once.
+    worker = make_worker(worker_id=f"embedded-{os.getpid()}", listen=False)
     with send_lock:
         conn.send(("ready", recovered))
     threading.Thread(

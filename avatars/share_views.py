@@ -87,7 +87,10 @@ def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     if fmt == "png":
         response = FileResponse(turn.image.open("rb"), content_type="image/png")
     else:
-        response = FileResponse(turn_webp(turn=turn).open("rb"), content_type="image/webp")
+        webp = turn_webp(turn=turn)
+        if not webp:
+            raise Http404("No such image")
+        response = FileResponse(webp.open("rb"), content_type="image/webp")
     response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Robots-Tag"] = "noindex"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import connections
@@ -76,22 +77,25 @@ def wake_local() -> None:
 class Waiter:
     """What a runner waits on between polls: the local event, or PostgreSQL's LISTEN."""
 
-    def __init__(self, *, alias: str = "default"):
+    RECONNECT_SECONDS = 30.0
+
+    def __init__(self, *, alias: str = "default", listen: bool | None = None):
         self.alias = alias
-        self.listen = _uses_postgres(alias)
+        self.listen = _uses_postgres(alias) if listen is None else listen
         self._conn = None
+        self._failed_at = 0.0
 
     def wait(self, timeout: float) -> bool:
         """Block until woken or ``timeout`` seconds pass. Returns whether it was woken."""
         if self.listen:
             return self._wait_postgres(timeout)
-        woken = _event.wait(timeout)
-        _event.clear()
-        return woken
+        return self._wait_local(timeout)
 
     def _wait_postgres(self, timeout: float) -> bool:
         import psycopg
 
+        if self._conn is None and time.monotonic() - self._failed_at < self.RECONNECT_SECONDS:
+            return self._wait_local(timeout)  # LISTEN failed a moment ago: poll for a while
         try:
             if self._conn is None or self._conn.closed:
                 params = connections[self.alias].get_connection_params()
@@ -109,8 +113,14 @@ class Waiter:
         except Exception:
             logger.warning("LISTEN %s failed; polling instead", CHANNEL, exc_info=True)
             self.close()
-            _event.wait(timeout)
-            return False
+            self._failed_at = time.monotonic()
+            return self._wait_local(timeout)
+
+    @staticmethod
+    def _wait_local(timeout: float) -> bool:
+        woken = _event.wait(timeout)
+        _event.clear()
+        return woken
 
     def close(self) -> None:
         if self._conn is not None:

@@ -57,7 +57,9 @@ class WakeableWorker(Worker):
         wakeup.wake_local()
 
 
-def make_worker(*, worker_id: str, **options) -> WakeableWorker:
+def make_worker(*, worker_id: str, listen: bool | None = None, **options) -> WakeableWorker:
+    """django-tasks-db's worker with our wait; ``listen=False``: woken by this process only
+    (the embedded child, which its server wakes), not by PostgreSQL's NOTIFY."""
     # This process is one long-lived runner thread: keep its database connection between jobs
     # and polls rather than reconnecting each time (web processes don't; see settings).
     settings.DATABASES["default"]["CONN_MAX_AGE"] = settings.PIXME_WORKER_CONN_MAX_AGE
@@ -70,7 +72,8 @@ def make_worker(*, worker_id: str, **options) -> WakeableWorker:
         "max_tasks": None,
         "excluded_queue_names": [],
     }
-    return WakeableWorker(waiter=wakeup.Waiter(), worker_id=worker_id, **{**defaults, **options})
+    waiter = wakeup.Waiter(listen=listen)
+    return WakeableWorker(waiter=waiter, worker_id=worker_id, **{**defaults, **options})
 
 
 def run_forever(worker: WakeableWorker) -> None:
@@ -102,6 +105,8 @@ class EmbeddedRunner:
     def __init__(self):
         self._context = multiprocessing.get_context("spawn")  # no forked copy of the server
         self._send_lock = threading.Lock()
+        # Orders a restart against stop(): a child is never started after stop() began.
+        self._lifecycle = threading.Lock()
         self._conn = None
         self._process = None
         self._stopping = False
@@ -124,17 +129,19 @@ class EmbeddedRunner:
         )
         process.start()
         child.close()
-        if not parent.poll(self.READY_TIMEOUT):
+        message = parent.recv() if parent.poll(self.READY_TIMEOUT) else None
+        if not (isinstance(message, tuple) and message[0] == "ready"):
             process.kill()
-            raise RuntimeError("the job runner did not start in time")
-        try:
-            kind, recovered = parent.recv()
-        except EOFError:
-            raise RuntimeError(
-                f"the job runner failed to start (exit code {process.exitcode})"
-            ) from None
-        assert kind == "ready", kind
+            process.join()
+            parent.close()
+            raise RuntimeError(f"the job runner failed to start (exit code {process.exitcode})")
+        recovered = message[1]
+        old_conn, old_process = self._conn, self._process
         self._conn, self._process = parent, process
+        if old_conn is not None:
+            old_conn.close()
+        if old_process is not None and not old_process.is_alive():
+            old_process.close()
         logger.info("job runner started (pid %s)", process.pid)
         if recovered:
             logger.info("re-queued %d unfinished turn(s): %s", len(recovered), recovered)
@@ -149,6 +156,8 @@ class EmbeddedRunner:
             try:
                 kind, avatar_id, event = self._conn.recv()
             except (EOFError, OSError):
+                # The child ignores SIGINT and SIGTERM and leaves only when stop() asks:
+                # an end of the pipe otherwise means it died (killed, crashed).
                 if self._stopping:
                     return
                 self._process.join(5)
@@ -157,15 +166,18 @@ class EmbeddedRunner:
                     self._process.pid,
                     self._process.exitcode,
                 )
-                while not self._stopping:
+                while True:
                     time.sleep(delay)
-                    try:
-                        self._spawn()  # it recovers the turn the dead one was drawing
-                        delay = 1.0
-                        break
-                    except Exception:
-                        logger.exception("could not restart the job runner")
-                        delay = min(delay * 2, 60.0)
+                    with self._lifecycle:
+                        if self._stopping:
+                            return
+                        try:
+                            self._spawn()  # it recovers the turn the dead one was drawing
+                            delay = 1.0
+                            break
+                        except Exception:
+                            logger.exception("could not restart the job runner")
+                            delay = min(delay * 2, 60.0)
                 continue
             if kind == "event":
                 progress.publish(avatar_id, event)
@@ -183,15 +195,13 @@ class EmbeddedRunner:
     def stop(self, timeout: float = 10.0) -> None:
         """Let the child finish its job (up to ``timeout``), then end it. An unfinished
         job is recovered at the next start."""
-        self._stopping = True
-        wakeup.remove_hook(self.wake)
-        if self._process is None:
-            return
-        self._send(("stop",))
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(5)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
+        with self._lifecycle:
+            self._stopping = True
+            wakeup.remove_hook(self.wake)
+            if self._process is None:
+                return
+            self._send(("stop",))
+            self._process.join(timeout)
+            if self._process.is_alive():  # it ignores SIGTERM: only we stop it
+                self._process.kill()
+                self._process.join()

@@ -344,4 +344,4 @@ LOGGING = {
 # in case a wake-up was lost.
 PIXME_WORKER_POLL_SECONDS = env_float("PIXME_WORKER_POLL_SECONDS", 1.0)
 # The embedded runner's niceness (0-19): above the web server's, so pages come first.
-PIXME_RUNNER_NICE = env_int("PIXME_RUNNER_NICE", 10)
+PIXME_RUNNER_NICE = min(max(env_int("PIXME_RUNNER_NICE", 10), 0), 19)

@@ -112,3 +112,20 @@ def test_an_edit_draws_the_same_with_the_kept_faces_as_with_a_new_look(alice_ava
     request.base_faces = None  # as for a version whose faces were never kept
     looked_again = StudioEngine().render(request).image
     assert kept.tobytes() == looked_again.tobytes()
+
+
+def test_a_removed_version_gets_no_webp_and_no_faces_written_back(alice_avatar):
+    """The work after "done" never writes onto a version a moderator removed meanwhile."""
+    from avatars.services.downloads import turn_webp_store
+    from avatars.services.likeness import turn_likeness_measure
+
+    v1 = alice_avatar.turns.get(number=1)
+    with v1.image.open("rb") as fh:
+        from avatars.images import open_stored
+
+        picture = open_stored(fh.read())
+    Turn.objects.filter(pk=v1.pk).update(image="", thumbnail="", webp="", faces=None)
+    assert turn_likeness_measure(turn=v1, image=picture) is None
+    assert not turn_webp_store(turn=v1, image=picture)
+    v1.refresh_from_db()
+    assert v1.faces is None and not v1.webp

@@ -134,9 +134,9 @@ def test_remove_deletes_the_files_and_keeps_the_rows(mona_client, alice_avatar, 
     with run_jobs():
         turn_request_edit(avatar=alice_avatar, instruction="add round glasses")
     turns = list(alice_avatar.turns.all())
-    files = [alice_avatar.source] + [f for t in turns for f in (t.image, t.thumbnail)]
+    files = [alice_avatar.source] + [f for t in turns for f in (t.image, t.thumbnail, t.webp)]
     stored = [(f.storage, f.name) for f in files]
-    assert len(stored) == 5 and all(s.exists(n) for s, n in stored)
+    assert len(stored) == 7 and all(s.exists(n) for s, n in stored)
     with run_jobs():
         _decide(mona_client, "remove", [alice_avatar], reason="A real person's nude")
     assert not any(s.exists(n) for s, n in stored)
@@ -146,6 +146,8 @@ def test_remove_deletes_the_files_and_keeps_the_rows(mona_client, alice_avatar, 
     assert not alice_avatar.source and alice_avatar.source_faces is None
     assert Turn.objects.filter(avatar=alice_avatar).count() == 2
     assert not Turn.objects.filter(avatar=alice_avatar).exclude(image="").exists()
+    # The faces kept from each version (with its face embedding) went too.
+    assert not Turn.objects.filter(avatar=alice_avatar, faces__isnull=False).exists()
     assert ModerationAction.objects.get().action == "remove"
     # The owner's API says the versions have no pictures, and serves none.
     api = APIClient()
@@ -153,6 +155,8 @@ def test_remove_deletes_the_files_and_keeps_the_rows(mona_client, alice_avatar, 
     payload = api.get(f"/api/avatars/{alice_avatar.pk}/").json()
     assert all(t["image"] == "" for t in payload["turns"])
     served = api.get(f"/api/avatars/{alice_avatar.pk}/turns/{turns[0].pk}/image.png")
+    assert served.status_code in (403, 404)
+    served = api.get(f"/api/avatars/{alice_avatar.pk}/turns/{turns[0].pk}/image.webp")
     assert served.status_code in (403, 404)
 
 

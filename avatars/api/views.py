@@ -493,7 +493,9 @@ class TurnFileApi(APIView):
         if kind == "thumbnail.webp" and turn.thumbnail:
             return FileResponse(turn.thumbnail.open("rb"), content_type="image/webp")
         if kind == "image.webp" and turn.image:
-            return FileResponse(turn_webp(turn=turn).open("rb"), content_type="image/webp")
+            webp = turn_webp(turn=turn)
+            if webp:
+                return FileResponse(webp.open("rb"), content_type="image/webp")
         raise Http404
 
 

@@ -7,6 +7,7 @@ from django.db.models.fields.files import FieldFile
 from PIL import Image
 
 from avatars import images
+from avatars.media_files import prune_empty_folder
 from avatars.models import Turn
 
 
@@ -19,15 +20,19 @@ def turn_webp_store(*, turn: Turn, image: Image.Image | None = None) -> FieldFil
         image, engine=turn.engine, style=turn.avatar.style.slug, model=turn.model or turn.engine
     )
     turn.webp.save(f"v{turn.number}.webp", ContentFile(data), save=False)
-    if not Turn.objects.filter(pk=turn.pk, webp="").update(webp=turn.webp.name):
-        # Another request stored one first (or the version is gone): keep theirs.
+    if not Turn.objects.filter(pk=turn.pk, webp="").exclude(image="").update(webp=turn.webp.name):
+        # Another request stored one first (keep theirs), or the version was removed or
+        # deleted meanwhile (then there is none: the views answer 404).
+        name = turn.webp.name
         turn.webp.delete(save=False)
-        turn.refresh_from_db(fields=["webp"])
+        prune_empty_folder(storage=turn.webp.storage, name=name)
+        turn.webp = Turn.objects.filter(pk=turn.pk).values_list("webp", flat=True).first() or ""
     return turn.webp
 
 
 def turn_webp(*, turn: Turn) -> FieldFile:
-    """The version's WebP download: the stored one, made now for versions from before."""
+    """The version's WebP download: the stored one, made now for versions from before.
+    Empty when the version's picture is gone (removed by a moderator, deleted)."""
     if turn.webp:
         return turn.webp
     return turn_webp_store(turn=turn)

@@ -50,7 +50,8 @@ def _source_with_embedding(avatar: Avatar) -> FaceAnalysis | None:
         selfie.load()
     # The face is known already: only its embedding is computed, never a second detection.
     source = dataclasses.replace(source, embedding=faces.embed(selfie.convert("RGB"), source.face))
-    Avatar.objects.filter(pk=avatar.pk).update(source_faces=source.to_dict())
+    # Not onto an avatar a moderator removed meanwhile (its selfie and faces went with it).
+    Avatar.objects.filter(pk=avatar.pk).exclude(source="").update(source_faces=source.to_dict())
     avatar.source_faces = source.to_dict()
     return source
 
@@ -61,7 +62,13 @@ def turn_likeness_measure(*, turn: Turn, image: Image.Image) -> float | None:
     if source is None:
         return None
     distance, found = faces.likeness_and_faces(source, image)
-    Turn.objects.filter(pk=turn.pk).update(likeness=distance, faces=found.to_dict())
+    kept = (
+        Turn.objects.filter(pk=turn.pk)
+        .exclude(image="")
+        .update(likeness=distance, faces=found.to_dict())
+    )
+    if not kept:  # removed by a moderator, or deleted, while it was measured
+        return None
     turn.likeness, turn.faces = distance, found.to_dict()
     events.publish(
         turn.avatar_id,

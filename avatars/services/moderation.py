@@ -116,11 +116,12 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
     reason = _reason_check(reason)
     avatar = _locked(avatar)
     turns = list(avatar.turns.all())
-    files = [f for t in turns for f in (t.image, t.thumbnail) if f] + (
+    files = [f for t in turns for f in (t.image, t.thumbnail, t.webp) if f] + (
         [avatar.source] if avatar.source else []
     )
     names = [(f.storage, f.name) for f in files]
-    Turn.objects.filter(avatar=avatar).update(image="", thumbnail="")
+    # The faces kept from each version go too: they hold its face embedding.
+    Turn.objects.filter(avatar=avatar).update(image="", thumbnail="", webp="", faces=None)
     # No queued edit may draw from a selfie that is about to go.
     Turn.objects.filter(avatar=avatar, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).update(
         status=Turn.Status.CANCELLED,

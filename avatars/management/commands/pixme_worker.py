@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
-from avatars.worker import make_worker
+from avatars.worker import make_worker, run_forever
 
 
 class Command(db_worker.Command):
@@ -58,4 +58,4 @@ class Command(db_worker.Command):
             excluded_queue_names=excluded,
         )
         worker.configure_signals()
-        worker.run()
+        run_forever(worker)  # a dropped database connection restarts the loop, not the process
