@@ -55,9 +55,10 @@ def test_an_id_too_large_for_the_database_is_a_404_not_a_500(api, alice_avatar):
     assert alice_avatar.turns.count() == 1
 
 
-def test_the_catalogue_matches_its_schema_for_an_engine_without_references(api):
-    # The studio's capabilities have no "references" (Gemini's do): the schema said required.
+def test_the_catalogue_matches_its_schema_for_every_engine(api):
+    # The studio's capabilities had no "references" (Gemini's do) while the schema said
+    # required: the studio now says 0, and the field is required for every engine.
     (studio,) = api.get("/api/styles/").json()["models"]
-    assert "references" not in studio["default"]
+    assert studio["default"]["references"] == 0
     schema = api.get("/api/schema/?format=json").json()
-    assert "references" not in schema["components"]["schemas"]["EngineModel"]["required"]
+    assert "references" in schema["components"]["schemas"]["EngineModel"]["required"]
