@@ -84,6 +84,18 @@ def bob_client(db, bob):
     return c
 
 
+def token_client(user):
+    """An API client signed in as ``user`` with a new named API token."""
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_token_create
+
+    _token, secret = api_token_create(user=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    return client
+
+
 @pytest.fixture
 def run_jobs(django_capture_on_commit_callbacks):
     """Run the jobs queued inside the block when it ends, as a committed transaction would."""

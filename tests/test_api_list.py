@@ -7,27 +7,20 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.sharing import avatar_share
-from tests.conftest import upload
+from tests.conftest import token_client, upload
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
 @pytest.fixture
 def api(alice):
-    return _client(alice)
+    return token_client(alice)
 
 
 @pytest.fixture
@@ -120,7 +113,7 @@ def test_the_list_needs_a_token(db):
 
 
 def test_others_see_none_of_alices_avatars(bob, three):
-    assert _client(bob).get("/api/avatars/?status=succeeded").json()["count"] == 0
+    assert token_client(bob).get("/api/avatars/?status=succeeded").json()["count"] == 0
 
 
 def test_the_list_is_throttled_with_retry_after(api, three, settings):
@@ -171,5 +164,5 @@ def test_a_stale_or_malformed_etag_gets_the_avatar(api, alice_avatar):
 def test_another_users_avatar_is_404_even_with_an_etag(bob, api, alice_avatar):
     url = f"/api/avatars/{alice_avatar.pk}/"
     etag = api.get(url)["ETag"]
-    response = _client(bob).get(url, HTTP_IF_NONE_MATCH=etag)
+    response = token_client(bob).get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 404 and response.json()["code"] == "not_found"

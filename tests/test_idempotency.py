@@ -17,20 +17,14 @@ from avatars.models import Avatar, Turn
 from idempotency.models import IdempotencyRecord
 from idempotency.services import idempotency_claim, idempotency_prune
 from pixme.errors import ApplicationError
-from tests.conftest import upload
+from tests.conftest import token_client, upload
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
 @pytest.fixture
 def api(alice):
-    return _client(alice)
+    return token_client(alice)
 
 
 @pytest.fixture
@@ -108,7 +102,7 @@ def test_a_different_photo_is_a_different_request(api, selfie_jpeg, hopper):
 
 def test_keys_are_each_users_own(api, bob, alice_avatar, selfie_jpeg):
     assert _create(api, selfie_jpeg, key="shared-key").status_code == 202
-    bobs = _create(_client(bob), selfie_jpeg, key="shared-key")
+    bobs = _create(token_client(bob), selfie_jpeg, key="shared-key")
     assert bobs.status_code == 202
     assert Avatar.objects.filter(owner=bob).count() == 1
 
@@ -127,7 +121,7 @@ def test_a_refused_request_is_not_remembered(api, selfie_jpeg):
 
 
 def test_another_users_avatar_is_404_and_the_key_stays_free(bob, alice_avatar):
-    bob_api = _client(bob)
+    bob_api = token_client(bob)
     assert _edit(bob_api, alice_avatar).status_code == 404
     assert not IdempotencyRecord.objects.exists() and alice_avatar.turns.count() == 1
 
