@@ -4,8 +4,7 @@ The models ship inside installed packages: dlib's built-in HOG detector, and the
 landmark and ResNet embedding models of ``face-recognition-models``. Nothing is downloaded.
 We use the 5-point landmark model because the 68-point one was trained on data whose licence
 excludes commercial use. Detection runs on a copy at most ``WORK_SIZE`` px on its long side
-(about 45 ms on one core for a selfie, see :func:`analyse`) and coordinates are scaled back
-to the full image.
+(about 30-100 ms on one core) and coordinates are scaled back to the full image.
 """
 
 from __future__ import annotations
@@ -159,19 +158,13 @@ def analyse(image: Image.Image, *, with_embedding: bool = True) -> FaceAnalysis:
     detector, predictor, recogniser = _models()
     work, scale = _work_copy(image)
     with _lock:
+        rects, scores, _kinds = detector.run(work, 1, 0.0)
         found = []
-        # At the working size a selfie's face is found without upsampling, 4-5× faster (43
-        # vs 209 ms on one core); only a photo where that finds none (small faces) is looked
-        # at again, upsampled once. The landmarks agree to a pixel either way.
-        for upsample in (0, 1):
-            rects, scores, _kinds = detector.run(work, upsample, 0.0)
-            for rect, score in zip(rects, scores, strict=True):
-                if score < MIN_SCORE:
-                    continue
-                shape = predictor(work, rect)
-                found.append((rect, shape, float(score)))
-            if found:
-                break
+        for rect, score in zip(rects, scores, strict=True):
+            if score < MIN_SCORE:
+                continue
+            shape = predictor(work, rect)
+            found.append((rect, shape, float(score)))
         embedding = None
         if found and with_embedding:
             rect, shape, _ = max(found, key=lambda t: t[0].width() * t[0].height())

@@ -24,9 +24,6 @@ pytestmark = pytest.mark.django_db
 # Re-measured after the studio was made faster (issue #12: smoothing on a half-size copy, exact
 # k-means labels), 8 orders of ties and 8 draws of noise; every switch of part 1 gave the same
 # bytes: no accessory 0.455-0.535 (0.065 to spare), round glasses 0.597-0.684.
-# Again once faces were found without upsampling first (#12, 6 tie orders, 6 noise draws, 9
-# glasses places): no accessory 0.464-0.529 (0.071 to spare), round glasses 0.606-0.683 (0.037
-# under WITH_GLASSES); the face box no longer moves at all (0 px, ×1.000) under noise.
 # What lost identity scores: a flat grey 0.775, another person drawn in Comics 0.789 (0.783
 # after #12); and dlib finds no face at all in a flat grey or a colour-inverted version, which
 # fails "no likeness".
