@@ -61,6 +61,8 @@ class Avatar(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="avatars"
     )
     title = models.CharField(max_length=120, blank=True)
+    # Numbered per owner (1, 2, …): "Comics avatar #1" is the user's first, not the site's.
+    number = models.PositiveIntegerField(default=0)
     style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="avatars")
     source = models.ImageField(
         upload_to=_source_path, width_field="source_width", height_field="source_height"
@@ -96,7 +98,7 @@ class Avatar(models.Model):
         indexes = [models.Index(fields=["owner", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.title or f"{self.style.name} avatar #{self.pk}"
+        return self.title or f"{self.style.name} avatar #{self.number or self.pk}"
 
 
 class Turn(models.Model):
@@ -121,6 +123,9 @@ class Turn(models.Model):
     )
     number = models.PositiveIntegerField(help_text="Version number within the avatar (1, 2, …).")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GENERATE)
+    # Which take of a several-take create this is (0: the first, or the only one); engines
+    # vary their drawing by it, so takes differ.
+    variant = models.PositiveSmallIntegerField(default=0)
     instruction = models.TextField(blank=True, max_length=2000)
     engine = models.CharField(max_length=20, default="studio")
     model = models.CharField(max_length=60, blank=True)

@@ -158,6 +158,7 @@ class RenderRequest:
     model: str = ""
     aspect_ratio: str = ""  # "1:1", "3:4", … ; "" keeps the source's shape
     image_size: str = ""  # "1K", "2K", … for engines that support it
+    variant: int = 0  # which take of several (0: the first); engines make takes differ by it
 
 
 @dataclass

@@ -6,6 +6,7 @@ from typing import BinaryIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 
 from accounts.models import User
 from avatars import images
@@ -89,11 +90,8 @@ def avatar_create(
     with transaction.atomic():
         user_lock(user=owner)
         user_unfinished_check(user=owner)  # again, under the lock: a parallel create counts
-        avatar = Avatar(
-            owner=owner,
-            style=style,
-            title=title[:120],
-        )
+        number = (Avatar.objects.filter(owner=owner).aggregate(n=Max("number"))["n"] or 0) + 1
+        avatar = Avatar(owner=owner, number=number, style=style, title=title[:120])
         avatar.source.save(
             "source.jpg", ContentFile(images.encode_source(normalised.image)), save=False
         )

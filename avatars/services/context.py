@@ -66,4 +66,5 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
         model=turn.model,
         aspect_ratio=turn.aspect_ratio,
         image_size=turn.image_size,
+        variant=turn.variant,
     )
