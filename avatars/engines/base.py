@@ -183,6 +183,11 @@ class Engine:
     def render(self, request: RenderRequest, progress: Progress = no_progress) -> RenderResult:
         raise NotImplementedError
 
+    def edit_check(self, instruction: str, *, caption: str = "") -> None:
+        """Refuse, before anything is queued or paid for, an edit this engine can only refuse
+        (raise an EngineError saying why). ``caption`` is the words a bare "add my name"
+        letters. Engines that read free text (Gemini) accept anything here."""
+
     def supports_style(self, style_slug: str) -> bool:
         return True
 

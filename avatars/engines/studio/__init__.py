@@ -45,6 +45,11 @@ class StudioEngine(Engine):
             "references": 0,  # it draws from the selfie alone
         }
 
+    def edit_check(self, instruction: str, *, caption: str = "") -> None:
+        from .edits import parse
+
+        parse(instruction, default_caption=caption)  # its ParseError says what it can do
+
     def render(self, request: RenderRequest, progress: Progress = no_progress) -> RenderResult:
         if request.kind == "edit":
             from .edits import edit
