@@ -294,6 +294,16 @@ PIXME_IDEMPOTENCY_HOURS = env_int("PIXME_IDEMPOTENCY_HOURS", 24)
 # Webhooks may call private or loopback addresses only when this is on (tests, DEBUG).
 PIXME_WEBHOOKS_ALLOW_PRIVATE = env_bool("PIXME_WEBHOOKS_ALLOW_PRIVATE", False)
 
+# Content Credentials (C2PA) on every version: the signing chain (signing certificate first)
+# and its PKCS#8 key, as PEM text or paths. Unset: a local root and signer generated once in
+# PIXME_C2PA_DIR (files then verify elsewhere as signed by an untrusted local issuer).
+PIXME_C2PA_CHAIN = env_str("PIXME_C2PA_CHAIN", "")
+PIXME_C2PA_KEY = env_str("PIXME_C2PA_KEY", "")
+# More roots to call trusted (PEM text or a path): a chain that stops below its root.
+PIXME_C2PA_TRUST_ANCHORS = env_str("PIXME_C2PA_TRUST_ANCHORS", "")
+PIXME_C2PA_DIR = Path(env_str("PIXME_C2PA_DIR", str(VAR_DIR / "c2pa")))
+PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
+
 # Open reports that pause a shared link and put the avatar in the moderators' queue.
 PIXME_REPORTS_TO_HIDE = env_int("PIXME_REPORTS_TO_HIDE", 3)
 # Unfinished versions (queued or drawing) one user may have at once; 0 = no cap.

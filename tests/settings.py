@@ -25,3 +25,6 @@ GEMINI_API_KEY = ""
 # Retries happen for real in tests, just without the wait.
 PIXME_RETRY_BACKOFF = (0.0, 0.0)
 PIXME_RETRY_MAX_WAIT = 0.0
+
+# Content Credentials: a local signing root made for this session.
+PIXME_C2PA_DIR = _tmp / "c2pa"
