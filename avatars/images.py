@@ -55,6 +55,19 @@ class NormalisedImage:
 
 def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImage:
     """Check an uploaded file by decoding it and return a clean RGB copy, or raise ImageRejected."""
+    image, image_format = checked_open(fp, size=size)
+    original_size = image.size
+    clean = _stored_copy(image, settings.PIXME_STORED_MAX_SIDE)
+    return NormalisedImage(clean, image_format, original_size)
+
+
+def checked_open(
+    fp: BinaryIO, *, size: int | None = None, load: bool = True
+) -> tuple[Image.Image, str]:
+    """Open an uploaded file under the upload limits (bytes, pixels, formats, shape) and
+    return it, decoded unless ``load`` is false, with its format, or raise ImageRejected.
+    Nothing is re-encoded: a caller that must keep the file as it came (checking its Content
+    Credentials, which needs the header's checks but not the pixels) can."""
     max_bytes = settings.PIXME_UPLOAD_MAX_BYTES
     max_pixels = settings.PIXME_UPLOAD_MAX_PIXELS
     if size is None:
@@ -94,6 +107,8 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
                 )
             if width < 16 or height < 16:
                 raise ImageRejected("This image is too small; please use a photo at least 16 px.")
+            if not load:
+                return image, image_format
             image.seek(0)  # animated GIF/WebP: the first frame
             if image_format == "JPEG":
                 # Let the JPEG decoder scale down by 2/4/8 while decoding: a 40-megapixel
@@ -119,10 +134,7 @@ def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImag
         raise ImageRejected(
             "This image is damaged or incomplete. Please upload the photo again."
         ) from None
-
-    original_size = image.size
-    clean = _stored_copy(image, settings.PIXME_STORED_MAX_SIDE)
-    return NormalisedImage(clean, image_format, original_size)
+    return image, image_format
 
 
 def too_large_message(size: int, *, at_least: bool = False) -> str:

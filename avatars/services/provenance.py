@@ -28,6 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 import c2pa
 from cryptography import x509
@@ -35,8 +36,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
+from PIL import Image
 
+from avatars import images
 from avatars.images import DIGITAL_SOURCE_TYPE
+from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -395,3 +399,24 @@ def verify(data: bytes, *, mime: str) -> Verification:
     else:
         verdict = "altered"
     return Verification(verdict, VERDICT_WORDS[verdict], chain, problems)
+
+
+def upload_verify(*, upload: BinaryIO, size: int | None = None) -> Verification:
+    """Check an uploaded file's Content Credentials. The file is judged like a selfie upload
+    first (size, pixels, formats: decoded, not trusted by name), then read as it came;
+    nothing is stored."""
+    if size is not None and size > settings.PIXME_UPLOAD_MAX_BYTES:
+        raise ApplicationError(images.too_large_message(size), code="bad_image")
+    upload.seek(0)
+    data = upload.read(settings.PIXME_UPLOAD_MAX_BYTES + 1)
+    try:
+        # The header's checks only: the manifest check hashes bytes and decodes no pixels,
+        # and a flipped byte in them must read as "altered", not as a damaged upload.
+        image, image_format = images.checked_open(io.BytesIO(data), size=len(data), load=False)
+    except images.ImageRejected as exc:
+        raise ApplicationError(exc.message, code="bad_image") from None
+    image.close()
+    mime = Image.MIME.get(image_format, "")
+    if mime not in c2pa.Builder.get_supported_mime_types():
+        return Verification("none", VERDICT_WORDS["none"])
+    return verify(data, mime=mime)

@@ -1,0 +1,94 @@
+"""Content Credentials pages: check any file (anyone, signed in or not), or a version's own.
+
+``/verify/`` takes a dropped file, judges it like an upload (size, pixels, formats), reads its
+manifest as it came and stores nothing. The badges on the avatar page and the shared page open
+the same result for the version they show.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from avatars.models import Avatar, Turn
+from avatars.selectors import avatar_get_shared, turn_get_for_user
+from avatars.services.provenance import Verification, upload_verify
+from avatars.uploads import oversize_refusal
+from pixme.errors import ApplicationError
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(
+        label="An image to check",
+        help_text="A PNG, WebP or JPEG from Pix Me! or anywhere else. Nothing is kept.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+
+def _page(request, *, form=None, result: Verification | None = None, subject="", status=200):
+    return render(
+        request,
+        "avatars/verify.html",
+        {"form": form or VerifyForm(), "result": result, "subject": subject},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _page(request)
+    form = VerifyForm(request.POST, request.FILES)
+    too_large = oversize_refusal(request)
+    if too_large:
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", too_large)
+        return _page(request, form=form, status=400)
+    if not form.is_valid():
+        return _page(request, form=form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        result = upload_verify(upload=upload, size=upload.size)
+    except ApplicationError as exc:
+        form.add_error("file", exc.message)
+        return _page(request, form=form, status=400)
+    return _page(request, result=result, subject=upload.name)
+
+
+def _stored_verify(field) -> Verification:
+    if not field:
+        raise Http404("Not drawn yet")
+    with field.open("rb") as fp:
+        data = fp.read()
+    return upload_verify(upload=io.BytesIO(data), size=len(data))
+
+
+@login_required
+@require_safe
+def turn_credentials(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpResponse:
+    """The owner's version, checked as stored (its PNG)."""
+    try:
+        turn = turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
+    except Turn.DoesNotExist:
+        raise Http404("No such version") from None
+    result = _stored_verify(turn.image)
+    return _page(request, result=result, subject=f"{turn.avatar}, version {turn.number}")
+
+
+@require_safe
+def shared_credentials(request: HttpRequest, token: str) -> HttpResponse:
+    """The shared version's Content Credentials, for anyone with the link."""
+    try:
+        shared = avatar_get_shared(token=token)
+    except Avatar.DoesNotExist:
+        raise Http404("This link isn't shared (any more).") from None
+    result = _stored_verify(shared.turn.image)
+    response = _page(request, result=result, subject=f"{shared.style} avatar")
+    response["X-Robots-Tag"] = "noindex"
+    return response
