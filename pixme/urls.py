@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from avatars import verify_views
 from avatars import views as avatar_views
+from avatars.api.verify import VerifyApi
 from pixme import health
 
 urlpatterns = [
@@ -13,10 +15,12 @@ urlpatterns = [
     path("accounts/", include("webhooks.site_urls")),
     path("avatars/", include("avatars.urls")),
     path("s/", include("avatars.share_urls")),
+    path("verify/", verify_views.verify_page, name="verify"),
     # The contract (OpenAPI 3; ?format=json) and its docs, open to all: the assets come from
     # drf-spectacular-sidecar, so the docs work with no CDN.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/verify/", VerifyApi.as_view(), name="api-verify"),
     path("api/account/", include("accounts.api_urls")),
     path("api/", include("accounts.token_urls")),
     path("api/", include("avatars.api.ticket_urls")),
