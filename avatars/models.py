@@ -160,6 +160,11 @@ class Turn(models.Model):
     flagged = models.BooleanField(
         default=False, help_text="The engine refused it on safety grounds."
     )
+    signed = models.BooleanField(
+        default=False,
+        help_text="Its files carry a signed C2PA manifest (Content Credentials). Off for "
+        "versions from before, and when signing failed (the reason is in the log).",
+    )
     usage = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     # Which claim of this turn is running (bumped by every claim): a job that was cancelled

@@ -238,8 +238,13 @@ def sign(
     title: str,
     render: dict[str, str],
     parent: Parent | None = None,
+    component: Parent | None = None,
 ) -> bytes:
-    """``data`` with a signed manifest added. Raises SigningFailed (with the SDK's words)."""
+    """``data`` with a signed manifest added. Raises SigningFailed (with the SDK's words).
+
+    ``component`` is a file the picture was made from that carries its own manifest — a
+    model's output signed by its provider — kept as a ``componentOf`` ingredient, so its
+    credentials stay readable inside ours; the edit history follows ``parentOf`` only."""
     if parent is None:
         actions = [{"action": "c2pa.created", "digitalSourceType": DIGITAL_SOURCE_TYPE}]
     else:
@@ -270,6 +275,12 @@ def sign(
                     },
                     parent.mime,
                     io.BytesIO(parent.data),
+                )
+            if component is not None:
+                builder.add_ingredient(
+                    {"title": component.title, "relationship": "componentOf"},
+                    component.mime,
+                    io.BytesIO(component.data),
                 )
             builder.sign(_signer(), mime, io.BytesIO(data), out)
     except (c2pa.C2paError, OSError, ValueError) as exc:
@@ -420,3 +431,36 @@ def upload_verify(*, upload: BinaryIO, size: int | None = None) -> Verification:
     if mime not in c2pa.Builder.get_supported_mime_types():
         return Verification("none", VERDICT_WORDS["none"])
     return verify(data, mime=mime)
+
+
+# -- versions ---------------------------------------------------------------------------------
+
+
+def turn_title(turn) -> str:
+    """A version's title in its manifest: the style and the number, never the user's words."""
+    return f"{turn.avatar.style.name} avatar, version {turn.number}"
+
+
+def turn_credentials_add(turn, data: bytes, *, mime: str, provider_signed: bool = False) -> bytes:
+    """``data`` (a version's stored PNG or its WebP) with the version's signed manifest: made
+    by a trained model for a first version; for an edit, the parent version's stored file as
+    its ingredient, so the file carries its whole edit history. ``provider_signed``: ``data``
+    is the model's own signed output, kept inside as a component.
+
+    Raises SigningFailed; the caller keeps the unsigned file (a version is never lost to it).
+    """
+    parent = None
+    if turn.parent_id and turn.parent.image:
+        with turn.parent.image.open("rb") as fh:
+            parent = Parent(fh.read(), "image/png", turn_title(turn.parent))
+    component = None
+    if provider_signed:
+        component = Parent(data, mime, f"{turn.model or turn.engine} output")
+    render = {
+        "engine": turn.engine,
+        "model": turn.model or turn.engine,
+        "style": turn.avatar.style.slug,
+    }
+    return sign(
+        data, mime=mime, title=turn_title(turn), render=render, parent=parent, component=component
+    )
