@@ -91,3 +91,12 @@ def test_the_latency_benchmark_measures_a_real_site(tmp_path):
     assert site.query("select status, count(*) from avatars_turn group by status") == [
         ("succeeded", 2)
     ]
+
+
+def test_the_signing_benchmark_signs_and_reads_back(db):
+    from bench.provenance import run
+
+    (result,) = run(quick=True)
+    assert result.id == "provenance.sign.1024"
+    assert set(result.figures["timings"]) == {"png first", "png edit", "webp edit", "read"}
+    assert result.figures["bytes_added"]["png edit"] > result.figures["bytes_added"]["png first"]
