@@ -481,10 +481,12 @@ class TurnAdmin(admin.ModelAdmin):
         "status",
         "error_code",
         "flagged",
+        "signed",
         "likeness",
         "created_at",
     ]
-    list_filter = ["status", "engine", "error_code", "flagged"]
+    # "Signed: no" on a finished version: its Content Credentials failed (see the log).
+    list_filter = ["status", "engine", "error_code", "flagged", "signed"]
     search_fields = ["instruction", "model_text", "avatar__owner__username"]
     list_select_related = ["avatar"]
     fields = [
@@ -509,6 +511,7 @@ class TurnAdmin(admin.ModelAdmin):
         "error_code",
         "error_message",
         "flagged",
+        "signed",
         "usage",
         "attempts",
         "created_at",
