@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,6 +19,7 @@ from avatars.models import Avatar, Report
 from avatars.selectors import SharedAvatar, avatar_get_shared
 from avatars.services.downloads import turn_webp
 from avatars.services.sharing import report_create
+from avatars.views import ServedFile
 from pixme.errors import ApplicationError
 
 # Shared caches may keep an image this long after the link dies: keep it short.
@@ -85,12 +86,12 @@ def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     shared = _shared_or_404(token)
     turn = shared.turn
     if fmt == "png":
-        response = FileResponse(turn.image.open("rb"), content_type="image/png")
+        response = ServedFile(turn.image.open("rb"), content_type="image/png")
     else:
         webp = turn_webp(turn=turn)
         if not webp:
             raise Http404("No such image")
-        response = FileResponse(webp.open("rb"), content_type="image/webp")
+        response = ServedFile(webp.open("rb"), content_type="image/webp")
     response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Robots-Tag"] = "noindex"

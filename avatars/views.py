@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -42,9 +43,11 @@ from avatars.services.turns import (
     turn_cancel,
     turn_request_edit,
     turn_retry,
+    turn_retryable,
     turn_revert,
     turn_snapshot,
 )
+from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
 from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
 
@@ -133,19 +136,27 @@ def _detail_url(avatar: Avatar) -> str:
 
 @login_required
 def avatar_detail(request: HttpRequest, avatar_id: int) -> HttpResponse:
-    avatar = _avatar_or_404(request, avatar_id)
+    return _detail_page(request, _avatar_or_404(request, avatar_id))
+
+
+def _detail_page(
+    request: HttpRequest, avatar: Avatar, *, edit_form: EditForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The avatar page. ``?v=N`` only looks at version N; ``?v=N&edit=1`` also makes it the
+    base of the next edit (a new branch). Otherwise the edit starts from the current version."""
     turns = list(turn_list_for_avatar(avatar=avatar))
-    shown = avatar.current_turn
-    if "v" in request.GET:
-        shown = next((t for t in turns if str(t.number) == request.GET["v"]), shown)
-    if shown is None and turns:
-        shown = turns[-1]
-    # The live area shows what is still running, and the newest turn if it failed (to retry).
-    pending = [t for t in turns if not t.is_finished]
-    if turns and turns[-1].status == Turn.Status.FAILED:
-        pending.append(turns[-1])
+    by_number = {str(t.number): t for t in turns}
+    current = next((t for t in turns if t.pk == avatar.current_turn_id), None)
+    shown = by_number.get(request.GET.get("v", ""))
+    if shown is None or shown.status != Turn.Status.SUCCEEDED:
+        shown = current  # only a finished version can be looked at
+    base = shown if request.GET.get("edit") else current
+    if edit_form is not None and edit_form.data.get("parent"):
+        base = next((t for t in turns if str(t.pk) == edit_form.data["parent"]), base)
     for turn in turns:
         turn.likeness_text = likeness_words(turn.likeness)
+        turn.words = stage_words(stage=turn.stage, status=turn.status)
+        turn.retryable = turn_retryable(turn=turn)
     path = share_path(avatar=avatar)
     open_reports = avatar_open_report_count(avatar=avatar)
     return render(
@@ -154,16 +165,22 @@ def avatar_detail(request: HttpRequest, avatar_id: int) -> HttpResponse:
         {
             "avatar": avatar,
             "turns": turns,
+            "current": current,
             "shown": shown,
-            "pending": pending,
-            "edit_form": EditForm(initial={"parent": shown.pk if shown else None}),
+            "base": base,
+            # The live area holds only what is still being drawn: a failure is told once, in
+            # the timeline, where Retry is offered if it could help.
+            "pending": [t for t in turns if not t.is_finished],
+            "edit_form": edit_form or EditForm(initial={"parent": base.pk if base else None}),
             "snapshot": [turn_snapshot(turn=t) for t in turns],
+            "stage_words": {"stages": STAGE_WORDS, "statuses": STATUS_WORDS},
             "moderated": avatar.moderation in (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED),
             "share_url": request.build_absolute_uri(path) if path else "",
             "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
             "open_reports": open_reports,
             "link_paused": open_reports >= reports_to_hide(),
         },
+        status=status,
     )
 
 
@@ -194,15 +211,16 @@ def avatar_unshare_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    """Queue an edit. A refusal (an edit the engine can only refuse, a busy user) comes back
+    on the page, once, under the edit box with what was typed; as JSON it is a 400."""
     avatar = _avatar_or_404(request, avatar_id)
     form = EditForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Tell us what to change, for example “add round glasses”.")
-        return redirect(_detail_url(avatar))
-    parent = None
-    if form.cleaned_data["parent"]:
-        parent = _turn_or_404(request, avatar.pk, form.cleaned_data["parent"])
     try:
+        if not form.is_valid():
+            raise ApplicationError("Tell us what to change, for example “add round glasses”.")
+        parent = None
+        if form.cleaned_data["parent"]:
+            parent = _turn_or_404(request, avatar.pk, form.cleaned_data["parent"])
         turn = turn_request_edit(
             avatar=avatar, instruction=form.cleaned_data["instruction"], parent=parent
         )
@@ -210,8 +228,9 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
         if _wants_json(request):
             body = {"detail": exc.message, "code": exc.code}
             return _with_wait(JsonResponse(body, status=400), exc)
-        messages.error(request, exc.message)
-        return redirect(_detail_url(avatar))
+        form.errors.clear()
+        form.add_error("instruction", exc.message)
+        return _with_wait(_detail_page(request, avatar, edit_form=form, status=400), exc)
     if _wants_json(request):
         return JsonResponse(turn_snapshot(turn=turn), status=202)
     return redirect(_detail_url(avatar))
@@ -275,10 +294,21 @@ def _moderation_refusal(avatar: Avatar) -> HttpResponse | None:
     return None
 
 
+class ServedFile(FileResponse):
+    """A FileResponse an ASGI server reads without Django's warning that a streaming response
+    "must consume synchronous iterators". Under ASGI Django reads a file's sync iterator whole,
+    on a thread, and warns each time; ours are a few megabytes at most, so this does the same
+    on purpose. Under WSGI and the test client it streams as any FileResponse."""
+
+    async def __aiter__(self):
+        for part in await sync_to_async(list)(self.streaming_content):
+            yield part
+
+
 def _file_response(field, content_type: str, *, filename: str | None = None) -> FileResponse:
     if not field:
         raise Http404("Not drawn yet")
-    response = FileResponse(
+    response = ServedFile(
         field.open("rb"),
         content_type=content_type,
         as_attachment=filename is not None,

@@ -161,9 +161,8 @@ async def test_a_failing_render_ends_in_failed_with_the_message(alice, selfie_jp
     first = await database_sync_to_async(lambda: avatar.turns.get())()
     await database_sync_to_async(turn_run)(turn_id=first.pk)
     await database_sync_to_async(avatar.refresh_from_db)()
-    edit = await database_sync_to_async(turn_request_edit)(
-        avatar=avatar, instruction="make me taller"
-    )
+    # The parser takes "undo"; the drawing finds nothing earlier to go back to.
+    edit = await database_sync_to_async(turn_request_edit)(avatar=avatar, instruction="undo")
     cookie = await sync_to_async(session_cookie)(alice)
     comm = socket(avatar.pk, ORIGIN, cookie)
     assert (await comm.connect())[0]
@@ -173,7 +172,8 @@ async def test_a_failing_render_ends_in_failed_with_the_message(alice, selfie_jp
     await comm.disconnect()
     failed = events[-1]
     assert failed["type"] == "failed" and failed["turn"] == edit.pk
-    assert "glasses" in failed["message"]  # it says what the studio *can* do
+    assert "nothing earlier to undo" in failed["message"]
+    assert failed["retryable"] is False  # the same request would fail the same way
     edit = await database_sync_to_async(Turn.objects.get)(pk=edit.pk)
     assert edit.status == Turn.Status.FAILED
     await database_sync_to_async(avatar.refresh_from_db)()

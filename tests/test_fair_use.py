@@ -100,9 +100,10 @@ def test_the_pages_edit_says_to_wait_too(alice_client, alice, alice_avatar, sett
 def test_retrying_a_failed_version_counts(alice, alice_avatar, settings, run_jobs):
     settings.PIXME_MAX_UNFINISHED_PER_USER = 1
     with run_jobs():
-        failed = turn_request_edit(avatar=alice_avatar, instruction="make me taller")
+        failed = turn_request_edit(avatar=alice_avatar, instruction="undo")  # nothing earlier
     failed.refresh_from_db()
     assert failed.status == Turn.Status.FAILED
+    Turn.objects.filter(pk=failed.pk).update(error_code="unavailable")  # as if the engine were down
     turn_request_edit(avatar=alice_avatar, instruction="add a crown")  # queued, not run
     from avatars.services.turns import turn_retry
 

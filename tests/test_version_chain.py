@@ -9,6 +9,7 @@ from avatars.faces import SAME_PERSON, analyse
 from avatars.models import Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit, turn_revert
+from pixme.errors import ApplicationError
 from tests.conftest import upload
 
 pytestmark = pytest.mark.django_db
@@ -99,14 +100,14 @@ def test_undo_goes_back_to_the_parents_picture(alice, selfie_jpeg, run_jobs):
     assert _image(undo).tobytes() == _image(v1).tobytes()
 
 
-def test_an_edit_the_studio_cannot_do_fails_politely_and_keeps_earlier_versions(
+def test_an_edit_the_studio_cannot_do_is_refused_politely_and_keeps_earlier_versions(
     alice_avatar, run_jobs
 ):
-    with run_jobs():
-        turn = turn_request_edit(avatar=alice_avatar, instruction="make me taller")
-    turn.refresh_from_db()
-    assert turn.status == Turn.Status.FAILED
-    assert "can't" in turn.error_message and "glasses" in turn.error_message
+    with run_jobs(), pytest.raises(ApplicationError) as refused:
+        turn_request_edit(avatar=alice_avatar, instruction="make me taller")
+    assert refused.value.code == "bad_instruction"
+    assert "can't" in refused.value.message and "glasses" in refused.value.message
+    assert alice_avatar.turns.count() == 1  # no version was made for it
     alice_avatar.refresh_from_db()
     assert alice_avatar.current_turn.number == 1
     assert alice_avatar.current_turn.image

@@ -198,7 +198,7 @@ def test_a_done_version_is_posted_signed_over_the_raw_body(alice_avatar, hook, r
 
 
 def test_a_failed_version_is_posted_with_its_error(alice_avatar, hook, receiver, run_jobs):
-    turn = edit(alice_avatar, run_jobs, "make me taller")
+    turn = edit(alice_avatar, run_jobs, "undo")  # nothing earlier: it fails while drawing
     assert turn.status == Turn.Status.FAILED
     (payload,) = receiver.bodies()
     assert payload["event"] == "turn.failed"

@@ -32,7 +32,8 @@ class ProgressEvent(TypedDict):
     type: str
     turn: int
     status: str
-    stage: str
+    stage: str  # the engine's code ("detect"); the API and clients key on it
+    words: str  # the same stage in a person's words ("Finding your face"): what pages show
     percent: int
     message: str
 
@@ -59,6 +60,7 @@ class FailedEvent(TypedDict):
     turn: int
     code: str
     message: str
+    retryable: bool  # whether trying again could help (pages offer Retry only then)
 
 
 class LikenessEvent(TypedDict):

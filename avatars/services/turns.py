@@ -21,7 +21,15 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import profile_for_user
 from avatars import images
-from avatars.engines.base import MAX_ATTEMPTS, EngineError, RenderResult, get_engine, retry_wait
+from avatars.engines.base import (
+    MAX_ATTEMPTS,
+    EngineError,
+    RateLimited,
+    RenderResult,
+    Unavailable,
+    get_engine,
+    retry_wait,
+)
 from avatars.models import Avatar, Turn
 from avatars.services import progress as events
 from avatars.services.context import turn_render_request
@@ -30,6 +38,7 @@ from avatars.services.flags import avatar_flag_check, turn_refusal_flag
 from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
 from avatars.signals import turn_finished
+from avatars.stages import stage_words
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -39,8 +48,23 @@ UNEXPECTED_FAILURE = (
 )
 
 
+# Failures that another try may get past: a busy or unreachable engine, our own crash. The
+# rest (a refused or impossible request, a withdrawn model, a setup fault) fail the same again.
+RETRYABLE_FAILURES = frozenset({RateLimited.code, Unavailable.code, "internal"})
+
+
 class TurnCancelled(Exception):
     pass
+
+
+def turn_retryable(*, turn: Turn) -> bool:
+    """Whether Retry could help: a cancelled turn, or a failure another try may get past
+    (a failure recorded without a code is given the benefit of the doubt)."""
+    if turn.status == Turn.Status.CANCELLED:
+        return True
+    return turn.status == Turn.Status.FAILED and (
+        not turn.error_code or turn.error_code in RETRYABLE_FAILURES
+    )
 
 
 def turn_enqueue(*, turn: Turn) -> None:
@@ -90,6 +114,7 @@ def turn_request_edit(
     if parent is None or parent.status != Turn.Status.SUCCEEDED or parent.avatar_id != avatar.pk:
         raise ApplicationError("There's no finished version to edit yet.")
     engine = engine or parent.engine
+    turn_edit_check(avatar=avatar, instruction=instruction, engine=engine)
     user_lock(user=avatar.owner)  # serialise this user's requests: the checks below hold
     user_can_generate_check(user=avatar.owner)
     Avatar.objects.select_for_update().filter(pk=avatar.pk).first()  # serialise numbering
@@ -113,6 +138,16 @@ def turn_request_edit(
     return turn
 
 
+def turn_edit_check(*, avatar: Avatar, instruction: str, engine: str) -> None:
+    """Refuse, before a version number is taken or anything queued, an edit the engine could
+    only refuse when it came to draw it (the studio's parser: "make me taller")."""
+    profile = profile_for_user(user=avatar.owner)
+    try:
+        get_engine(engine).edit_check(instruction, caption=profile.caption or profile.display_name)
+    except EngineError as exc:
+        raise ApplicationError(exc.message, code="bad_instruction") from None
+
+
 @transaction.atomic
 def turn_retry(*, turn: Turn) -> Turn:
     """Put a failed or cancelled turn back in the queue."""
@@ -124,6 +159,10 @@ def turn_retry(*, turn: Turn) -> Turn:
         turn_quota_check(user=current.avatar.owner, engine=current.engine)
     if current is not None and current.is_finished:
         user_unfinished_check(user=current.avatar.owner)
+    if current is not None and current.is_finished and not turn_retryable(turn=current):
+        raise ApplicationError(
+            "Trying again would fail the same way; make a new edit instead.", code="not_retryable"
+        )
     updated = Turn.objects.filter(
         pk=turn.pk, status__in=[Turn.Status.FAILED, Turn.Status.CANCELLED]
     ).update(
@@ -163,6 +202,7 @@ def _publish_requeued(turn: Turn) -> None:
             turn=turn.pk,
             status=turn.status,
             stage=turn.stage,
+            words=stage_words(stage=turn.stage, status=turn.status),
             percent=turn.percent,
             message=turn.message,
         ),
@@ -180,7 +220,11 @@ def turn_cancel(*, turn: Turn) -> Turn:
     events.publish(
         turn.avatar_id,
         events.FailedEvent(
-            type=events.EventType.FAILED, turn=turn.pk, code="cancelled", message="Cancelled"
+            type=events.EventType.FAILED,
+            turn=turn.pk,
+            code="cancelled",
+            message="Cancelled",
+            retryable=True,
         ),
     )
     _announce_finished(turn)
@@ -251,11 +295,13 @@ def turn_snapshot(*, turn: Turn) -> dict:
         "instruction": turn.instruction,
         "status": turn.status,
         "stage": turn.stage,
+        "words": stage_words(stage=turn.stage, status=turn.status),
         "percent": turn.percent,
         "message": turn.message,
         "model_text": turn.model_text,
         "error_code": turn.error_code,
         "error_message": turn.error_message,
+        "retryable": turn_retryable(turn=turn),
         "likeness": turn.likeness,
         "image": turn_image_url(turn) if turn.image else "",
         "thumbnail": turn_image_url(turn, thumbnail=True) if turn.thumbnail else "",
@@ -323,6 +369,7 @@ class TurnProgress:
                 turn=self.turn.pk,
                 status=Turn.Status.RUNNING,
                 stage=stage,
+                words=stage_words(stage=stage),
                 percent=percent,
                 message=message or "",
             ),
@@ -497,7 +544,13 @@ def _turn_fail(
         turn_refusal_flag(turn=turn)
     events.publish(
         turn.avatar_id,
-        events.FailedEvent(type=events.EventType.FAILED, turn=turn.pk, code=code, message=message),
+        events.FailedEvent(
+            type=events.EventType.FAILED,
+            turn=turn.pk,
+            code=code,
+            message=message,
+            retryable=turn_retryable(turn=turn),
+        ),
     )
     _announce_finished(turn)
     return turn

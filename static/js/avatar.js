@@ -1,6 +1,8 @@
 // The avatar page: live progress over a websocket, a polling fallback, and the
 // before/after slider. The server's database is the truth: every (re)connect starts
-// with a snapshot, so a dropped socket only costs a moment.
+// with a snapshot, so a dropped socket only costs a moment. Stages arrive as codes
+// ("stylise") and are shown in words ("Inking"); screen readers hear each new stage and
+// the outcome through one polite live region, not every percent.
 (function () {
   "use strict";
   const live = document.getElementById("live");
@@ -8,6 +10,9 @@
   const avatarId = live.dataset.avatar;
   const statusUrl = live.dataset.statusUrl;
   const template = document.getElementById("progress-template");
+  const liveStatus = document.getElementById("live-status");
+  const wordsData = document.getElementById("stage-words");
+  const words = wordsData ? JSON.parse(wordsData.textContent) : { stages: {}, statuses: {} };
   let socket = null;
   let pollTimer = null;
   let retryDelay = 500;
@@ -15,6 +20,23 @@
   let pollDelay = 1000;
   let polling = false;
   let pollStopped = false;
+
+  function stageWords(stage, status, given) {
+    if (given) return given;
+    if (status && status !== "running") return words.statuses[status] || "Drawing";
+    return words.stages[stage] || "Drawing";
+  }
+
+  let lastAnnounced = "";
+  function announce(text) {
+    if (!liveStatus || !text || text === lastAnnounced) return;
+    lastAnnounced = text;
+    liveStatus.textContent = text;
+  }
+
+  function versionName(el) {
+    return el && el.dataset.number ? "Version " + el.dataset.number : "Your avatar";
+  }
 
   function card(turnId) {
     let el = live.querySelector('.progress-card[data-turn="' + turnId + '"]');
@@ -26,9 +48,10 @@
     return el;
   }
 
-  function setProgress(turnId, stage, percent, message, status) {
+  function setProgress(turnId, stage, percent, message, status, given) {
     const el = card(turnId);
     if (!el) return;
+    const text = stageWords(stage, status === "queued" ? "queued" : "running", given);
     percent = percent || 0;
     // Within one run the bar never goes back (a throttled snapshot may lag an event).
     if (el.dataset.status === "running" && status !== "queued" && percent < Number(el.dataset.percent || 0)) {
@@ -36,14 +59,17 @@
     }
     el.dataset.status = status === "queued" ? "queued" : "running";
     el.dataset.percent = percent;
-    el.querySelector(".progress-stage").textContent = stage || "queued";
+    el.querySelector(".progress-stage").textContent = text;
     el.querySelector(".progress-percent").textContent = percent + "%";
     el.querySelector(".progress-bar").value = percent;
     if (message) el.querySelector(".progress-message").textContent = message;
-    // Running again (a retry, perhaps from another tab): the old error goes away.
-    el.querySelector(".progress-error").hidden = true;
-    const retry = el.querySelector(".retry-form");
-    if (retry) retry.hidden = true;
+    // The timeline's placeholder says the same words as the card.
+    const placeholder = document.querySelector('[data-words-for="' + turnId + '"]');
+    if (placeholder) placeholder.textContent = text;
+    announce(versionName(el) + ": " + text);
+    // Running again (a retry, perhaps from another tab): the old outcome goes away.
+    el.querySelector(".progress-outcome").hidden = true;
+    el.querySelector(".progress-bar").hidden = false;
     const cancel = el.querySelector(".cancel-form");
     if (cancel) cancel.hidden = false;
   }
@@ -71,6 +97,10 @@
       result.hidden = false;
       result.dataset.turn = turnId;
     }
+    const note = document.getElementById("drawing-note");
+    if (note) note.remove();
+    const controls = document.getElementById("compare-controls");
+    if (controls) controls.hidden = false;
     const downloads = document.getElementById("downloads");
     if (downloads) {
       const base = image.replace(/image\.png$/, "download.");
@@ -84,9 +114,10 @@
       el.dataset.status = "succeeded";
       el.querySelector(".progress-bar").value = 100;
       el.querySelector(".progress-percent").textContent = "100%";
-      el.querySelector(".progress-stage").textContent = "done";
+      el.querySelector(".progress-stage").textContent = stageWords("done", "succeeded");
       el.querySelector(".progress-message").textContent = "Done";
-      el.querySelectorAll(".cancel-form, .retry-form").forEach(function (f) { f.hidden = true; });
+      el.querySelectorAll(".cancel-form").forEach(function (f) { f.hidden = true; });
+      announce(versionName(el) + " is ready.");
       setTimeout(function () { el.remove(); }, 1500);
     }
     const item = document.querySelector('#timeline li[data-turn="' + turnId + '"]');
@@ -96,7 +127,7 @@
       if (thumb && thumbnail) thumb.innerHTML = '<img src="' + thumbnail + '" alt="">';
     }
     const parent = document.querySelector('#edit-form input[name="parent"]');
-    if (parent) parent.value = turnId;
+    if (parent) parent.value = turnId;  // the new version is current: edits start from it
     const apply = document.querySelector("#edit-form button");
     if (apply) apply.disabled = false;
     let quote = document.getElementById("model-text");
@@ -119,31 +150,40 @@
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         const doc = new DOMParser().parseFromString(html, "text/html");
-        ["timeline", "shown-caption"].forEach(function (id) {
+        ["timeline", "shown-caption", "edit-base"].forEach(function (id) {
           const fresh = doc.getElementById(id);
           const old = document.getElementById(id);
           if (fresh && old) old.innerHTML = fresh.innerHTML;
         });
-        const help = doc.querySelector("#edit-form .help");
-        const oldHelp = document.querySelector("#edit-form .help");
-        if (help && oldHelp) oldHelp.innerHTML = help.innerHTML;
       })
       .catch(function () {});
   }
 
-  function showFailure(turnId, message) {
+  // A failure is told once, in the timeline (with Retry when a retry could help): the card
+  // only says it ended and points there.
+  function showFailure(turnId, message, status) {
     const el = card(turnId);
     if (!el) return;
-    el.dataset.status = "failed";
-    el.querySelector(".progress-stage").textContent = "failed";
-    el.querySelector(".progress-message").textContent = "";  // the error says it, below
-    const err = el.querySelector(".progress-error");
-    err.textContent = message;
-    err.hidden = false;
-    const retry = el.querySelector(".retry-form");
-    if (retry) retry.hidden = false;
+    el.dataset.status = status;
+    el.querySelector(".progress-stage").textContent = stageWords("", status);
+    el.querySelector(".progress-message").textContent = "";
+    el.querySelector(".progress-text").textContent = "";
+    el.querySelector(".progress-bar").hidden = true;
+    el.querySelector(".progress-percent").textContent = "";
+    const outcome = el.querySelector(".progress-outcome");
+    const name = versionName(el);
+    outcome.textContent = "";
+    outcome.append(name + (status === "cancelled" ? " was cancelled. " : " didn't work. "));
+    if (el.dataset.number) {
+      const link = document.createElement("a");
+      link.href = "#v" + el.dataset.number;
+      link.textContent = status === "cancelled" ? "See it in Versions" : "See why in Versions";
+      outcome.append(link);
+    }
+    outcome.hidden = false;
     const cancel = el.querySelector(".cancel-form");
     if (cancel) cancel.hidden = true;
+    announce(status === "cancelled" ? name + " was cancelled." : name + " didn't work: " + message);
     refreshPanels();
   }
 
@@ -151,16 +191,15 @@
     (snap.turns || []).forEach(function (t) {
       const known = live.querySelector('.progress-card[data-turn="' + t.turn + '"]');
       if (t.status === "queued" || t.status === "running") {
-        setProgress(t.turn, t.stage, t.percent, t.message, t.status);
+        setProgress(t.turn, t.stage, t.percent, t.message, t.status, t.words);
         const el = card(t.turn);
+        if (el && !el.dataset.number) el.dataset.number = t.number;
         if (el) el.querySelector(".progress-text").textContent = t.model_text || "";
       } else if (t.status === "succeeded" && known && known.dataset.status !== "succeeded") {
         showImage(t.turn, t.image, t.thumbnail, t.model_text);
-      } else if (t.status === "failed" && known) {
-        showFailure(t.turn, t.error_message);
-      } else if (t.status === "cancelled" && known && known.dataset.status !== "cancelled") {
-        showFailure(t.turn, "Cancelled");
-        known.dataset.status = "cancelled";
+      } else if ((t.status === "failed" || t.status === "cancelled") && known &&
+                 known.dataset.status !== t.status) {
+        showFailure(t.turn, t.error_message, t.status);
       }
     });
   }
@@ -168,10 +207,14 @@
   function handle(event) {
     switch (event.type) {
       case "snapshot": applySnapshot(event); break;
-      case "progress": setProgress(event.turn, event.stage, event.percent, event.message, event.status); break;
+      case "progress":
+        setProgress(event.turn, event.stage, event.percent, event.message, event.status, event.words);
+        break;
       case "text": appendText(event.turn, event.delta, event.offset); break;
       case "done": showImage(event.turn, event.image, event.thumbnail, event.model_text); break;
-      case "failed": showFailure(event.turn, event.message); break;
+      case "failed":
+        showFailure(event.turn, event.message, event.code === "cancelled" ? "cancelled" : "failed");
+        break;
       // Measured after "done": the timeline's likeness words come from the server.
       case "likeness": refreshPanels(); break;
     }
@@ -231,6 +274,8 @@
   if (slider && top) {
     slider.addEventListener("input", function () {
       top.style.clipPath = "inset(0 " + (100 - slider.value) + "% 0 0)";
+      slider.setAttribute("aria-valuetext", slider.value === "100" ? "Showing the avatar" :
+        slider.value === "0" ? "Showing your selfie" : slider.value + "% avatar, the rest your selfie");
     });
   }
 
