@@ -37,6 +37,11 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["favourite_styles"].queryset = style_list_enabled()
-        self.fields["default_engine"] = forms.ChoiceField(
-            choices=configured_engines(), label="Default engine"
-        )
+        engines = configured_engines()
+        if len(engines) < 2:
+            # Nothing to choose: a dropdown with one entry only asks a question with no answer.
+            del self.fields["default_engine"]
+        else:
+            self.fields["default_engine"] = forms.ChoiceField(
+                choices=engines, label="Default engine"
+            )
