@@ -190,6 +190,37 @@ class Turn(models.Model):
         return self.status in self.FINISHED
 
 
+def _reel_path(instance: Reel, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1]
+    return f"u{instance.avatar.owner_id}/reels/{instance.avatar_id}-{secrets.token_hex(6)}.{ext}"
+
+
+class Reel(models.Model):
+    """An avatar's animation from the selfie through each version on the path to the current
+    one, made by a job on demand and kept until that path changes (a new edit, a revert)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Making"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    avatar = models.OneToOneField(Avatar, on_delete=models.CASCADE, related_name="reel")
+    # Which path it shows: the versions' ids and pictures, hashed (services/reels.py).
+    key = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    percent = models.PositiveSmallIntegerField(default=0)
+    error_message = models.CharField(max_length=300, blank=True)
+    webp = models.FileField(upload_to=_reel_path, blank=True)
+    gif = models.FileField(upload_to=_reel_path, blank=True)
+    frames = models.PositiveSmallIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Reel of avatar #{self.avatar_id} ({self.status})"
+
+
 class Report(models.Model):
     """A signed-in visitor's report of a shared avatar; the owner is never told who."""
 

@@ -41,6 +41,7 @@ from avatars.engines.base import (
 )
 from avatars.faces import analyse, likeness, likeness_words
 from avatars.models import Style
+from avatars.reels import reel_encode
 from avatars.services.avatars import engine_check, engine_options_check, source_normalise
 from avatars.services.context import profile_context, profile_references
 from pixme.errors import ApplicationError
@@ -61,6 +62,11 @@ class Command(BaseCommand):
         parser.add_argument("--aspect-ratio", default="", help="e.g. 1:1, 3:4, 16:9")
         parser.add_argument("--image-size", default="", help="1K, 2K or 4K (as the model offers)")
         parser.add_argument("--user", default="", help="send this user's profile as context")
+        parser.add_argument(
+            "--reel",
+            default="",
+            help="also write the reel of the chain (selfie → each version): OUT.webp or OUT.gif",
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -81,6 +87,11 @@ class Command(BaseCommand):
             raise ApplicationError(f"There's no folder {folder} to write {output.name} into.")
         if not os.access(folder, os.W_OK):
             raise ApplicationError(f"Can't write into {folder}.")
+        reel = Path(opts["reel"]) if opts["reel"] else None
+        if reel is not None and reel.suffix.lower() not in (".webp", ".gif"):
+            raise ApplicationError("The reel is written as .webp or .gif; name it like reel.webp.")
+        if reel is not None and not (reel.parent if str(reel.parent) else Path(".")).is_dir():
+            raise ApplicationError(f"There's no folder {reel.parent} to write {reel.name} into.")
         # The file is checked first: it is what a person most often gets wrong.
         with path.open("rb") as fh:
             source = source_normalise(upload=fh).image
@@ -166,6 +177,17 @@ class Command(BaseCommand):
                     result.image, engine=opts["engine"], style=style.slug, model=result.model
                 )
             )
+        if reel is not None:
+            reel.write_bytes(
+                reel_encode(
+                    [source, *(item.image for item in history)],
+                    fmt=reel.suffix.lower()[1:],
+                    engine=opts["engine"],
+                    style=style.slug,
+                    model=result.model or opts["engine"],
+                )
+            )
+            self.stdout.write(f"Wrote the reel {reel} ({len(history)} versions).")
         distance = likeness(faces, result.image) if faces.embedding else None
         self.stdout.write(f"{result.text}".strip())
         self.stdout.write(

@@ -3,7 +3,8 @@
 python manage.py pixme_samples PHOTO [--docs docs/samples] [--static static/styles]
 
 Also writes ``chain.png`` to the docs: one Comics avatar and the edits of
-:data:`CHAIN` applied one after another, side by side.
+:data:`CHAIN` applied one after another, side by side; and ``reel.webp``, the same chain as
+the animated reel the site makes (the selfie, then each version).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from avatars import images
 from avatars.engines.base import HistoryItem, RenderRequest, get_engine
 from avatars.faces import analyse, likeness
 from avatars.models import Style
+from avatars.reels import reel_encode
 from avatars.services.avatars import source_normalise
 from pixme.errors import ApplicationError
 
@@ -100,4 +102,5 @@ class Command(BaseCommand):
             strip.paste(frame.resize((side, side), images.Image.Resampling.LANCZOS), (i * side, 0))
         meta = {"engine": "studio", "style": "comics", "model": "studio"}
         (docs / "chain.png").write_bytes(images.encode_png(strip, **meta))
+        (docs / "reel.webp").write_bytes(reel_encode([source, *frames], fmt="webp", **meta))
         self.stdout.write("chain: " + " → ".join(("comics", *CHAIN)))

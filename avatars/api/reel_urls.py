@@ -1,0 +1,9 @@
+"""The reel of an avatar, under ``/api/``."""
+
+from django.urls import path
+
+from avatars.api import reels
+
+urlpatterns = [
+    path("avatars/<int:avatar_id>/reel.<str:fmt>", reels.ReelApi.as_view(), name="api-reel"),
+]

@@ -1,0 +1,10 @@
+"""The reel's job entry point: thin, it calls the service (see avatars/tasks.py for renders)."""
+
+from django_tasks import task
+
+from avatars.services.reels import reel_run
+
+
+@task()
+def render_reel(reel_id: int, key: str) -> None:
+    reel_run(reel_id=reel_id, key=key)

@@ -1,0 +1,162 @@
+"""Reels: ask for an avatar's reel, make it in a job, keep it until the path changes.
+
+The path is the chain of versions from the first one to the current one (``parent`` links:
+other branches are not on it). The reel's ``key`` hashes that path; asking again for the same
+path returns the stored files, and a new edit or a revert makes a new reel on the next ask.
+Progress goes to the avatar's page as ``reel`` events, like any render's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from avatars import images
+from avatars.models import Avatar, Reel, Turn
+from avatars.reels import reel_encode
+from avatars.services import progress as events
+from pixme.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# A reel left "making" this long by a process that died is started again on the next ask.
+STALE_AFTER = timedelta(minutes=2)
+RETRY_AFTER_SECONDS = 2
+
+
+def reel_path(*, avatar: Avatar) -> list[Turn]:
+    """The versions from the first to the current one, following ``parent`` back."""
+    turns = {t.pk: t for t in avatar.turns.filter(status=Turn.Status.SUCCEEDED).exclude(image="")}
+    path, turn = [], turns.get(avatar.current_turn_id)
+    while turn is not None and turn not in path:
+        path.append(turn)
+        turn = turns.get(turn.parent_id)
+    return path[::-1]
+
+
+def reel_key(*, avatar: Avatar, path: list[Turn]) -> str:
+    text = ",".join([avatar.source.name] + [f"{t.pk}:{t.image.name}" for t in path])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _publish(reel: Reel) -> None:
+    events.publish(
+        reel.avatar_id,
+        {"type": "reel", "status": reel.status, "percent": reel.percent, "key": reel.key},
+    )
+
+
+def reel_request(*, avatar: Avatar) -> Reel:
+    """The avatar's reel for its current path: the stored one, the one being made, or a new
+    job queued for it."""
+    if avatar.moderation in (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED):
+        raise ApplicationError("A moderator hid this avatar, so it has no reel.", code="moderated")
+    path = reel_path(avatar=avatar)
+    if not path or not avatar.source:
+        raise ApplicationError("There's no finished version to make a reel of yet.")
+    key = reel_key(avatar=avatar, path=path)
+    with transaction.atomic():
+        reel, created = Reel.objects.select_for_update().get_or_create(
+            avatar=avatar, defaults={"key": key}
+        )
+        stale = (
+            reel.status == Reel.Status.RUNNING and reel.updated_at < timezone.now() - STALE_AFTER
+        )
+        if not created and reel.key == key and reel.status != Reel.Status.FAILED and not stale:
+            return reel  # ready, or already on its way
+        old = [f for f in (reel.webp, reel.gif) if f]
+        reel.key, reel.status, reel.percent, reel.error_message = key, Reel.Status.QUEUED, 0, ""
+        reel.webp = reel.gif = ""
+        reel.frames, reel.seconds = 0, 0
+        reel.save()
+        names = [(f.storage, f.name) for f in old]
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+        _enqueue(reel)
+    return reel
+
+
+def _enqueue(reel: Reel) -> None:
+    from avatars.reel_tasks import render_reel
+
+    reel_id, key = reel.pk, reel.key
+    transaction.on_commit(lambda: render_reel.enqueue(reel_id, key))
+
+
+def reel_run(*, reel_id: int, key: str) -> Reel | None:
+    """Make the reel for ``key`` (the job). Does nothing when it was made already or the
+    path changed since it was asked for (a newer ask queued its own job)."""
+    claimed = Reel.objects.filter(pk=reel_id, key=key, status=Reel.Status.QUEUED).update(
+        status=Reel.Status.RUNNING, percent=1, updated_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    reel = Reel.objects.select_related("avatar", "avatar__style").get(pk=reel_id)
+    try:
+        return _reel_make(reel, key)
+    except Exception:
+        logger.exception("reel %s could not be made", reel_id)
+        Reel.objects.filter(pk=reel_id, key=key).update(
+            status=Reel.Status.FAILED,
+            updated_at=timezone.now(),
+            error_message="Something went wrong on our side while making the reel. "
+            "Please try again.",
+        )
+        reel.refresh_from_db()
+        _publish(reel)
+        return reel
+
+
+def _reel_make(reel: Reel, key: str) -> Reel:
+    avatar = reel.avatar
+    path = reel_path(avatar=avatar)
+
+    def report(percent: int) -> None:
+        Reel.objects.filter(pk=reel.pk, key=key).update(percent=percent, updated_at=timezone.now())
+        reel.percent = percent
+        _publish(reel)
+
+    report(5)
+    with avatar.source.open("rb") as fh:
+        pictures = [images.open_stored(fh.read())]
+    for turn in path:
+        with turn.image.open("rb") as fh:
+            pictures.append(images.open_stored(fh.read()))
+    last = path[-1]
+    meta = {"engine": last.engine, "style": avatar.style.slug, "model": last.model or last.engine}
+    webp = reel_encode(pictures, fmt="webp", progress=lambda p: report(10 + p * 45 // 100), **meta)
+    gif = reel_encode(pictures, fmt="gif", progress=lambda p: report(55 + p * 40 // 100), **meta)
+    with Image.open(io.BytesIO(webp)) as shown:
+        frames = shown.n_frames
+        seconds = sum(_frame_ms(shown, i) for i in range(frames)) / 1000
+    reel.webp.save("reel.webp", ContentFile(webp), save=False)
+    reel.gif.save("reel.gif", ContentFile(gif), save=False)
+    with transaction.atomic():
+        updated = Reel.objects.filter(pk=reel.pk, key=key, status=Reel.Status.RUNNING).update(
+            status=Reel.Status.READY,
+            percent=100,
+            updated_at=timezone.now(),
+            webp=reel.webp.name,
+            gif=reel.gif.name,
+            frames=frames,
+            seconds=seconds,
+        )
+    if not updated:  # asked for again with a new path meanwhile, or deleted: keep nothing
+        reel.webp.delete(save=False)
+        reel.gif.delete(save=False)
+        return reel
+    reel.refresh_from_db()
+    _publish(reel)
+    return reel
+
+
+def _frame_ms(image, index: int) -> int:
+    image.seek(index)
+    image.load()
+    return int(image.info.get("duration") or 0)

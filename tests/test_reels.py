@@ -1,0 +1,163 @@
+"""The reel: selfie → each version on the path to the current one, made once per path."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+from rest_framework.test import APIClient
+
+from avatars import images
+from avatars.models import Reel
+from avatars.reels import MAX_BYTES, MAX_SECONDS, MAX_SIDE, reel_encode, reel_frames
+from avatars.services.reels import reel_path
+from avatars.services.turns import turn_request_edit, turn_revert
+from tests.conftest import token_client
+
+
+def frames_of(data: bytes) -> list[tuple[np.ndarray, int]]:
+    out = []
+    with Image.open(io.BytesIO(data)) as im:
+        for i in range(im.n_frames):
+            im.seek(i)
+            im.load()
+            out.append((np.asarray(im.convert("RGB"), dtype=np.float32), im.info["duration"]))
+    return out
+
+
+def fitted(picture: Image.Image, size) -> np.ndarray:
+    shown = ImageOps.fit(
+        picture.convert("RGB"), size, Image.Resampling.LANCZOS, centering=(0.5, 0.4)
+    )
+    return np.asarray(shown, dtype=np.float32)
+
+
+def stored(field) -> Image.Image:
+    with field.open("rb") as fh:
+        return images.open_stored(fh.read())
+
+
+@pytest.fixture
+def branched(alice_avatar, run_jobs):
+    """v1; v2 "make it black and white" from v1; back to v1; v3 "make it warmer" from v1:
+    the current path is v1 → v3, and v2 (all of it unlike the others) is on another branch."""
+    with run_jobs():
+        turn_request_edit(avatar=alice_avatar, instruction="make it black and white")
+    alice_avatar.refresh_from_db()
+    v1, v2 = alice_avatar.turns.order_by("number")
+    turn_revert(avatar=alice_avatar, turn=v1)
+    with run_jobs():
+        turn_request_edit(avatar=alice_avatar, instruction="make it warmer", parent=v1)
+    alice_avatar.refresh_from_db()
+    return alice_avatar
+
+
+def get_reel(client, avatar, run_jobs, fmt="webp"):
+    """Ask (202, the job runs at the end of the block), then ask again (200)."""
+    with run_jobs():
+        first = client.get(f"/api/avatars/{avatar.pk}/reel.{fmt}")
+    assert first.status_code == 202, first.content
+    assert first["Retry-After"] == "2"
+    assert first.json()["status"] == "queued"
+    second = client.get(f"/api/avatars/{avatar.pk}/reel.{fmt}")
+    assert second.status_code == 200
+    assert second["Content-Type"] == f"image/{fmt}"
+    return b"".join(second.streaming_content)
+
+
+def test_the_frames_go_from_the_selfie_along_the_path_only(alice, branched, run_jobs):
+    path = reel_path(avatar=branched)
+    assert [t.number for t in path] == [1, 3]  # v2 is on another branch
+    data = get_reel(token_client(alice), branched, run_jobs)
+    frames = frames_of(data)
+    size = frames[0][0].shape[1], frames[0][0].shape[0]
+    expected = [stored(branched.source)] + [stored(t.image) for t in path]
+    expected = [fitted(p, size) for p in expected]
+    v2 = fitted(stored(branched.turns.get(number=2).image), size)
+    holds = [pixels for pixels, ms in frames if ms >= 500]
+    assert len(holds) == len(expected) == 3  # one hold per picture on the path
+    # A held frame is within a mean 2.1-4.1 levels of its picture (measured: WebP at quality
+    # 80), and the nearest frame to v2 is 17.4 away: 8 leaves about twice the room each side.
+    for hold, picture in zip(holds, expected, strict=True):
+        assert np.abs(hold - picture).mean() < 8
+    assert np.abs(frames[0][0] - expected[0]).mean() < 8, "the first frame is the selfie"
+    assert np.abs(frames[-1][0] - expected[-1]).mean() < 8, "the last is the current version"
+    assert frames[-1][1] == max(ms for _, ms in frames), "held longest"
+    assert all(np.abs(pixels - v2).mean() > 8 for pixels, _ in frames), "no frame of v2"
+
+
+def test_sizes_and_durations_stay_in_bounds():
+    rng = np.random.default_rng(0)
+    pictures = [
+        Image.fromarray((rng.random((900, 1200, 3)) * 255).astype("uint8")) for _ in range(16)
+    ]
+    frames = reel_frames(pictures)
+    assert max(frames[0].image.size) == MAX_SIDE
+    assert sum(f.ms for f in frames) / 1000 <= MAX_SECONDS
+    assert sum(f.hold for f in frames) == 16
+    short = reel_frames(pictures[:2])
+    assert 2.0 <= sum(f.ms for f in short) / 1000 <= MAX_SECONDS
+    # Noise is the worst case for a compressor: the reel shrinks until it fits in 2 MB.
+    data = reel_encode(pictures[:6], fmt="webp", engine="studio", style="comics", model="studio")
+    assert len(data) <= MAX_BYTES
+    with Image.open(io.BytesIO(data)) as im:
+        assert max(im.size) <= MAX_SIDE
+
+
+def test_a_second_ask_makes_nothing_new_and_an_edit_makes_a_new_reel(
+    alice, alice_avatar, run_jobs, django_capture_on_commit_callbacks
+):
+    client = token_client(alice)
+    get_reel(client, alice_avatar, run_jobs)
+    reel = Reel.objects.get(avatar=alice_avatar)
+    with django_capture_on_commit_callbacks() as queued:
+        again = client.get(f"/api/avatars/{alice_avatar.pk}/reel.webp")
+    assert again.status_code == 200 and not queued, "nothing new made"
+    assert Reel.objects.get(pk=reel.pk).webp.name == reel.webp.name
+
+    with run_jobs():
+        turn_request_edit(avatar=alice_avatar, instruction="add a crown")
+    alice_avatar.refresh_from_db()
+    data = get_reel(client, alice_avatar, run_jobs)
+    fresh = Reel.objects.get(pk=reel.pk)
+    assert fresh.key != reel.key and fresh.webp.name != reel.webp.name
+    assert not reel.webp.storage.exists(reel.webp.name), "the old reel's file is gone"
+    assert sum(ms >= 500 for _, ms in frames_of(data)) == 3
+
+
+def test_only_the_owner_gets_it(alice_avatar, bob, run_jobs):
+    assert token_client(bob).get(f"/api/avatars/{alice_avatar.pk}/reel.webp").status_code == 404
+    assert APIClient().get(f"/api/avatars/{alice_avatar.pk}/reel.webp").status_code == 401
+    assert token_client(bob).get(f"/api/avatars/{alice_avatar.pk}/reel.mp4").status_code == 404
+
+
+def test_both_formats_carry_the_ai_mark(alice, alice_avatar, run_jobs):
+    webp = get_reel(token_client(alice), alice_avatar, run_jobs)
+    assert b"trainedAlgorithmicMedia" in webp and b"Pix Me!" in webp
+    gif = token_client(alice).get(f"/api/avatars/{alice_avatar.pk}/reel.gif")
+    data = b"".join(gif.streaming_content)
+    assert data.startswith(b"GIF89a")
+    with Image.open(io.BytesIO(data)) as im:
+        assert b"trainedAlgorithmicMedia" in im.info["comment"]
+        assert max(im.size) <= MAX_SIDE and len(data) <= MAX_BYTES
+
+
+def test_the_cli_writes_the_reel_of_its_chain(tmp_path, db, selfie_jpeg):
+    from django.core.management import call_command
+
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes(selfie_jpeg)
+    call_command(
+        "pixme_render",
+        str(photo),
+        "--style",
+        "manga",
+        "-o",
+        str(tmp_path / "out.png"),
+        "--edit",
+        "add sunglasses",
+        "--reel",
+        str(tmp_path / "reel.webp"),
+    )
+    frames = frames_of((tmp_path / "reel.webp").read_bytes())
+    assert sum(ms >= 500 for _, ms in frames) == 3  # selfie, v1, the edit
