@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from avatars import verify_views
@@ -13,8 +11,6 @@ urlpatterns = [
     path("", avatar_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    # Browsers ask for /favicon.ico on pages without <link rel=icon> (the API docs, a PNG).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("webhooks.site_urls")),
     path("avatars/", include("avatars.urls")),
@@ -28,6 +24,7 @@ urlpatterns = [
     path("api/account/", include("accounts.api_urls")),
     path("api/", include("accounts.token_urls")),
     path("api/", include("avatars.api.ticket_urls")),
+    path("api/", include("avatars.api.reel_urls")),
     path("api/", include("webhooks.urls")),
     path("api/", include("avatars.api.urls")),
     path("admin/", admin.site.urls),
