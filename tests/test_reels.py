@@ -161,3 +161,19 @@ def test_the_cli_writes_the_reel_of_its_chain(tmp_path, db, selfie_jpeg):
     )
     frames = frames_of((tmp_path / "reel.webp").read_bytes())
     assert sum(ms >= 500 for _, ms in frames) == 3  # selfie, v1, the edit
+
+
+def test_a_moderator_removal_takes_the_reel_too(alice, alice_avatar, run_jobs):
+    from accounts.models import User
+    from avatars.services.moderation import avatar_remove
+
+    get_reel(token_client(alice), alice_avatar, run_jobs)
+    reel = Reel.objects.get(avatar=alice_avatar)
+    files = [(reel.webp.storage, reel.webp.name), (reel.gif.storage, reel.gif.name)]
+    moderator = User.objects.create_user("mona", password="Mona-Secret-123", is_staff=True)
+    with run_jobs():
+        avatar_remove(avatar=alice_avatar, moderator=moderator, reason="Not a person")
+    assert not Reel.objects.filter(avatar=alice_avatar).exists()
+    assert not any(storage.exists(name) for storage, name in files)
+    answer = token_client(alice).get(f"/api/avatars/{alice_avatar.pk}/reel.webp")
+    assert answer.status_code == 403

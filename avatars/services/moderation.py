@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from avatars.models import Avatar, ModerationAction, Report, Turn
+from avatars.models import Avatar, ModerationAction, Reel, Report, Turn
 from pixme.errors import ApplicationError
 
 AUTOMATIC = "automatic"
@@ -120,6 +120,8 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
         [avatar.source] if avatar.source else []
     )
     names = [(f.storage, f.name) for f in files]
+    # The reel shows every picture too: its row goes, and its files with it (django-cleanup).
+    Reel.objects.filter(avatar=avatar).delete()
     # The faces kept from each version go too: they hold its face embedding.
     Turn.objects.filter(avatar=avatar).update(image="", thumbnail="", webp="", faces=None)
     # No queued edit may draw from a selfie that is about to go.
