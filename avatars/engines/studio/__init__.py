@@ -26,6 +26,10 @@ from .registry import STYLES
 from .sizes import IMAGE_SIZES, fit_to_side, output_side
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9")
+# Each take's framing: the share of each side kept around the face. The first take keeps the
+# whole picture, as a single create always has; later ones move in closer (or keep it all and
+# differ by the style's own parameters alone, see StyleContext.take).
+FRAMING = (1.0, 0.82, 1.0, 0.68)
 
 
 class StudioEngine(Engine):
@@ -73,14 +77,15 @@ class StudioEngine(Engine):
         progress("detect", 18, faces.note or "Found your face")
         if request.aspect_ratio:
             image, faces = crop_to_ratio(image, faces, request.aspect_ratio)
-        image, faces = fit_to_side(image, faces, side)
+        image, faces = frame_take(image, faces, FRAMING[request.variant % len(FRAMING)], side)
         palette = tuple(hex_to_rgb(c) for c in request.profile.palette)
 
         def step(percent: int, message: str) -> None:
             progress("stylise", 20 + round(percent * 0.65), message)
 
         progress("stylise", 20, f"Drawing you in {name}")
-        out = style(image, StyleContext(faces=faces, palette=palette, step=step))
+        ctx = StyleContext(faces=faces, palette=palette, step=step, variant=request.variant)
+        out = style(image, ctx)
         text = f"Drew you in {name} style."
         caption = request.profile.caption.strip()
         if caption:
@@ -117,6 +122,14 @@ def crop_to_ratio(
         cw, ch = round(h * target), h
     else:
         cw, ch = w, round(w / target)
+    return crop_around_face(image, faces, cw, ch)
+
+
+def crop_around_face(
+    image: Image.Image, faces: FaceAnalysis, cw: int, ch: int
+) -> tuple[Image.Image, FaceAnalysis]:
+    """A ``cw`` × ``ch`` crop with the face as central as the photo allows."""
+    w, h = image.size
     cx, cy = faces.face.center if faces.face else (w / 2, h / 2)
     left = int(min(max(0, cx - cw / 2), w - cw))
     top = int(min(max(0, cy - ch / 2), h - ch))
@@ -130,3 +143,24 @@ def crop_to_ratio(
         for f in faces.faces
     )
     return cropped, FaceAnalysis(cw, ch, moved, faces.embedding)
+
+
+def frame_take(
+    image: Image.Image, faces: FaceAnalysis, keep: float, side: int
+) -> tuple[Image.Image, FaceAnalysis]:
+    """``image`` fitted to ``side``, keeping ``keep`` of each side around the face (1: all
+    of it). A closer framing is cropped from the full-size photo, for its detail, and comes
+    out the size the whole picture would have: every take of a create is the same size."""
+    if keep >= 1:
+        return fit_to_side(image, faces, side)
+    whole = image.size
+    scale = min(1.0, side / max(whole))
+    size = (max(1, round(whole[0] * scale)), max(1, round(whole[1] * scale)))
+    image, faces = crop_around_face(
+        image, faces, max(1, round(whole[0] * keep)), max(1, round(whole[1] * keep))
+    )
+    image, faces = fit_to_side(image, faces, side)
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.BICUBIC)
+        faces = faces.scaled_to(*size)
+    return image, faces

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -19,16 +21,34 @@ from .common import (
     to_array,
 )
 
-COLOURS = 10
 LINE = (45, 30, 40)
 CEL_SIDE = 340  # the long side the recursive filter works at
 SHADE = np.array([0.78, 0.74, 0.88], np.float32)  # cool, slightly violet shadows
+
+
+class Take(NamedTuple):
+    colours: int  # colour cels
+    saturation: float
+    shade: np.ndarray  # what a cel's shadow does to its colour
+    lines: float  # the line art's weight (its edges' gain)
+
+
+# The classic cels first; then fewer, brighter cels with warm shadows and bold lines; many
+# softer cels with teal shadows and fine lines; a vivid, high-contrast one with deep shadows.
+TAKES = (
+    Take(10, 1.55, SHADE, 1.8),
+    Take(7, 1.8, np.array([0.86, 0.7, 0.66], np.float32), 2.6),
+    Take(14, 1.3, np.array([0.68, 0.8, 0.84], np.float32), 1.2),
+    Take(8, 2.0, np.array([0.62, 0.58, 0.76], np.float32), 2.2),
+)
 
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
     h, w = rgb.shape[:2]
     size = max(h, w)
+    take = ctx.take(TAKES)
+    colours = take.colours
     ctx.step(10, "Smoothing the skin")
     # The recursive filter's window is 40 px wide at 1024², so a copy at a third of the size
     # (and a third of the window) loses nothing it would have kept, and costs a ninth
@@ -39,25 +59,25 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     small = cv2.edgePreservingFilter(
         small, flags=cv2.RECURS_FILTER, sigma_s=40 * scale, sigma_r=0.35
     )
-    small = saturate(small, 1.55, 1.08)
+    small = saturate(small, take.saturation, 1.08)
     soft = grow(small, w, h)
     ctx.step(35, "Flat colour cels")
-    centres, labels = kmeans_colours(soft, COLOURS)
+    centres, labels = kmeans_colours(soft, colours)
     centres = pull_toward_palette(centres, ctx.palette, 0.4)
     ctx.step(55, "Two-tone shading")
     # Inside each cel, pixels darker than the cel's own average get its shadow tone.
     lum = grow(cv2.GaussianBlur(luminance(small), (0, 0), size / 250 * scale), w, h)
-    counts = np.bincount(labels.ravel(), minlength=COLOURS)
-    sums = np.bincount(labels.ravel(), weights=lum.ravel(), minlength=COLOURS)
+    counts = np.bincount(labels.ravel(), minlength=colours)
+    sums = np.bincount(labels.ravel(), weights=lum.ravel(), minlength=colours)
     mean_lum = (sums / np.maximum(counts, 1)).astype(np.float32)
     shadow = lum < mean_lum[labels] - 6
-    shades = np.clip(centres.astype(np.float32) * SHADE, 0, 255).astype(np.uint8)
-    out = paint(labels + shadow.astype(np.uint8) * COLOURS, np.vstack([centres, shades]))
+    shades = np.clip(centres.astype(np.float32) * take.shade, 0, 255).astype(np.uint8)
+    out = paint(labels + shadow.astype(np.uint8) * colours, np.vstack([centres, shades]))
     ctx.step(75, "Clean line art")
     grey = cv2.cvtColor(soft, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), size / 500), 40, 110)
     edges = cv2.GaussianBlur(edges.astype(np.float32) / 255, (0, 0), max(0.6, size / 1400))
-    out = _blend(out, np.clip(edges * 1.8, 0, 1), LINE)
+    out = _blend(out, np.clip(edges * take.lines, 0, 1), LINE)
     ctx.step(90, "Catch-lights in the eyes")
     face = ctx.face
     if face is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -19,35 +21,54 @@ from .common import (
     to_array,
 )
 
-COLOURS = 8
 INK = np.array([18, 14, 22], np.uint8)
+
+
+class Take(NamedTuple):
+    colours: int  # flat colours
+    saturation: float
+    dots: float  # the dot screen's pitch: the picture's size over this
+    angle: float  # the dot screen's angle, degrees
+    ink: int  # the ink threshold's offset: lower draws more lines
+
+
+# The classic page first; then fewer, louder colours on a coarse screen; a finer, quieter
+# print; a four-colour poster with heavy ink.
+TAKES = (
+    Take(8, 1.35, 110, 45, 6),
+    Take(6, 1.6, 75, 15, 5),
+    Take(11, 1.15, 150, 75, 7),
+    Take(5, 1.8, 60, 30, 4),
+)
 
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
     h, w = rgb.shape[:2]
     size = max(h, w)
+    take = ctx.take(TAKES)
+    colours = take.colours
     ctx.step(10, "Smoothing skin and shapes")
-    flat = grow(saturate(smooth_reduced(rgb, passes=2, strength=70), 1.35, 1.05), w, h)
+    flat = grow(saturate(smooth_reduced(rgb, passes=2, strength=70), take.saturation, 1.05), w, h)
     ctx.step(35, "Flattening the colours")
-    centres, labels = kmeans_colours(flat, COLOURS)
+    centres, labels = kmeans_colours(flat, colours)
     centres = pull_toward_palette(centres, ctx.palette, 0.55)
     ctx.step(60, "Printing the halftone dots")
     # Ben-Day dots in the shadows: darker areas get bigger dots of a deeper shade.
     lum = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (0, 0), size / 400)
     shadow = np.clip((150 - lum.astype(np.float32)) / 110, 0, 1)
-    dist = dot_screen(lum.shape, spacing=max(5.0, size / 110), angle_degrees=45)
+    dist = dot_screen(lum.shape, spacing=max(5.0, size / take.dots), angle_degrees=take.angle)
     radius = 0.18 + 0.42 * shadow
     dots = (dist < radius) & (shadow > 0.05)
     ctx.step(80, "Inking the outlines")
-    lines = ink_lines(rgb, c=6, thicken=max(1, round(size / 512)))
+    lines = ink_lines(rgb, c=take.ink, thicken=max(1, round(size / 512)))
     edges = cv2.Canny(cv2.GaussianBlur(to_gray(flat), (5, 5), 0), 60, 140) > 0
     edges = cv2.dilate(edges.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
     # One palette: the flat colours, their dot shades, then ink; each pixel picks one.
     shades = (centres.astype(np.float32) * 0.55).astype(np.uint8)
     palette = np.vstack([centres, shades, INK[None]])
-    index = labels + dots.astype(np.uint8) * COLOURS
-    index[lines | edges] = 2 * COLOURS
+    index = labels + dots.astype(np.uint8) * colours
+    index[lines | edges] = 2 * colours
     return Image.fromarray(paint(index, palette), "RGB")
 
 

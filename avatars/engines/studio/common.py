@@ -6,8 +6,9 @@ the same photo and style always give the same pixels.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -17,6 +18,7 @@ from avatars.faces import FaceAnalysis
 
 RGB = tuple[int, int, int]
 Step = Callable[[int, str], None]
+T = TypeVar("T")
 # The long side that filters working on a reduced copy of the picture work at (see shrink).
 WORK_SIDE = 512
 
@@ -28,12 +30,20 @@ def _no_step(percent: int, message: str) -> None:
 @dataclass
 class StyleContext:
     """What a style needs besides the pixels: faces (in the image's coordinates), the
-    profile's palette (RGB, most important first) and a progress callback for sub-steps
-    (``step(percent_within_style, message)``, 0-100)."""
+    profile's palette (RGB, most important first), a progress callback for sub-steps
+    (``step(percent_within_style, message)``, 0-100) and which take of several this is
+    (``variant``, 0 for the first: see :meth:`take`)."""
 
     faces: FaceAnalysis | None = None
     palette: tuple[RGB, ...] = ()
     step: Step = field(default=_no_step)
+    variant: int = 0
+
+    def take(self, takes: Sequence[T]) -> T:
+        """This take's parameters from a style's ``TAKES``: the first is the style as it has
+        always been drawn, the others change what a viewer notices (colours, screens, line
+        weight), so several takes of one selfie are not copies. Cycles past the last."""
+        return takes[self.variant % len(takes)]
 
     @property
     def face(self):

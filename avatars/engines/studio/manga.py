@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -9,9 +11,28 @@ from PIL import Image
 from .common import StyleContext, dot_screen, ink_lines, line_screen, smooth, to_array, to_image
 
 
+class Take(NamedTuple):
+    tone: float  # the screentone's pitch: the picture's size over this
+    dots: float  # the dot screen's angle, degrees
+    hatch: float  # the hatching's angle, degrees
+    ink: int  # the ink threshold's offset: lower draws more lines
+    shift: float  # added to the tones before they are cut: darker (−) or lighter pages
+
+
+# The classic page first; then a coarse tone with more ink; a fine, light page; a dark,
+# heavily hatched one.
+TAKES = (
+    Take(150, 45, -45, 5, 0),
+    Take(100, 30, 60, 4, -12),
+    Take(210, 60, -30, 6, 18),
+    Take(120, 15, 75, 3, -28),
+)
+
+
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
     size = max(rgb.shape[:2])
+    take = ctx.take(TAKES)
     ctx.step(10, "Smoothing into clean shapes")
     soft = smooth(rgb, passes=2, strength=60)
     grey = cv2.cvtColor(soft, cv2.COLOR_RGB2GRAY)
@@ -19,10 +40,12 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     # Stretch contrast so every photo uses the whole range of tones.
     lo, hi = percentiles(grey, (2, 98))
     g = np.clip((g - lo) / max(1.0, hi - lo) * 255, 0, 255)
+    if take.shift:
+        g = np.clip(g + take.shift, 0, 255)
     ctx.step(40, "Laying screentone")
-    spacing = max(4.0, size / 150)
-    dots = dot_screen(g.shape, spacing=spacing, angle_degrees=45)
-    hatch = line_screen(g.shape, spacing=spacing * 0.9, angle_degrees=-45)
+    spacing = max(4.0, size / take.tone)
+    dots = dot_screen(g.shape, spacing=spacing, angle_degrees=take.dots)
+    hatch = line_screen(g.shape, spacing=spacing * 0.9, angle_degrees=take.hatch)
     out = np.full(g.shape, 255, np.float32)
     # Four tones: paper white, light dot tone, dense dot tone, hatched shadow, solid black.
     light = (g < 185) & (g >= 130)
@@ -34,7 +57,7 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     out[dark & ((dots < 0.45) | (hatch < 0.16))] = 0
     out[black] = 0
     ctx.step(75, "Inking the lines")
-    lines = ink_lines(rgb, c=5, thicken=max(1, round(size / 600)))
+    lines = ink_lines(rgb, c=take.ink, thicken=max(1, round(size / 600)))
     out[lines] = 0
     # Screentone is printed: soften just enough to anti-alias the dots.
     out = cv2.GaussianBlur(out, (0, 0), max(0.5, size / 1400))

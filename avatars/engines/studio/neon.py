@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -13,17 +15,35 @@ NIGHT = np.hstack([np.eye(3) * 0.1, [[6], [4], [18]]]).astype(np.float32)
 GLOWS = ((300, 1.2), (110, 0.9), (40, 0.6))  # (size / sigma, gain): a tight halo, then wider
 
 
+class Take(NamedTuple):
+    tubes: tuple[RGB, ...]  # the tubes' colours, in the order the gradient runs through them
+    slope: float  # the gradient's direction: its share along the width (the rest: height)
+    glow: float  # the halo's strength
+    detail: float  # the outline search's blur: the picture's size over this (more: finer)
+
+
+# Pink-cyan-violet-gold across the picture first; then an acid green and red sign run top
+# to bottom with a strong glow; a cool blue-white one with fine tubes; a sunset one.
+TAKES = (
+    Take(TUBES, 0.6, 1.0, 400),
+    Take(((60, 255, 120), (255, 50, 50), (255, 240, 80), (40, 120, 255)), 0.1, 1.35, 300),
+    Take(((120, 200, 255), (240, 250, 255), (80, 90, 255), (0, 255, 210)), 0.9, 0.8, 560),
+    Take(((255, 120, 0), (255, 30, 110), (170, 40, 255), (255, 200, 40)), 0.35, 1.15, 340),
+)
+
+
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
     h, w = rgb.shape[:2]
     size = max(h, w)
-    colours = np.array((ctx.palette or TUBES)[:4], np.float32)
+    take = ctx.take(TAKES)
+    colours = np.array((ctx.palette or take.tubes)[:4], np.float32)
     if len(colours) == 1:
         colours = np.vstack([colours, np.array(TUBES[1], np.float32)])
     ctx.step(10, "Finding the outlines")
     soft = smooth(rgb, passes=2, strength=60)
     grey = cv2.cvtColor(soft, cv2.COLOR_RGB2GRAY)
-    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), size / 400), 30, 90)
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), size / take.detail), 30, 90)
     # Drop tiny fragments: neon tubes are long.
     n, cc, stats, _ = cv2.connectedComponentsWithStats((edges > 0).astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
@@ -31,13 +51,13 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     tubes = keep[cc].astype(np.float32)
     tubes = cv2.dilate(tubes, np.ones((2, 2), np.uint8), iterations=max(1, size // 700))
     ctx.step(40, "Bending the tubes")
-    colour = _gradient(h, w, colours)
+    colour = _gradient(h, w, colours, take.slope)
     ctx.step(65, "Switching on the glow")
     # The tube colour changes slowly across the picture, so blurring the tubes and colouring
     # the blur looks the same as blurring coloured tubes, at a third of the work.
     light = tubes * 0.6  # the tube itself
     for ratio, gain in GLOWS:
-        light += wide_blur(tubes, size / ratio) * gain
+        light += wide_blur(tubes, size / ratio) * (gain * take.glow)
     ctx.step(85, "Darkening the night")
     # The night: the photo at a tenth of its light, tinted blue.
     out = cv2.transform(soft.astype(np.float32), NIGHT)
@@ -46,13 +66,13 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     return to_image(out)
 
 
-def _gradient(h: int, w: int, colours: np.ndarray) -> np.ndarray:
+def _gradient(h: int, w: int, colours: np.ndarray, slope: float) -> np.ndarray:
     """A diagonal gradient through ``colours`` (float32 h×w×3). Linear between grid points,
     so it is drawn at an eighth of the size and scaled up."""
     gh, gw = max(2, h // 8), max(2, w // 8)
     x = np.linspace(0, 1, gw, dtype=np.float32)[None, :]
     y = np.linspace(0, 1, gh, dtype=np.float32)[:, None]
-    t = (x * 0.6 + y * 0.4) * (len(colours) - 1)
+    t = (x * slope + y * (1 - slope)) * (len(colours) - 1)
     start = np.clip(np.floor(t), 0, len(colours) - 2)
     f = (t - start)[..., None]
     i0 = start.astype(np.intp)

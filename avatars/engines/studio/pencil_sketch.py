@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -12,23 +14,41 @@ PAPER = np.array([246, 242, 232], np.float32)
 GRAPHITE = np.array([58, 58, 64], np.float32)
 
 
+class Take(NamedTuple):
+    lines: float  # the line drawing's reach: the picture's size over this (lower: bolder)
+    hatch: float  # the hatching's pitch: the picture's size over this
+    angles: tuple[float, float]  # the two hatching directions, degrees
+    seed: int  # the paper's and the hand's wobble
+
+
+# The classic study first; then bold lines with wide, steep hatching; a light, fine drawing;
+# a dense, dark one hatched the other way.
+TAKES = (
+    Take(90, 140, (35, -50), 11),
+    Take(55, 100, (70, -15), 41),
+    Take(130, 190, (20, -70), 61),
+    Take(70, 120, (-35, 50), 81),
+)
+
+
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
     h, w = rgb.shape[:2]
     size = max(h, w)
+    take = ctx.take(TAKES)
     ctx.step(10, "Sharpening the pencil")
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     g = grey.astype(np.float32)
     # Colour dodge of the grey image by its blurred negative: the classic line drawing.
-    blur = wide_blur(255 - g, size / 90)
+    blur = wide_blur(255 - g, size / take.lines)
     dodge = np.clip(g * 255 / np.maximum(1, 255 - blur), 0, 255)
     lines = np.clip((dodge - 40) / 215, 0, 1) ** 2.2  # 1 = paper, 0 = graphite
     ctx.step(45, "Cross-hatching the shadows")
     tone = cv2.GaussianBlur(grey, (0, 0), size / 200).astype(np.float32) / 255
-    spacing = max(4.0, size / 140)
-    wobble = noise((h, w), seed=11, scale=size / 80) * 0.08
-    hatch1 = line_screen((h, w), spacing=spacing, angle_degrees=35) + wobble
-    hatch2 = line_screen((h, w), spacing=spacing * 1.1, angle_degrees=-50) + wobble
+    spacing = max(4.0, size / take.hatch)
+    wobble = noise((h, w), seed=take.seed, scale=size / 80) * 0.08
+    hatch1 = line_screen((h, w), spacing=spacing, angle_degrees=take.angles[0]) + wobble
+    hatch2 = line_screen((h, w), spacing=spacing * 1.1, angle_degrees=take.angles[1]) + wobble
     strokes = np.ones((h, w), np.float32)
     strokes = np.where((tone < 0.55) & (np.abs(hatch1) < 0.14), 0.55, strokes)
     strokes = np.where((tone < 0.32) & (np.abs(hatch2) < 0.14), 0.35, strokes)
@@ -36,7 +56,8 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     ctx.step(75, "Laying it on paper")
     ink = np.clip(lines * strokes, 0, 1)
     grain = (
-        noise((h, w), seed=12, scale=1.2) * 0.03 + noise((h, w), seed=13, scale=size / 30) * 0.02
+        noise((h, w), seed=take.seed + 1, scale=1.2) * 0.03
+        + noise((h, w), seed=take.seed + 2, scale=size / 30) * 0.02
     )
     ink = np.clip(ink + grain, 0, 1)
     return Image.fromarray(two_tone(ink, GRAPHITE, PAPER), "RGB")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -12,23 +14,41 @@ GRID = 64  # sprite cells on the long side
 COLOURS = 16  # palette size (≤ 32 by promise)
 
 
-def block_size(width: int, height: int) -> int:
-    return max(1, max(width, height) // GRID)
+class Take(NamedTuple):
+    grid: int  # sprite cells on the long side
+    colours: int  # palette size (≤ 32 by promise)
+    saturation: float
+
+
+# The classic sprite first; then a chunkier 8-bit one; a finer 16-bit one with more colours;
+# a tiny-palette one. A grid that doesn't divide the picture leaves it a few pixels smaller
+# (whole cells only), as any such size always has.
+TAKES = (
+    Take(GRID, COLOURS, 1.3),
+    Take(48, 12, 1.5),
+    Take(96, 24, 1.15),
+    Take(56, 8, 1.7),
+)
+
+
+def block_size(width: int, height: int, grid: int = GRID) -> int:
+    return max(1, max(width, height) // grid)
 
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
     h, w = rgb.shape[:2]
-    block = block_size(w, h)
+    take = ctx.take(TAKES)
+    block = block_size(w, h, take.grid)
     gw, gh = w // block, h // block
     ctx.step(15, "Sampling the sprite grid")
     # Crop to whole cells (centred) so every block is complete; the output keeps that size.
     ox, oy = (w - gw * block) // 2, (h - gh * block) // 2
     rgb = rgb[oy : oy + gh * block, ox : ox + gw * block]
     small = cv2.resize(rgb, (gw, gh), interpolation=cv2.INTER_AREA)
-    small = saturate(small, 1.3, 1.0)
+    small = saturate(small, take.saturation, 1.0)
     ctx.step(45, "Choosing the palette")
-    k = COLOURS - len(ctx.palette[:8])
+    k = take.colours - len(ctx.palette[:8])
     centres, labels = kmeans_colours(small, k, samples=gw * gh)
     if ctx.palette:
         centres = np.vstack([centres, np.array(ctx.palette[:8], np.uint8)])

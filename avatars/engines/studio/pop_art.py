@@ -14,17 +14,31 @@ PALETTES: tuple[tuple[RGB, RGB, RGB, RGB], ...] = (
     ((0, 200, 120), (255, 160, 40), (220, 20, 60), (30, 10, 40)),
     ((255, 90, 30), (130, 230, 255), (120, 40, 200), (20, 20, 20)),
     ((190, 100, 255), (255, 240, 90), (0, 170, 110), (40, 0, 30)),
+    # Later takes print with these too (see TAKES).
+    ((0, 220, 220), (255, 120, 120), (40, 60, 200), (10, 20, 50)),
+    ((255, 250, 235), (250, 60, 60), (20, 20, 20), (0, 0, 0)),
+    ((255, 170, 0), (120, 255, 120), (230, 0, 120), (30, 0, 60)),
+    ((150, 220, 255), (255, 210, 230), (255, 60, 0), (20, 30, 30)),
+)
+# Each take: which four palettes its panels print in (from PALETTES), and where the tones are
+# cut (percentiles: more shadow or more light). The classic sheet first.
+TAKES = (
+    ((0, 1, 2, 3), (30, 62, 85)),
+    ((4, 5, 6, 7), (22, 52, 80)),
+    ((2, 7, 0, 5), (38, 70, 90)),
+    ((6, 3, 4, 1), (26, 48, 72)),
 )
 
 
 def _palettes(ctx: StyleContext):
+    chosen = tuple(PALETTES[i] for i in ctx.take(TAKES)[0])
     if len(ctx.palette) < 2:
-        return PALETTES
+        return chosen
     # The profile's palette leads the first panel: sorted light to dark.
     own = sorted(ctx.palette[:4], key=lambda c: -(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]))
     while len(own) < 4:
-        own.append(PALETTES[0][len(own)])
-    return (tuple(own),) + PALETTES[1:]
+        own.append(chosen[0][len(own)])
+    return (tuple(own),) + chosen[1:]
 
 
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
@@ -38,7 +52,7 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     g = cv2.equalizeHist(g.astype(np.uint8)).astype(np.float32)
     ctx.step(35, "Posterising")
     # Four levels by the panel's own quantiles: every panel gets all four colours.
-    cuts = np.percentile(g, (30, 62, 85))
+    cuts = np.percentile(g, ctx.take(TAKES)[1])
     level = np.digitize(g, cuts)  # 0 darkest … 3 lightest
     lines = ink_lines(panel, c=8)
     index = level.astype(np.uint8)

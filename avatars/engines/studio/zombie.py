@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -28,33 +30,55 @@ GRIME = np.array([-6, 4, -8], np.float32)
 FLESH = ((np.arange(256, dtype=np.float32) / 255) ** 1.1)[None]  # flesh tone by grey level
 
 
+class Take(NamedTuple):
+    flesh: np.ndarray  # the rotten skin's colour
+    cast: np.ndarray  # the cold cast over everything
+    seed: int  # the grime's pattern
+    dark: float  # how dark the corners go
+
+
+# Green-grey rot first; then a drowned blue-grey; a jaundiced, yellow-brown one in a darker
+# crypt; a bruised, violet-grey one.
+TAKES = (
+    Take(ROTTEN, COLD, 7, 0.65),
+    Take(np.array([104, 128, 138], np.float32), np.array([0.88, 0.98, 1.06], np.float32), 31, 0.7),
+    Take(np.array([146, 132, 86], np.float32), np.array([1.0, 0.98, 0.84], np.float32), 53, 0.8),
+    Take(np.array([124, 108, 126], np.float32), np.array([0.96, 0.92, 1.0], np.float32), 71, 0.55),
+)
+
+
 def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     rgb = to_array(image)
     h, w = rgb.shape[:2]
     size = max(h, w)
+    take = ctx.take(TAKES)
     ctx.step(10, "Draining the colour")
     # Everything loses most of its colour and takes a cold green cast: per pixel,
     # (0.75 luma + 0.25 colour) × cast, one matrix for OpenCV to apply.
-    drain = COLD[:, None] * (0.75 * LUMA[None, :] + 0.25 * np.eye(3, dtype=np.float32))
+    drain = take.cast[:, None] * (0.75 * LUMA[None, :] + 0.25 * np.eye(3, dtype=np.float32))
     drained = cv2.transform(rgb.astype(np.float32), drain)
     ctx.step(30, "Rotting the skin")
     skin = np.maximum(skin_mask(rgb, ctx.faces), face_mask((h, w), ctx.faces, 1.1) * 0.8)
     flesh = cv2.LUT(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), FLESH)
     # drained × (1 - skin) + (0.8 flesh + 0.2 drained) × skin, rearranged.
     out = cv2.multiply(drained, as_rgb(1 - 0.8 * skin))
-    cv2.add(out, spread(flesh * skin, ROTTEN * 1.45 * 0.8), dst=out)
+    cv2.add(out, spread(flesh * skin, take.flesh * 1.45 * 0.8), dst=out)
     ctx.step(50, "Sinking the eyes")
     face = ctx.face
     if face is not None:
         _sunken_eyes(out, face)
     ctx.step(70, "Adding grime")
-    grit = noise((h, w), seed=7, scale=1.0) * 8 + noise((h, w), seed=8, scale=size / 120) * 10
-    blotches = np.clip(noise((h, w), seed=9, scale=size / 60), 0.6, 3) - 0.6
+    seed = take.seed
+    grit = (
+        noise((h, w), seed=seed, scale=1.0) * 8
+        + noise((h, w), seed=seed + 1, scale=size / 120) * 10
+    )
+    blotches = np.clip(noise((h, w), seed=seed + 2, scale=size / 60), 0.6, 3) - 0.6
     stained = blotches * skin
     ctx.step(85, "Horror-poster lighting")
     # ((out + grit) × (1 - 0.12 stain) + stain × grime) × vignette, then crushed, contrasty
     # tones ((x / 255 - 0.5) × 1.25 + 0.47): folded into one multiply and one add per pixel.
-    gain = vignette((h, w), 0.65) * 1.25
+    gain = vignette((h, w), take.dark) * 1.25
     cv2.add(out, as_rgb(grit), dst=out)
     cv2.multiply(out, as_rgb((1 - 0.12 * stained) * gain), dst=out)
     cv2.add(out, spread(stained * gain, GRIME), dst=out)
