@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from avatars.engines.base import engine_catalogue
 from avatars.selectors import style_list_enabled
+from avatars.services.takes import MAX_TAKES
 
 
 class AvatarCreateForm(forms.Form):
@@ -30,6 +32,15 @@ class AvatarCreateForm(forms.Form):
         label="Resolution", required=False, help_text="Only some models offer 2K and 4K."
     )
     title = forms.CharField(required=False, max_length=120)
+    variants = forms.TypedChoiceField(
+        label="How many takes",
+        coerce=int,
+        required=False,  # a form without it (an older page, a script) asks for one
+        empty_value=1,
+        initial=1,
+        help_text="Draw it several ways at once and keep the one you like: each take is a "
+        "version of its own, ranked by how much it looks like you.",
+    )
 
     def __init__(self, *args, default_engine: str = "studio", **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +62,10 @@ class AvatarCreateForm(forms.Form):
         sizes = dict.fromkeys(size for caps in accepted for size in caps["image_sizes"])
         self.fields["aspect_ratio"].choices = [("", "Same as my photo")] + [(r, r) for r in ratios]
         self.fields["image_size"].choices = [("", "Model's default")] + [(z, z) for z in sizes]
+        # No more takes than the site draws of one user's at once (the service says so too).
+        cap = settings.PIXME_MAX_UNFINISHED_PER_USER
+        most = min(MAX_TAKES, cap) if cap > 0 else MAX_TAKES
+        self.fields["variants"].choices = [(n, str(n)) for n in range(1, most + 1)]
         if len(catalogue) == 1:
             # Studio only: nothing to choose between, so don't show the choices.
             self.fields["engine"].widget = forms.HiddenInput()

@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from avatars.faces import likeness_words
 from avatars.models import Avatar, Report, Style, Turn
 
 
@@ -34,6 +35,24 @@ def turn_get_for_user(*, user: User, avatar_id: int, turn_id: int) -> Turn:
 
 def turn_list_for_avatar(*, avatar: Avatar) -> QuerySet[Turn]:
     return avatar.turns.order_by("number")
+
+
+def take_rank(turn: Turn) -> tuple:
+    """How a take ranks among its avatar's takes (smaller first): finished before the rest,
+    then by likeness to the selfie (a smaller distance is more alike; unmeasured last), then
+    by number."""
+    finished = turn.status == Turn.Status.SUCCEEDED
+    return (not finished, turn.likeness is None, turn.likeness or 0.0, turn.number)
+
+
+def take_list_for_avatar(*, avatar: Avatar) -> list[Turn]:
+    """The takes of the avatar's first drawing (its versions on their own branches: generate
+    turns with no parent), best first, each with ``rank`` (1 for the best) and
+    ``likeness_text``. One take for an avatar made with one."""
+    takes = sorted(avatar.turns.filter(kind=Turn.Kind.GENERATE, parent=None), key=take_rank)
+    for rank, take in enumerate(takes, start=1):
+        take.rank, take.likeness_text = rank, likeness_words(take.likeness)
+    return takes
 
 
 def style_list_enabled() -> QuerySet[Style]:

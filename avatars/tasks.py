@@ -2,9 +2,15 @@
 
 from django_tasks import task
 
+from avatars.services.takes import takes_render
 from avatars.services.turns import turn_run
 
 
 @task()
 def render_turn(turn_id: int) -> None:
     turn_run(turn_id=turn_id)
+
+
+@task()
+def render_takes(turn_ids: list[int]) -> None:
+    takes_render(turn_ids=turn_ids)

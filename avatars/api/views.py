@@ -45,12 +45,14 @@ from avatars.selectors import (
     avatar_get_for_user,
     avatar_list_for_user,
     style_list_enabled,
+    take_list_for_avatar,
     turn_get_for_user,
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
 from avatars.services.sharing import avatar_moderation_check, share_path
+from avatars.services.takes import MAX_TAKES
 from avatars.services.turns import (
     turn_cancel,
     turn_request_edit,
@@ -95,6 +97,7 @@ def _avatar_url(request, avatar_id: int) -> str:
 def turn_payload(request, turn: Turn) -> dict:
     snap = turn_snapshot(turn=turn)
     snap["parent"] = turn.parent_id
+    snap["variant"] = turn.variant
     snap["engine"] = turn.engine
     snap["model"] = turn.model
     snap["image"] = _api_url(request, turn, "image.png") if turn.image else ""
@@ -119,6 +122,7 @@ def avatar_payload(request, avatar: Avatar) -> dict:
         "created_at": avatar.created_at.isoformat(),
         "updated_at": avatar.updated_at.isoformat(),
         "turns": [turn_payload(request, turn) for turn in turn_list_for_avatar(avatar=avatar)],
+        "takes": [take.pk for take in take_list_for_avatar(avatar=avatar)],
     }
 
 
@@ -146,6 +150,9 @@ class TurnOutputSerializer(serializers.Serializer):
     error_message = serializers.CharField(allow_blank=True)
     likeness = serializers.FloatField(allow_null=True)
     parent = serializers.IntegerField(allow_null=True, help_text="The version this one edits.")
+    variant = serializers.IntegerField(
+        min_value=0, help_text="Which take of the create it is (0: the first or only one)."
+    )
     engine = serializers.CharField()
     model = serializers.CharField(allow_blank=True)
     image = serializers.CharField(allow_blank=True, help_text="PNG download URL once done.")
@@ -170,6 +177,11 @@ class AvatarOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     turns = TurnOutputSerializer(many=True, help_text="Every version, oldest first.")
+    takes = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The ids of the create's takes, finished ones first, most like you first "
+        "(one id when one take was asked for). Keep one with the `revert` action.",
+    )
 
     class Meta:
         ref_name = "Avatar"
@@ -301,6 +313,13 @@ class AvatarListCreateApi(GenericAPIView):
         aspect_ratio = serializers.CharField(default="", allow_blank=True, max_length=8)
         image_size = serializers.CharField(default="", allow_blank=True, max_length=8)
         title = serializers.CharField(default="", allow_blank=True, max_length=120)
+        variants = serializers.IntegerField(
+            default=1,
+            min_value=1,
+            max_value=MAX_TAKES,
+            help_text="How many takes to draw: each is a version of its own, drawn "
+            "differently, in one job; the one most like you becomes current.",
+        )
 
         class Meta:
             ref_name = "AvatarCreate"
@@ -326,8 +345,9 @@ class AvatarListCreateApi(GenericAPIView):
     @extend_schema(
         operation_id="avatars_create",
         summary="Upload a selfie and start drawing an avatar",
-        description="Answers at once with 202: version 1 is queued. Follow it at `Location` "
-        "(poll with `If-None-Match`) or on the websocket.",
+        description="Answers at once with 202: version 1 is queued (versions 1 to `variants` "
+        "with several takes). Follow it at `Location` (poll with `If-None-Match`) or on the "
+        "websocket.",
         request={"multipart/form-data": InputSerializer},
         responses={
             202: OpenApiResponse(AvatarOutputSerializer, description="Queued."),

@@ -11,10 +11,11 @@ from django.db.models import Max
 from accounts.models import User
 from avatars import images
 from avatars.engines.base import ENGINES, EngineError, get_engine
-from avatars.models import Avatar, Style, Turn
+from avatars.models import Avatar, Style
 from avatars.services.flags import avatar_flag_check
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
-from avatars.services.turns import turn_enqueue, turn_quota_check
+from avatars.services.takes import takes_count_check, takes_create
+from avatars.services.turns import turn_quota_check
 from pixme.errors import ApplicationError
 
 
@@ -76,20 +77,25 @@ def avatar_create(
     image_size: str = "",
     title: str = "",
     upload_size: int | None = None,
+    variants: int = 1,
 ) -> Avatar:
-    """Check the upload, store a clean copy with its face analysis, and queue version 1."""
+    """Check the upload, store a clean copy, and queue version 1 — or versions 1 to
+    ``variants``: several takes of the same request, drawn differently in one job (see
+    :mod:`avatars.services.takes`)."""
+    takes_count_check(variants=variants)
     user_can_generate_check(user=owner)
     engine_check(engine=engine, style=style)
     model, aspect_ratio, image_size = engine_options_check(
         engine=engine, model=model, aspect_ratio=aspect_ratio, image_size=image_size
     )
     turn_quota_check(user=owner, engine=engine)
-    user_unfinished_check(user=owner)  # early: don't decode a photo we would refuse
+    user_unfinished_check(user=owner, adding=variants)  # early: don't decode a refused photo
     normalised = source_normalise(upload=upload, size=upload_size)
     # The face is found by the job (its first stage), not here: the upload answers at once.
     with transaction.atomic():
         user_lock(user=owner)
-        user_unfinished_check(user=owner)  # again, under the lock: a parallel create counts
+        # Again, under the lock: a parallel create counts.
+        user_unfinished_check(user=owner, adding=variants)
         number = (Avatar.objects.filter(owner=owner).aggregate(n=Max("number"))["n"] or 0) + 1
         avatar = Avatar(owner=owner, number=number, style=style, title=title[:120])
         avatar.source.save(
@@ -98,19 +104,16 @@ def avatar_create(
         # Set explicitly: ImageField's width_field bookkeeping runs before the file exists.
         avatar.source_width, avatar.source_height = normalised.image.size
         avatar.save()
-        turn = Turn.objects.create(
+        takes_create(
             avatar=avatar,
-            number=1,
-            kind=Turn.Kind.GENERATE,
+            variants=variants,
             instruction=instruction.strip(),
             engine=engine,
             model=model,
             aspect_ratio=aspect_ratio,
             image_size=image_size,
-            message="Waiting for a free drawing desk",
         )
-        turn_enqueue(turn=turn)
-        avatar_flag_check(avatar=avatar, instruction=turn.instruction)
+        avatar_flag_check(avatar=avatar, instruction=instruction.strip())
     return avatar
 
 

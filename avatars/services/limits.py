@@ -21,8 +21,18 @@ BUSY_MESSAGE = (
 )
 
 
-def user_unfinished_check(*, user: User) -> None:
-    """Refuse a new render while ``user`` has PIXME_MAX_UNFINISHED_PER_USER unfinished ones.
+TAKES_MESSAGE = (
+    "This site draws at most {cap} of your versions at once, so ask for {cap} takes or fewer."
+)
+TAKES_BUSY_MESSAGE = (
+    "You already have {count} being drawn, and this site draws at most {cap} of your versions "
+    "at once. Please wait for them to finish, or ask for fewer takes."
+)
+
+
+def user_unfinished_check(*, user: User, adding: int = 1) -> None:
+    """Refuse ``adding`` new renders (several takes of one create, or one) when they would
+    pass PIXME_MAX_UNFINISHED_PER_USER unfinished ones: the cap counts drawings, not requests.
 
     Callers that write hold a lock that serialises a user's requests (the user's row) and
     call this inside the transaction, so two requests at once cannot both slip under the cap.
@@ -30,12 +40,16 @@ def user_unfinished_check(*, user: User) -> None:
     cap = settings.PIXME_MAX_UNFINISHED_PER_USER
     if cap <= 0:
         return
+    if adding > cap:  # waiting would not help: say what would
+        raise ApplicationError(TAKES_MESSAGE.format(cap=cap), code="bad_option")
     unfinished = Turn.objects.filter(
         avatar__owner=user, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]
     ).count()
-    if unfinished >= cap:
+    if unfinished + adding > cap:
+        count = "1 avatar" if unfinished == 1 else f"{unfinished} avatars"
+        message = BUSY_MESSAGE if adding == 1 else TAKES_BUSY_MESSAGE
         raise ApplicationError(
-            BUSY_MESSAGE.format(count="1 avatar" if unfinished == 1 else f"{unfinished} avatars"),
+            message.format(count=count, cap=cap),
             code="busy",
             extra={"retry_after": BUSY_RETRY_AFTER_SECONDS},
         )

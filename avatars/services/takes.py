@@ -1,0 +1,124 @@
+"""Takes: one create drawn several ways at once ("make 1–4 versions").
+
+Each take is a version of its own: a generate turn on its own branch (no parent) with its
+``variant`` (0, 1, …), which engines read to make takes differ. It reports its own progress
+and can be cancelled, retried or edited like any version. One job draws them one after
+another; when it ends, the take most like the selfie becomes current — unless the user
+already chose one meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from avatars.models import Avatar, Turn
+from avatars.selectors import take_rank
+from avatars.services.turns import turn_enqueue, turn_quota_check, turn_run
+from pixme.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+MAX_TAKES = 4
+
+
+def takes_count_check(*, variants: int) -> None:
+    if isinstance(variants, bool) or not isinstance(variants, int):
+        raise ApplicationError(f"Ask for 1 to {MAX_TAKES} takes.", code="bad_option")
+    if not 1 <= variants <= MAX_TAKES:
+        raise ApplicationError(
+            f"Ask for 1 to {MAX_TAKES} takes, not {variants}.", code="bad_option"
+        )
+
+
+def takes_create(
+    *,
+    avatar: Avatar,
+    variants: int,
+    instruction: str,
+    engine: str,
+    model: str,
+    aspect_ratio: str,
+    image_size: str,
+) -> list[Turn]:
+    """Versions 1…``variants`` of a new avatar, queued to be drawn in one job.
+
+    Call inside the create's transaction, holding the owner's lock: each take after the first
+    is checked against the daily quota with the takes made so far counted, so a refusal
+    rolls back the whole create and nothing is written.
+    """
+    takes = []
+    for variant in range(variants):
+        if variant:
+            _quota_check_more(user=avatar.owner, engine=engine, fits=variant)
+        takes.append(
+            Turn.objects.create(
+                avatar=avatar,
+                number=variant + 1,
+                kind=Turn.Kind.GENERATE,
+                variant=variant,
+                instruction=instruction,
+                engine=engine,
+                model=model,
+                aspect_ratio=aspect_ratio,
+                image_size=image_size,
+                message="Waiting for a free drawing desk",
+            )
+        )
+    if variants == 1:
+        turn_enqueue(turn=takes[0])
+    else:
+        from avatars.tasks import render_takes
+
+        turn_ids = [take.pk for take in takes]
+        transaction.on_commit(lambda: render_takes.enqueue(turn_ids))
+    return takes
+
+
+def _quota_check_more(*, user: User, engine: str, fits: int) -> None:
+    """The daily quota's own check (the takes made so far already count), in words that
+    say how many takes would fit."""
+    try:
+        turn_quota_check(user=user, engine=engine)
+    except ApplicationError as exc:
+        left = "1 generation" if fits == 1 else f"{fits} generations"
+        raise ApplicationError(
+            f"You have {left} left today with {engine}: ask for {fits} "
+            f"{'take' if fits == 1 else 'takes'} or fewer, or use the offline Studio engine.",
+            code=exc.code,
+        ) from None
+
+
+def takes_render(*, turn_ids: list[int]) -> None:
+    """Draw each take in order (each claimed and reported as its own version), then make the
+    best of them current."""
+    for turn_id in turn_ids:
+        turn_run(turn_id=turn_id)
+    takes_best_choose(turn_ids=turn_ids)
+
+
+def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
+    """Make the finished take most like the selfie current, if the job's own choice stands.
+
+    Every version that finishes becomes current, so when the job ends the last take to
+    finish is current — unless the user chose since (made another version current, or an
+    edit finished): then their choice stays. One conditional update, so a choice made at
+    this very moment is never overwritten. Returns the take made current, if any.
+    """
+    done = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.SUCCEEDED))
+    if len(done) < 2:
+        return None
+    best = min(done, key=take_rank)
+    last = max(done, key=lambda t: (t.finished_at, t.pk))
+    if best.pk == last.pk:
+        return best
+    switched = Avatar.objects.filter(pk=best.avatar_id, current_turn_id=last.pk).update(
+        current_turn=best, updated_at=timezone.now()
+    )
+    if not switched:
+        logger.info("takes %s: the user chose a version meanwhile; kept it", turn_ids)
+        return None
+    return best
