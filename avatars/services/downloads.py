@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.core.files.base import ContentFile
 from django.db.models.fields.files import FieldFile
 from PIL import Image
@@ -12,8 +10,6 @@ from avatars import images
 from avatars.media_files import prune_empty_folder
 from avatars.models import Turn
 from avatars.services import provenance
-
-logger = logging.getLogger(__name__)
 
 
 def turn_webp_store(*, turn: Turn, image: Image.Image | None = None) -> FieldFile:
@@ -24,10 +20,9 @@ def turn_webp_store(*, turn: Turn, image: Image.Image | None = None) -> FieldFil
     data = images.encode_webp(
         image, engine=turn.engine, style=turn.avatar.style.slug, model=turn.model or turn.engine
     )
-    try:  # last: any re-encode after it would drop the manifest
-        data = provenance.turn_credentials_add(turn, data, mime="image/webp")
-    except provenance.SigningFailed as exc:
-        logger.error("turn %s: the WebP download could not be signed: %s", turn.pk, exc)
+    # Last: any re-encode after it would drop the manifest.
+    data, signed = provenance.turn_credentials_try(turn, data, mime="image/webp")
+    if not signed:
         Turn.objects.filter(pk=turn.pk).update(signed=False)
     turn.webp.save(f"v{turn.number}.webp", ContentFile(data), save=False)
     if not Turn.objects.filter(pk=turn.pk, webp="").exclude(image="").update(webp=turn.webp.name):

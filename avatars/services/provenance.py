@@ -464,3 +464,16 @@ def turn_credentials_add(turn, data: bytes, *, mime: str, provider_signed: bool 
     return sign(
         data, mime=mime, title=turn_title(turn), render=render, parent=parent, component=component
     )
+
+
+def turn_credentials_try(
+    turn, data: bytes, *, mime: str, provider_signed: bool = False
+) -> tuple[bytes, bool]:
+    """:func:`turn_credentials_add`, or ``data`` as it was when signing fails: a version is
+    never lost to its credentials. The failure is logged for the operator and the version
+    stored unsigned (``Turn.signed`` off, a filter in the admin)."""
+    try:
+        return turn_credentials_add(turn, data, mime=mime, provider_signed=provider_signed), True
+    except SigningFailed as exc:
+        logger.error("turn %s: could not add Content Credentials (%s): %s", turn.pk, mime, exc)
+        return data, False
