@@ -3,6 +3,7 @@ stranger's id simply isn't found (404, never 403)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,7 +50,14 @@ def take_list_for_avatar(*, avatar: Avatar) -> list[Turn]:
     """The takes of the avatar's first drawing (its versions on their own branches: generate
     turns with no parent), best first, each with ``rank`` (1 for the best) and
     ``likeness_text``. One take for an avatar made with one."""
-    takes = sorted(avatar.turns.filter(kind=Turn.Kind.GENERATE, parent=None), key=take_rank)
+    return take_list_ranked(turns=avatar.turns.all())
+
+
+def take_list_ranked(*, turns: Iterable[Turn]) -> list[Turn]:
+    """:func:`take_list_for_avatar` from an avatar's turns already read (no query)."""
+    takes = sorted(
+        (t for t in turns if t.kind == Turn.Kind.GENERATE and t.parent_id is None), key=take_rank
+    )
     for rank, take in enumerate(takes, start=1):
         take.rank, take.likeness_text = rank, likeness_words(take.likeness)
     return takes

@@ -45,7 +45,7 @@ from avatars.selectors import (
     avatar_get_for_user,
     avatar_list_for_user,
     style_list_enabled,
-    take_list_for_avatar,
+    take_list_ranked,
     turn_get_for_user,
     turn_list_for_avatar,
 )
@@ -108,6 +108,7 @@ def turn_payload(request, turn: Turn) -> dict:
 
 def avatar_payload(request, avatar: Avatar) -> dict:
     path = share_path(avatar=avatar)
+    turns = list(turn_list_for_avatar(avatar=avatar))
     return {
         "id": avatar.pk,
         "title": str(avatar),
@@ -121,8 +122,8 @@ def avatar_payload(request, avatar: Avatar) -> dict:
         "current": avatar.current_turn_id,
         "created_at": avatar.created_at.isoformat(),
         "updated_at": avatar.updated_at.isoformat(),
-        "turns": [turn_payload(request, turn) for turn in turn_list_for_avatar(avatar=avatar)],
-        "takes": [take.pk for take in take_list_for_avatar(avatar=avatar)],
+        "turns": [turn_payload(request, turn) for turn in turns],
+        "takes": [take.pk for take in take_list_ranked(turns=turns)],
     }
 
 
