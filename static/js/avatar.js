@@ -279,5 +279,10 @@
     });
   }
 
+  // Back from a refused edit: bring the box and the reason under it into view together.
+  if (document.getElementById("edit-error")) {
+    document.getElementById("edit-heading").scrollIntoView({ block: "start" });
+  }
+
   connect();
 })();

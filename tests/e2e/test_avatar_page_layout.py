@@ -1,0 +1,113 @@
+"""The avatar page in a real Chromium on a phone (390×844) and a laptop (1280×900): the edit
+box in the first view, nothing wider than the screen, and the page usable with the keyboard."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.test_browser_flow import shot
+from tests.liveserver import LiveSite
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SETUP = """
+from accounts.services import profile_for_user, user_create
+from avatars.models import Style
+from avatars.services.avatars import avatar_create
+from skimage import data
+from PIL import Image
+import io
+ada = user_create(username="ada", password="Ada-Lovelace-1815")
+buf = io.BytesIO()
+Image.fromarray(data.astronaut()).save(buf, "JPEG", quality=90)
+buf.seek(0)
+buf.name = "selfie.jpg"
+avatar = avatar_create(owner=ada, upload=buf, style=Style.objects.get(slug="comics"))
+print(avatar.pk)
+"""
+
+SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
+
+
+@pytest.fixture
+def site(tmp_path):
+    site = LiveSite(tmp_path)
+    site.migrate()
+    avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
+    site.start()
+    deadline = time.monotonic() + 120
+    while site.query("SELECT status FROM avatars_turn")[0][0] != "succeeded":
+        assert time.monotonic() < deadline, "the avatar was never drawn"
+        time.sleep(0.2)
+    site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
+    yield site
+    site.stop()
+
+
+def log_in(page, site) -> None:
+    page.goto(site.url + "/accounts/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "Ada-Lovelace-1815")
+    page.click("main [type=submit]")
+    page.wait_for_load_state()
+
+
+def in_first_view(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    viewport = page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= viewport["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= viewport["width"]
+    )
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the screen (0: it fits)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_edit_box_is_in_the_first_view_and_nothing_overflows(site, page, size):
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, site)
+    page.goto(site.avatar_url)
+    page.locator("#result[src]").wait_for(state="visible")
+    shot(page, f"avatar-page-{size}")
+    assert in_first_view(page, "#edit-form input[name=instruction]"), "scroll to find the box"
+    assert in_first_view(page, "#edit-form button[type=submit]")
+    assert overflow(page) <= 0, f"the page is {overflow(page)} px wider than the {size}"
+    assert page.locator("label[for=compare-slider]").is_visible()
+    assert page.locator("label[for=id_instruction]").is_visible()
+
+
+def test_the_page_works_with_the_keyboard_and_a_refusal_shows_under_the_box(site, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, site)
+    page.goto(site.avatar_url)
+    page.locator("#result[src]").wait_for(state="visible")
+
+    page.focus("#compare-slider")
+    page.keyboard.press("Home")  # all the way: the selfie
+    clip = page.eval_on_selector("#compare-top", "el => el.style.clipPath")
+    assert clip == "inset(0px 100% 0px 0px)" or clip == "inset(0 100% 0 0)", clip
+    assert page.get_attribute("#compare-slider", "aria-valuetext") == "Showing your selfie"
+
+    page.focus("#id_instruction")
+    page.keyboard.type("make me look ten years younger")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    error = page.locator("#edit-error")
+    assert error.count() == 1 and "can't do" in error.inner_text()
+    assert in_first_view(page, "#edit-error"), "the refusal is where the user is looking"
+    assert page.input_value("#id_instruction") == "make me look ten years younger"
+    assert page.evaluate("document.activeElement.id") == "id_instruction"
+    assert overflow(page) <= 0
+    shot(page, "avatar-page-refused-phone")
