@@ -184,3 +184,27 @@ def test_the_profile_reads_as_separate_cards_and_asks_only_real_questions(toured
     }
     assert decorations == {"none"}, "every nav link alike"
     assert page.goto(toured[2]["landing"] + "favicon.ico").ok
+
+
+@pytest.mark.parametrize("clipboard", ["api", "none"])
+def test_a_new_token_shows_in_the_first_view_with_a_copy_button(toured, clipboard):
+    page = open_page(toured, "profile", 390)
+    if clipboard == "none":  # plain http off localhost has no clipboard API: select it instead
+        page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    else:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.fill("#api-tokens input[name=name]", f"copy-{clipboard}")
+    page.click("#api-tokens button[value=create]")
+    page.wait_for_load_state()
+    secret = page.inner_text("#new-token").strip()
+    button = page.locator("button[data-copy=new-token]")
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= 844, "below the fold"
+    button.click()
+    if clipboard == "none":  # selected, and copied too where execCommand still may
+        assert page.evaluate("getSelection().toString().trim()") == secret
+        assert page.inner_text("[data-copy-status=new-token]")
+    else:
+        page.wait_for_function(
+            "document.querySelector('[data-copy=new-token]').textContent === 'Copied'"
+        )
+        assert page.evaluate("navigator.clipboard.readText()") == secret
