@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_layout import PAGES, SIZES, open_page, toured  # noqa: F401
+from tests.e2e.test_layout import MORE_PAGES, PAGES, SIZES, open_page, toured  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -23,7 +23,7 @@ def readable(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("width", SIZES)
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + MORE_PAGES)
 def test_axe_finds_nothing_serious(toured, name, width):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
 
@@ -66,3 +66,21 @@ def test_every_nav_item_is_reached_by_tab_with_a_visible_ring(toured, width):  #
             reached[focused["text"].replace("\xa0", " ")] = focused
     assert expected <= reached.keys(), reached
     assert all(f["ring"] and f["visible"] for f in reached.values()), reached
+
+
+def test_a_style_is_picked_with_the_arrow_keys_and_its_card_shows_the_focus(toured):  # noqa: F811
+    page = open_page(toured, "create", 1280)
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "style":
+            break
+    else:
+        pytest.fail("Tab never reached the style picker")
+    page.keyboard.press("ArrowRight")
+    card = page.evaluate("""() => {
+      const input = document.activeElement;
+      const style = getComputedStyle(input.closest('.style-card'));
+      return {checked: input.checked, label: input.closest('label').innerText.trim(),
+              ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
+    }""")
+    assert card["checked"] and card["ring"], card

@@ -25,8 +25,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SIZES = {390: {"width": 390, "height": 844}, 1280: {"width": 1280, "height": 900}}
 USERNAME, PASSWORD = "grace", "Hopper-Cobol-1959"
 # Seen signed out, as a stranger sees them; the rest by the user who made the avatar.
-SIGNED_OUT = ("landing", "signup", "login", "shared")
+SIGNED_OUT = ("landing", "signup", "login", "shared", "password-reset")
 PAGES = ("landing", "signup", "login", "create", "avatar", "list", "profile", "shared")
+# Checked too, not photographed.
+MORE_PAGES = ("password-reset", "password-change", "account-delete", "avatar-delete")
 
 
 @contextmanager
@@ -101,6 +103,10 @@ def tour(site: LiveSite, browser, selfie: Path, *, edit: bool = True):
         "list": site.url + "/avatars/",
         "profile": site.url + "/accounts/profile/",
         "shared": shared_url,
+        "password-reset": site.url + "/accounts/password_reset/",
+        "password-change": site.url + "/accounts/password_change/",
+        "account-delete": site.url + "/accounts/profile/delete/",
+        "avatar-delete": avatar_url + "delete/",
     }
     return context, urls
 
@@ -150,7 +156,7 @@ HEADER_ITEMS = """() => {
 
 
 @pytest.mark.parametrize("width", SIZES)
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + MORE_PAGES)
 def test_the_page_fits_the_screen(toured, name, width):
     page = open_page(toured, name, width)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
@@ -158,7 +164,7 @@ def test_the_page_fits_the_screen(toured, name, width):
 
 
 @pytest.mark.parametrize("width", SIZES)
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + MORE_PAGES)
 def test_the_header_keeps_its_layout(toured, name, width):
     page = open_page(toured, name, width)
     brand, *nav = page.evaluate(HEADER_ITEMS)
