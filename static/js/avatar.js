@@ -183,6 +183,8 @@
     outcome.hidden = false;
     const cancel = el.querySelector(".cancel-form");
     if (cancel) cancel.hidden = true;
+    const note = document.getElementById("drawing-note");
+    if (note && !hasWork()) note.textContent = "The first version didn't work: see Versions.";
     announce(status === "cancelled" ? name + " was cancelled." : name + " didn't work: " + message);
     refreshPanels();
   }

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from avatars.stages import STAGE_WORDS, STATUS_WORDS
 from tests.e2e.test_browser_flow import shot
 from tests.liveserver import LiveSite
 
@@ -28,6 +29,18 @@ avatar = avatar_create(owner=ada, upload=buf, style=Style.objects.get(slug="comi
 print(avatar.pk)
 """
 
+# Records what the page's live region says, as a screen reader would hear it.
+HEARD = """
+window.__heard = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const region = document.getElementById('live-status');
+  if (!region) return;
+  new MutationObserver(() => window.__heard.push(region.textContent))
+    .observe(region, {childList: true, characterData: true, subtree: true});
+});
+"""
+
+WORDS = set(STAGE_WORDS.values()) | set(STATUS_WORDS.values())
 SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
 
 
@@ -111,3 +124,21 @@ def test_the_page_works_with_the_keyboard_and_a_refusal_shows_under_the_box(site
     assert page.evaluate("document.activeElement.id") == "id_instruction"
     assert overflow(page) <= 0
     shot(page, "avatar-page-refused-phone")
+
+    # A screen reader hears the stages in words and the outcome, from one polite region.
+    page.context.add_init_script(HEARD)
+    assert page.get_attribute("#live-status", "aria-live") == "polite"
+    page.fill("#id_instruction", "add a crown")
+    page.focus("#id_instruction")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('live-status').textContent === 'Version 2 is ready.'",
+        timeout=60_000,
+    )
+    assert page.locator("#edit-error").count() == 0
+    heard = page.evaluate("window.__heard")
+    stages = [said.removeprefix("Version 2: ") for said in heard if said.startswith("Version 2: ")]
+    # A quick edit may be done before the socket opens: then "ready" is all there is to hear.
+    assert heard[-1] == "Version 2 is ready." and set(stages) <= WORDS, heard
+    assert not any("%" in said for said in heard), "not every percent"
