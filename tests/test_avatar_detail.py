@@ -53,6 +53,8 @@ def test_the_form_refuses_it_under_the_box_keeping_what_was_typed(alice_client, 
     assert 'class="field-error" id="edit-error"' in form and "can&#x27;t do" in form
     assert f'value="{REFUSED}"' in form and 'aria-invalid="true"' in form
     assert 'class="messages"' not in html  # not a flash at the top as well
+    detail = reverse("avatars:detail", args=[alice_avatar.pk])
+    assert 'href="?v=' not in html and f'href="{detail}?v=1"' in html  # links leave /edit/
     assert alice_avatar.turns.count() == 1  # nothing was made for it
 
 
@@ -183,7 +185,8 @@ def test_viewing_an_old_version_still_edits_the_current_one(alice_client, alice_
     form = section(html, 'id="edit-form"', "</form>")
     assert f'name="parent" value="{v2.pk}"' in form
     assert "Your edit starts from v2, the current version." in form
-    assert 'href="?v=1&amp;edit=1#edit-form">Edit from v1 instead</a>' in form
+    detail = reverse("avatars:detail", args=[alice_avatar.pk])
+    assert f'href="{detail}?v=1&amp;edit=1#edit-form">Edit from v1 instead</a>' in form
     assert f'src="/avatars/{alice_avatar.pk}/v/{v1.pk}/image.png"' in html  # v1 is shown
     assert '<label for="compare-slider">Before / after</label>' in html
 

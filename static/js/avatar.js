@@ -146,7 +146,7 @@
   // The timeline (likeness words, "current", actions) and the caption are drawn by the
   // server: after a version finishes or fails, fetch the page again and swap them in.
   function refreshPanels() {
-    fetch(window.location.pathname, { credentials: "same-origin" })
+    fetch(live.dataset.detailUrl, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         const doc = new DOMParser().parseFromString(html, "text/html");
