@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -9,12 +10,14 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.engines.gemini_models import c2pa_type
 from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
+from avatars.services.provenance import verify
 from avatars.services.turns import turn_request_edit
 from tests.conftest import Listener, upload
 from tests.fakes.fixtures import TEST_API_KEY
@@ -164,7 +167,7 @@ def test_a_model_google_withdrew_fails_once_and_says_pick_another(
     assert "model_gone" in page and "gemini-3-pro-image is no longer available" in page
 
 
-def test_a_signed_image_is_stored_as_google_sent_it(
+def test_a_signed_image_keeps_google_s_credentials_inside_ours(
     alice, gemini_settings, gemini_server, selfie_jpeg, run_jobs
 ):
     gemini_server.script("signed")
@@ -181,15 +184,24 @@ def test_a_signed_image_is_stored_as_google_sent_it(
     with turn.image.open("rb") as fh:
         stored = fh.read()
     assert c2pa_type(sent) == "image/png"
-    assert stored == sent, "byte for byte: the C2PA manifest survives"
-    # An unsigned reply is still stored as our own PNG with its AI-generated labels.
+    # Not re-encoded: Google's file, its pixels and labels as they came, now carrying our
+    # signed manifest, with Google's file kept inside it as a component.
+    assert turn.signed
+    credentials = verify(stored, mime="image/png")
+    assert credentials.verdict == "trusted"
+    (link,) = credentials.chain
+    assert link.actions == ["c2pa.created"] and link.render["engine"] == "gemini"
+    assert link.render["model"] == "gemini-3.1-flash-lite-image"
+    assert Image.open(io.BytesIO(stored)).tobytes() == Image.open(io.BytesIO(sent)).tobytes()
+    # An unsigned reply is stored as our own PNG with its AI-generated labels, and signed.
     with run_jobs():
         edit = turn_request_edit(avatar=avatar, instruction="add a hat")
     edit.refresh_from_db()
     with edit.image.open("rb") as fh:
         own = fh.read()
-    assert own != gemini_server.last.answered_image and c2pa_type(own) is None
-    assert b"AI-Generated" in own
+    assert own != gemini_server.last.answered_image and b"AI-Generated" in own
+    chain = verify(own, mime="image/png").chain
+    assert [link.actions[0] for link in chain] == ["c2pa.opened", "c2pa.created"]
 
 
 def test_create_and_two_edits_through_the_site(

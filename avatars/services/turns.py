@@ -32,6 +32,7 @@ from avatars.engines.base import (
 )
 from avatars.models import Avatar, Turn
 from avatars.services import progress as events
+from avatars.services import provenance
 from avatars.services.context import turn_render_request
 from avatars.services.downloads import turn_webp_store
 from avatars.services.flags import avatar_flag_check, turn_refusal_flag
@@ -464,10 +465,15 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
     image = result.image.convert("RGB")
     reporter("encode", 96, "Saving your avatar")
     meta = {"engine": turn.engine, "style": avatar.style.slug, "model": result.model or turn.engine}
-    if result.original_type == "image/png":  # signed (C2PA): a re-encode would drop it
-        png = result.original
-    else:
-        png = images.encode_png(image, **meta)
+    # A model's signed (C2PA) original is kept as it came: a re-encode would drop it.
+    provider_signed = result.original_type == "image/png"
+    png = result.original if provider_signed else images.encode_png(image, **meta)
+    # Our Content Credentials go on last, after every encode (the provider's kept inside);
+    # a signing failure keeps the version, unsigned (logged, and Turn.signed stays off).
+    turn.model = result.model or turn.model
+    png, signed = provenance.turn_credentials_try(
+        turn, png, mime="image/png", provider_signed=provider_signed
+    )
     thumb = images.encode_webp(images.thumbnail(image), quality=80, **meta)
     turn.image.save(f"v{turn.number}.png", ContentFile(png), save=False)
     turn.thumbnail.save(f"v{turn.number}-thumb.webp", ContentFile(thumb), save=False)
@@ -483,7 +489,8 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             thumbnail=turn.thumbnail.name,
             width=image.width,
             height=image.height,
-            model=result.model or turn.model,
+            model=turn.model,
+            signed=signed,
             model_text=result.text or reporter.text,
             model_content=result.model_content,
             usage=result.usage,
