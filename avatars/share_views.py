@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from avatars.files import ServedFile
 from avatars.models import Avatar, Report
 from avatars.selectors import SharedAvatar, avatar_get_shared
 from avatars.services.downloads import turn_webp
 from avatars.services.sharing import report_create
-from avatars.views import ServedFile
 from pixme.errors import ApplicationError
 
 # Shared caches may keep an image this long after the link dies: keep it short.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user
 from avatars.faces import likeness_words
+from avatars.files import ServedFile
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.models import Avatar, Turn
 from avatars.selectors import (
@@ -28,6 +28,7 @@ from avatars.selectors import (
     avatar_open_report_count,
     reports_to_hide,
     style_list_enabled,
+    take_list_ranked,
     turn_get_for_user,
     turn_list_for_avatar,
 )
@@ -106,6 +107,7 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
                 model=form.cleaned_data["model"],
                 image_size=form.cleaned_data["image_size"],
                 title=form.cleaned_data["title"],
+                variants=form.cleaned_data["variants"],
             )
         except ApplicationError as exc:
             form.add_error("photo" if exc.code == "bad_image" else None, exc.message)
@@ -174,6 +176,7 @@ def _detail_page(
             "edit_form": edit_form or EditForm(initial={"parent": base.pk if base else None}),
             "snapshot": [turn_snapshot(turn=t) for t in turns],
             "stage_words": {"stages": STAGE_WORDS, "statuses": STATUS_WORDS},
+            "takes": take_list_ranked(turns=turns),
             "moderated": avatar.moderation in (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED),
             "share_url": request.build_absolute_uri(path) if path else "",
             "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
@@ -292,17 +295,6 @@ def _moderation_refusal(avatar: Avatar) -> HttpResponse | None:
     except ApplicationError as exc:
         return HttpResponseForbidden(exc.message, content_type="text/plain; charset=utf-8")
     return None
-
-
-class ServedFile(FileResponse):
-    """A FileResponse an ASGI server reads without Django's warning that a streaming response
-    "must consume synchronous iterators". Under ASGI Django reads a file's sync iterator whole,
-    on a thread, and warns each time; ours are a few megabytes at most, so this does the same
-    on purpose. Under WSGI and the test client it streams as any FileResponse."""
-
-    async def __aiter__(self):
-        for part in await sync_to_async(list)(self.streaming_content):
-            yield part
 
 
 def _file_response(field, content_type: str, *, filename: str | None = None) -> FileResponse:

@@ -62,8 +62,9 @@ def test_an_edit_with_a_blocked_word_flags_it_again_after_approval(
     alice, alice_avatar, blocklist, run_jobs
 ):
     assert alice_avatar.moderation == Avatar.Moderation.OK
+    # An edit the studio draws (one it can't draw is refused before anything is made).
     with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="add gore")
+        turn_request_edit(avatar=alice_avatar, instruction='write "gore" at the bottom')
     alice_avatar.refresh_from_db()
     assert alice_avatar.moderation == Avatar.Moderation.FLAGGED
 

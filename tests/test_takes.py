@@ -279,3 +279,22 @@ def test_the_takes_panel_shows_them_side_by_side_best_first(alice, selfie_jpeg):
         "avatars/_takes.html", {"avatar": one, "takes": take_list_for_avatar(avatar=one)}
     )
     assert alone.strip() == "", "nothing for an avatar made with one take"
+
+
+def test_the_create_page_makes_the_takes_and_shows_them_side_by_side(
+    alice_client, selfie_jpeg, run_jobs
+):
+    with run_jobs():
+        response = alice_client.post(
+            "/avatars/new/",
+            {"photo": upload(selfie_jpeg), "style": "manga", "engine": "studio", "variants": "2"},
+        )
+    assert response.status_code == 302, response.context["form"].errors
+    avatar = Avatar.objects.get()
+    assert sorted(avatar.turns.values_list("number", "variant", "parent")) == [
+        (1, 0, None),
+        (2, 1, None),
+    ]
+    page = alice_client.get(response["Location"]).content.decode()
+    assert page.count('class="take ') == 2 and "Your 2 takes" in page
+    assert page.count("Keep this one") == 1

@@ -4,7 +4,7 @@ with ``Retry-After`` while a job makes it (asking starts it). Owner only, like t
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from avatars.files import ServedFile
 from avatars.models import Avatar, Reel
 from avatars.selectors import avatar_get_for_user
 from avatars.services.reels import RETRY_AFTER_SECONDS, reel_request
@@ -65,7 +66,7 @@ class ReelApi(APIView):
                 raise PermissionDenied(exc.message, code=exc.code) from None
             raise
         if reel.status == Reel.Status.READY:
-            response = FileResponse(getattr(reel, fmt).open("rb"), content_type=FORMATS[fmt])
+            response = ServedFile(getattr(reel, fmt).open("rb"), content_type=FORMATS[fmt])
             response["Cache-Control"] = "private, max-age=60"
             response["X-Content-Type-Options"] = "nosniff"
             return response

@@ -64,7 +64,7 @@ class VerifyApi(APIView):
         operation_id="verify",
         summary="Check a file's Content Credentials (C2PA)",
         request={"multipart/form-data": InputSerializer},
-        responses={200: OutputSerializer, **error_responses(400, 429)},
+        responses={200: OutputSerializer, **error_responses(400, 401, 429)},
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)

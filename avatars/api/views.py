@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.http import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -40,6 +40,7 @@ from avatars.api.schema import (
     error_responses,
 )
 from avatars.engines.base import configured_engines, engine_catalogue
+from avatars.files import ServedFile
 from avatars.models import Avatar, Style, Turn
 from avatars.selectors import (
     avatar_get_for_user,
@@ -98,6 +99,7 @@ def turn_payload(request, turn: Turn) -> dict:
     snap = turn_snapshot(turn=turn)
     snap["parent"] = turn.parent_id
     snap["variant"] = turn.variant
+    snap["signed"] = turn.signed
     snap["engine"] = turn.engine
     snap["model"] = turn.model
     snap["image"] = _api_url(request, turn, "image.png") if turn.image else ""
@@ -143,12 +145,20 @@ class TurnOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Turn.Kind.choices)
     instruction = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField(choices=Turn.Status.choices)
-    stage = serializers.CharField(allow_blank=True)
+    stage = serializers.CharField(allow_blank=True, help_text="The stage's code, e.g. faces.")
+    words = serializers.CharField(help_text="The stage (or the outcome) in a person's words.")
     percent = serializers.IntegerField(min_value=0, max_value=100)
     message = serializers.CharField(allow_blank=True, help_text="Progress, in a person's words.")
     model_text = serializers.CharField(allow_blank=True)
     error_code = serializers.CharField(allow_blank=True)
     error_message = serializers.CharField(allow_blank=True)
+    retryable = serializers.BooleanField(
+        help_text="A failure a retry could fix (busy, unavailable, cancelled); false otherwise."
+    )
+    signed = serializers.BooleanField(
+        help_text="Its files carry our signed Content Credentials (C2PA): check one at "
+        "/api/verify/."
+    )
     likeness = serializers.FloatField(allow_null=True)
     parent = serializers.IntegerField(allow_null=True, help_text="The version this one edits.")
     variant = serializers.IntegerField(
@@ -510,13 +520,13 @@ class TurnFileApi(APIView):
             except ApplicationError as exc:
                 raise PermissionDenied(exc.message, code=exc.code) from None
         if kind == "image.png" and turn.image:
-            return FileResponse(turn.image.open("rb"), content_type="image/png")
+            return ServedFile(turn.image.open("rb"), content_type="image/png")
         if kind == "thumbnail.webp" and turn.thumbnail:
-            return FileResponse(turn.thumbnail.open("rb"), content_type="image/webp")
+            return ServedFile(turn.thumbnail.open("rb"), content_type="image/webp")
         if kind == "image.webp" and turn.image:
             webp = turn_webp(turn=turn)
             if webp:
-                return FileResponse(webp.open("rb"), content_type="image/webp")
+                return ServedFile(webp.open("rb"), content_type="image/webp")
         raise Http404
 
 

@@ -150,7 +150,7 @@
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         const doc = new DOMParser().parseFromString(html, "text/html");
-        ["timeline", "shown-caption", "edit-base"].forEach(function (id) {
+        ["timeline", "shown-caption", "edit-base", "downloads", "takes"].forEach(function (id) {
           const fresh = doc.getElementById(id);
           const old = document.getElementById(id);
           if (fresh && old) old.innerHTML = fresh.innerHTML;

@@ -1,0 +1,86 @@
+"""The avatar page's takes, reel and Content Credentials badge in a real Chromium."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.test_avatar_page_layout import log_in, overflow
+from tests.e2e.test_browser_flow import shot
+from tests.liveserver import LiveSite
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SETUP = """
+from accounts.services import user_create
+from avatars.models import Style
+from avatars.services.avatars import avatar_create
+from skimage import data
+from PIL import Image
+import io
+ada = user_create(username="ada", password="Ada-Lovelace-1815")
+buf = io.BytesIO()
+Image.fromarray(data.astronaut()).save(buf, "JPEG", quality=90)
+buf.seek(0)
+buf.name = "selfie.jpg"
+avatar = avatar_create(
+    owner=ada, upload=buf, style=Style.objects.get(slug="pop-art"), variants=2
+)
+print(avatar.pk)
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site = LiveSite(tmp_path_factory.mktemp("extras"))
+    site.migrate()
+    avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
+    site.start()
+    try:
+        deadline = time.monotonic() + 120
+        # Both takes drawn and their likeness measured (the ranking needs it).
+        drawn = "SELECT COUNT(*) FROM avatars_turn WHERE status = 'succeeded' AND likeness > 0"
+        while site.query(drawn)[0][0] < 2:
+            assert time.monotonic() < deadline, "the takes were never drawn"
+            time.sleep(0.2)
+        site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
+        yield site
+    finally:
+        site.stop()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])
+def test_takes_reel_and_credentials(site, page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, site)
+    page.goto(site.avatar_url)
+    takes = page.locator("#takes li.take")
+    assert takes.count() == 2
+    assert "Best:" in takes.nth(0).inner_text()
+
+    page.click("#reel-play")
+    page.locator("#reel-image[src]").wait_for(state="visible", timeout=60_000)
+    assert page.locator("#reel-downloads").is_visible()
+    assert page.inner_text("#reel-status") == "Your reel is ready."
+    natural = page.eval_on_selector("#reel-image", "img => img.naturalWidth")
+    assert 0 < natural <= 720
+    assert overflow(page) <= 0
+    shot(page, f"avatar-extras-{width}")
+
+    with page.expect_navigation():
+        page.click("#credentials-badge")
+    assert "Signed by Pix Me!" in page.inner_text("#verdict")
+    assert "Created by a trained model (AI)" in page.inner_text("#verdict")
+    assert overflow(page) <= 0
+
+
+def test_keeping_another_take_makes_it_current(site, page):
+    log_in(page, site)
+    page.goto(site.avatar_url)
+    other = page.locator("#takes li.take:not(.current)")
+    number = other.locator("strong").inner_text()
+    with page.expect_navigation():
+        other.locator("button", has_text="Keep this one").click()
+    assert page.locator("#takes li.take.current strong").inner_text() == number
+    assert page.locator("#takes li.take").count() == 2, "the other take is kept"
