@@ -76,6 +76,8 @@ class Avatar(models.Model):
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
     share_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    # The owner chose to show the reel on the shared page too (it starts from the selfie).
+    share_reel = models.BooleanField(default=False)
     # The version the link shows (None: whichever is current).
     shared_turn = models.ForeignKey(
         "Turn", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

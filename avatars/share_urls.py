@@ -9,6 +9,7 @@ app_name = "share"
 urlpatterns = [
     path("<str:token>/", share_views.shared_page, name="page"),
     path("<str:token>/image.<str:fmt>", share_views.shared_image, name="image"),
+    path("<str:token>/reel.<str:fmt>", share_views.shared_reel, name="reel"),
     path("<str:token>/credentials/", verify_views.shared_credentials, name="credentials"),
     path("<str:token>/report/", share_views.shared_report, name="report"),
 ]

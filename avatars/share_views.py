@@ -19,6 +19,7 @@ from avatars.files import ServedFile
 from avatars.models import Avatar, Report
 from avatars.selectors import SharedAvatar, avatar_get_shared
 from avatars.services.downloads import turn_webp
+from avatars.services.reels import reel_shared
 from avatars.services.sharing import report_create
 from pixme.errors import ApplicationError
 
@@ -65,6 +66,7 @@ def _render_page(
             "image_url": request.build_absolute_uri(
                 reverse("share:image", args=[shared.token, "png"])
             ),
+            "reel": reel_shared(avatar=shared.avatar, turn=shared.turn),
         },
         status=status,
     )
@@ -92,6 +94,22 @@ def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
         if not webp:
             raise Http404("No such image")
         response = ServedFile(webp.open("rb"), content_type="image/webp")
+    response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+def shared_reel(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    """The reel, when the owner shared it (see services/reels.reel_shared)."""
+    if fmt not in ("webp", "gif"):
+        raise Http404("No such reel")
+    shared = _shared_or_404(token)
+    reel = reel_shared(avatar=shared.avatar, turn=shared.turn)
+    if reel is None:
+        raise Http404("No reel is shared here.")
+    response = ServedFile(getattr(reel, fmt).open("rb"), content_type=f"image/{fmt}")
     response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Robots-Tag"] = "noindex"

@@ -195,7 +195,7 @@ def avatar_share_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
     turn_id = request.POST.get("turn", "")
     turn = _turn_or_404(request, avatar.pk, int(turn_id)) if turn_id.isdigit() else None
     try:
-        avatar_share(avatar=avatar, turn=turn)
+        avatar_share(avatar=avatar, turn=turn, reel=request.POST.get("reel") == "1")
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -177,3 +177,44 @@ def test_a_moderator_removal_takes_the_reel_too(alice, alice_avatar, run_jobs):
     assert not any(storage.exists(name) for storage, name in files)
     answer = token_client(alice).get(f"/api/avatars/{alice_avatar.pk}/reel.webp")
     assert answer.status_code == 403
+
+
+def test_the_shared_page_shows_the_reel_only_when_the_owner_shares_it(
+    alice, alice_client, alice_avatar, client, run_jobs
+):
+    from avatars.services.sharing import avatar_share
+
+    avatar_share(avatar=alice_avatar)
+    token = alice_avatar.share_token
+    page = client.get(f"/s/{token}/").content.decode()
+    assert "shared-reel" not in page and client.get(f"/s/{token}/reel.webp").status_code == 404
+    assert f"/s/{token}/credentials/" in page, "the Content Credentials badge"
+
+    with run_jobs():  # the owner shares the reel too: it is made at once
+        response = alice_client.post(f"/avatars/{alice_avatar.pk}/share/", {"reel": "1"})
+    assert response.status_code == 302
+    alice_avatar.refresh_from_db()
+    token = alice_avatar.share_token
+    assert alice_avatar.share_reel
+    page = client.get(f"/s/{token}/").content.decode()
+    assert f"/s/{token}/reel.webp" in page
+    served = client.get(f"/s/{token}/reel.webp")
+    assert served.status_code == 200 and served["Content-Type"] == "image/webp"
+    assert client.get(f"/s/{token}/reel.gif").status_code == 200
+
+    # An edit changes the path: the old reel isn't shown for the new version.
+    with run_jobs():
+        turn_request_edit(avatar=alice_avatar, instruction="add a crown")
+    assert client.get(f"/s/{token}/reel.webp").status_code == 404
+    # Private again: the reel stops with the link.
+    alice_client.post(f"/avatars/{alice_avatar.pk}/unshare/")
+    alice_avatar.refresh_from_db()
+    assert not alice_avatar.share_reel
+
+
+def test_the_shared_credentials_page_verifies_the_shared_version(client, alice_avatar):
+    from avatars.services.sharing import avatar_share
+
+    avatar_share(avatar=alice_avatar)
+    page = client.get(f"/s/{alice_avatar.share_token}/credentials/").content.decode()
+    assert "Signed by Pix Me!" in page and "Created by a trained model (AI)" in page

@@ -25,6 +25,12 @@ class ShareApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         turn = serializers.IntegerField(required=False, allow_null=True)
+        reel = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Show the reel on the page too (it starts from the selfie; only while "
+            "the current version is shared).",
+        )
 
         class Meta:
             ref_name = "Share"
@@ -39,6 +45,7 @@ class ShareApi(APIView):
                 {
                     "share_url": serializers.URLField(),
                     "turn": serializers.IntegerField(allow_null=True),
+                    "reel": serializers.BooleanField(),
                 },
             ),
             **error_responses(400, 404, *AUTHENTICATED_ERRORS),
@@ -51,11 +58,14 @@ class ShareApi(APIView):
         serializer.is_valid(raise_exception=True)
         turn_id = serializer.validated_data.get("turn")
         turn = _turn(request, avatar.pk, turn_id) if turn_id else None
-        avatar = avatar_share(avatar=avatar, turn=turn)
+        avatar = avatar_share(
+            avatar=avatar, turn=turn, reel=serializer.validated_data.get("reel", False)
+        )
         return Response(
             {
                 "share_url": request.build_absolute_uri(share_path(avatar=avatar)),
                 "turn": avatar.shared_turn_id,
+                "reel": avatar.share_reel,
             }
         )
 

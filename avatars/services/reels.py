@@ -160,3 +160,14 @@ def _frame_ms(image, index: int) -> int:
     image.seek(index)
     image.load()
     return int(image.info.get("duration") or 0)
+
+
+def reel_shared(*, avatar: Avatar, turn: Turn) -> Reel | None:
+    """The reel a share link shows: only when the owner shared it, the link shows the current
+    version, and the reel of the current path is made (it never starts a job for a stranger)."""
+    if not avatar.share_reel or turn.pk != avatar.current_turn_id:
+        return None
+    reel = Reel.objects.filter(avatar=avatar, status=Reel.Status.READY).first()
+    if reel is None or reel.key != reel_key(avatar=avatar, path=reel_path(avatar=avatar)):
+        return None
+    return reel

@@ -41,9 +41,10 @@ def share_path(*, avatar: Avatar) -> str:
 
 
 @transaction.atomic
-def avatar_share(*, avatar: Avatar, turn: Turn | None = None) -> Avatar:
+def avatar_share(*, avatar: Avatar, turn: Turn | None = None, reel: bool = False) -> Avatar:
     """Share by a new link (any earlier one dies): ``turn`` pins a version, None follows
-    whichever is current."""
+    whichever is current. ``reel``: the page shows the reel too — it starts from the selfie,
+    so only when the owner says so — while the current version is the one shown."""
     avatar_moderation_check(avatar=avatar, doing="shared")
     if avatar.owner.is_suspended:
         raise ApplicationError("Your account is suspended, so nothing can be shared.")
@@ -58,10 +59,21 @@ def avatar_share(*, avatar: Avatar, turn: Turn | None = None) -> Avatar:
     if shown is None or shown.status != Turn.Status.SUCCEEDED or not shown.image:
         what = f"Version {shown.number} isn't" if shown else "No version is"
         raise ApplicationError(f"{what} finished yet, so there is nothing to share.")
+    if reel and turn is not None and turn.pk != avatar.current_turn_id:
+        raise ApplicationError(
+            "The reel ends on the current version: share the current version to show it."
+        )
     avatar.visibility = Avatar.Visibility.LINK
     avatar.share_token = secrets.token_urlsafe(TOKEN_BYTES)
     avatar.shared_turn = turn
-    avatar.save(update_fields=["visibility", "share_token", "shared_turn", "updated_at"])
+    avatar.share_reel = reel
+    avatar.save(
+        update_fields=["visibility", "share_token", "shared_turn", "share_reel", "updated_at"]
+    )
+    if reel:
+        from avatars.services.reels import reel_request
+
+        reel_request(avatar=avatar)  # made now, so it is ready when the link is opened
     return avatar
 
 
@@ -71,7 +83,10 @@ def avatar_unshare(*, avatar: Avatar) -> Avatar:
     avatar.visibility = Avatar.Visibility.PRIVATE
     avatar.share_token = None
     avatar.shared_turn = None
-    avatar.save(update_fields=["visibility", "share_token", "shared_turn", "updated_at"])
+    avatar.share_reel = False
+    avatar.save(
+        update_fields=["visibility", "share_token", "shared_turn", "share_reel", "updated_at"]
+    )
     return avatar
 
 
