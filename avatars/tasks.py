@@ -2,13 +2,14 @@
 
 from django_tasks import task
 
-from avatars.services.takes import takes_render
+from avatars.services.takes import takes_render, takes_settle
 from avatars.services.turns import turn_run
 
 
 @task()
 def render_turn(turn_id: int) -> None:
-    turn_run(turn_id=turn_id)
+    if turn_run(turn_id=turn_id) is not None:
+        takes_settle(turn_id=turn_id)  # a take re-queued alone still gets the best one chosen
 
 
 @task()

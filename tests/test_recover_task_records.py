@@ -61,3 +61,23 @@ def test_the_timer_fails_the_record_of_a_job_that_stopped_reporting(alice_avatar
 
     record.refresh_from_db()
     assert record.status == TaskResultStatus.FAILED
+
+
+def test_a_dead_takes_job_record_is_failed_too_and_a_live_one_left(alice_avatar):
+    from avatars.tasks import render_takes
+
+    turn = alice_avatar.turns.get()
+    now = timezone.now()
+    Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING, heartbeat_at=now)
+    live = _running_record([turn.pk, 10**9], started_ago=600)
+    dead = _running_record([10**9 + 1, 10**9 + 2], started_ago=600)
+    DBTaskResult.objects.filter(pk__in=[live.pk, dead.pk]).update(
+        task_path=render_takes.module_path
+    )
+
+    turn_recover_unfinished(stale_after=300)
+
+    live.refresh_from_db()
+    dead.refresh_from_db()
+    assert live.status == TaskResultStatus.RUNNING, "one of its takes is still being drawn"
+    assert dead.status == TaskResultStatus.FAILED

@@ -212,6 +212,26 @@ def test_a_failed_take_ranks_last_and_the_rest_still_choose(alice, selfie_jpeg):
     assert take_list_for_avatar(avatar=avatar)[-1].pk == ids[1]
 
 
+def test_takes_recovered_one_by_one_still_end_on_the_best(alice, selfie_jpeg):
+    """After a restart the takes are re-queued one by one (render_turn): when the last of them
+    is drawn the best becomes current, as the takes' own job would have made it, and open
+    pages hear of it."""
+    from avatars.tasks import render_turn
+    from tests.conftest import Listener
+
+    avatar, takes = _queued_takes(alice, selfie_jpeg, 2)
+    ids = [t.pk for t in takes]
+    listener = Listener(avatar.pk)
+    render_turn.call(ids[0])
+    Turn.objects.filter(pk=ids[0]).update(likeness=0.01)  # closer than any drawing gets
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]
+    render_turn.call(ids[1])  # the last take: current for a moment, then the best is
+    assert Turn.objects.get(pk=ids[1]).likeness > 0.01
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]
+    events = [e for e in listener.drain() if e["type"] == "current"]
+    assert events == [{"type": "current", "turn": ids[0]}]
+
+
 # --- Gemini: each take is its own call ------------------------------------------------------
 
 

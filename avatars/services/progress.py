@@ -26,6 +26,7 @@ class EventType(StrEnum):
     DONE = "done"
     FAILED = "failed"
     LIKENESS = "likeness"
+    CURRENT = "current"
 
 
 class ProgressEvent(TypedDict):
@@ -72,7 +73,15 @@ class LikenessEvent(TypedDict):
     words: str
 
 
-Event = ProgressEvent | TextEvent | DoneEvent | FailedEvent | LikenessEvent
+class CurrentEvent(TypedDict):
+    """Sent when the site (not the user) makes another version current: the best of several
+    takes, once they are all drawn."""
+
+    type: str
+    turn: int
+
+
+Event = ProgressEvent | TextEvent | DoneEvent | FailedEvent | LikenessEvent | CurrentEvent
 
 
 def group_name(avatar_id: int) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from avatars.models import Avatar, Turn
 from avatars.selectors import take_rank
+from avatars.services import progress as events
 from avatars.services.turns import turn_enqueue, turn_quota_check, turn_run
 from pixme.errors import ApplicationError
 
@@ -121,4 +122,21 @@ def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
     if not switched:
         logger.info("takes %s: the user chose a version meanwhile; kept it", turn_ids)
         return None
+    events.publish(best.avatar_id, events.CurrentEvent(type=events.EventType.CURRENT, turn=best.pk))
     return best
+
+
+def takes_settle(*, turn_id: int) -> Turn | None:
+    """After a take was drawn on its own (re-queued after a restart, not by its takes' job):
+    once none of its avatar's takes is left to draw, the best of them becomes current, as the
+    job would have done."""
+    turn = Turn.objects.filter(pk=turn_id, kind=Turn.Kind.GENERATE, parent=None).first()
+    if turn is None:
+        return None
+    takes = Turn.objects.filter(avatar_id=turn.avatar_id, kind=Turn.Kind.GENERATE, parent=None)
+    if (
+        takes.count() < 2
+        or takes.filter(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).exists()
+    ):
+        return None
+    return takes_best_choose(turn_ids=list(takes.values_list("pk", flat=True)))

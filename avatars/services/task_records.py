@@ -37,7 +37,7 @@ def task_result_fail_dead(
     dead = [
         pk
         for pk, args_kwargs in running.values_list("pk", "args_kwargs")
-        if (args_kwargs.get("args") or [None])[0] not in live_turn_ids
+        if not set(_turn_ids(args_kwargs)) & set(live_turn_ids)
     ]
     if not dead:
         return 0
@@ -49,3 +49,9 @@ def task_result_fail_dead(
         traceback=LOST_TRACEBACK,
         return_value=None,
     )
+
+
+def _turn_ids(args_kwargs: dict) -> list:
+    """The turns a job draws: its first argument, one id (render_turn) or a list (render_takes)."""
+    first = (args_kwargs.get("args") or [None])[0]
+    return first if isinstance(first, list) else [first]

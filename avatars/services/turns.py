@@ -252,7 +252,7 @@ def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
     claimed and does nothing. The dead jobs' task records are marked failed.
     """
     from avatars.services.task_records import task_result_fail_dead
-    from avatars.tasks import render_turn
+    from avatars.tasks import render_takes, render_turn
 
     running = Turn.objects.filter(status=Turn.Status.RUNNING)
     cutoff = None
@@ -267,9 +267,8 @@ def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
         .exclude(pk__in=dead)
         .values_list("pk", flat=True)
     )
-    task_result_fail_dead(
-        task_path=render_turn.module_path, started_before=cutoff, live_turn_ids=live
-    )
+    for task in (render_turn, render_takes):
+        task_result_fail_dead(task_path=task.module_path, started_before=cutoff, live_turn_ids=live)
     queued = list(Turn.objects.filter(status=Turn.Status.QUEUED).values_list("pk", flat=True))
     stale = sorted(dead + queued)
     if dead:

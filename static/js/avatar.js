@@ -145,12 +145,12 @@
 
   // The timeline (likeness words, "current", actions) and the caption are drawn by the
   // server: after a version finishes or fails, fetch the page again and swap them in.
-  function refreshPanels() {
+  function refreshPanels(more) {
     fetch(live.dataset.detailUrl, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         const doc = new DOMParser().parseFromString(html, "text/html");
-        ["timeline", "shown-caption", "edit-base", "downloads", "takes"].forEach(function (id) {
+        ["timeline", "shown-caption", "edit-base", "downloads", "takes"].concat(more || []).forEach(function (id) {
           const fresh = doc.getElementById(id);
           const old = document.getElementById(id);
           if (fresh && old) old.innerHTML = fresh.innerHTML;
@@ -219,6 +219,8 @@
         break;
       // Measured after "done": the timeline's likeness words come from the server.
       case "likeness": refreshPanels(); break;
+      // The best of several takes became current: show it, as a reload would.
+      case "current": refreshPanels(["compare-top", "downloads", "takes"]); break;
     }
   }
 
