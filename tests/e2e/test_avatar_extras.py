@@ -67,12 +67,25 @@ def test_takes_reel_and_credentials(site, page, width, height):
     assert 0 < natural <= 720
     assert overflow(page) <= 0
     shot(page, f"avatar-extras-{width}")
+    axe_check(page)
 
     with page.expect_navigation():
         page.click("#credentials-badge")
     assert "Signed by Pix Me!" in page.inner_text("#verdict")
     assert "Created by a trained model (AI)" in page.inner_text("#verdict")
     assert overflow(page) <= 0
+    axe_check(page)
+
+
+def axe_check(page) -> None:
+    """Nothing serious or critical for axe-core (as tests/e2e/test_accessibility.py)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.e2e.test_accessibility import BLOCKING, readable
+
+    violations = Axe().run(page).response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, readable(blocking)
 
 
 def test_keeping_another_take_makes_it_current(site, page):
