@@ -175,30 +175,32 @@ def _queued_takes(alice, selfie_jpeg, count: int) -> tuple[Avatar, list[Turn]]:
 def test_a_choice_made_while_the_takes_were_drawn_stands(alice, selfie_jpeg):
     avatar, takes = _queued_takes(alice, selfie_jpeg, 3)
     ids = [t.pk for t in takes]
-    for turn_id in ids:
-        turn_run(turn_id=turn_id)
-    Turn.objects.filter(pk=ids[1]).update(likeness=0.2)  # the best
-    Turn.objects.filter(pk=ids[2]).update(likeness=0.5)  # the last drawn, current for now
-    # The user keeps take 1 before the job has chosen: their choice stands.
-    turn_revert(avatar=avatar, turn=Turn.objects.get(pk=ids[0]))
+    turn_run(turn_id=ids[0])
+    turn_run(turn_id=ids[1])
+    # The user keeps take 2 while take 3 is still to draw: neither take 3 finishing nor the
+    # best one's choice takes it from them.
+    turn_revert(avatar=avatar, turn=Turn.objects.get(pk=ids[1]))
+    turn_run(turn_id=ids[2])
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
+    Turn.objects.filter(pk=ids[2]).update(likeness=0.01)  # the best
     assert takes_best_choose(turn_ids=ids) is None
-    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
 
 
-def test_the_best_take_wins_over_the_last_one_drawn(alice, selfie_jpeg):
+def test_the_best_take_wins_over_the_first_one_drawn(alice, selfie_jpeg):
     avatar, takes = _queued_takes(alice, selfie_jpeg, 3)
     for take in takes:
         turn_run(turn_id=take.pk)
     ids = [t.pk for t in takes]
+    # The first take drawn is shown at once; the later ones don't take over from it.
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0], "the first drawn"
     # Likeness decides, whatever the order they were drawn in; unmeasured ranks last.
     Turn.objects.filter(pk=ids[0]).update(likeness=None)
     Turn.objects.filter(pk=ids[1]).update(likeness=0.41)
     Turn.objects.filter(pk=ids[2]).update(likeness=0.33)
-    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[2], "the last drawn"
-    Turn.objects.filter(pk=ids[2]).update(likeness=0.5)
-    assert takes_best_choose(turn_ids=ids).pk == ids[1]
-    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
-    assert [t.pk for t in take_list_for_avatar(avatar=avatar)] == [ids[1], ids[2], ids[0]]
+    assert takes_best_choose(turn_ids=ids).pk == ids[2]
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[2]
+    assert [t.pk for t in take_list_for_avatar(avatar=avatar)] == [ids[2], ids[1], ids[0]]
 
 
 def test_a_failed_take_ranks_last_and_the_rest_still_choose(alice, selfie_jpeg):
@@ -223,13 +225,13 @@ def test_takes_recovered_one_by_one_still_end_on_the_best(alice, selfie_jpeg):
     ids = [t.pk for t in takes]
     listener = Listener(avatar.pk)
     render_turn.call(ids[0])
-    Turn.objects.filter(pk=ids[0]).update(likeness=0.01)  # closer than any drawing gets
-    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]
-    render_turn.call(ids[1])  # the last take: current for a moment, then the best is
-    assert Turn.objects.get(pk=ids[1]).likeness > 0.01
-    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]  # shown at once
+    Turn.objects.filter(pk=ids[0]).update(likeness=5.0)  # further than any drawing gets
+    render_turn.call(ids[1])  # the last take: once drawn, the best of them is current
+    assert Turn.objects.get(pk=ids[1]).likeness < 5.0
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
     events = [e for e in listener.drain() if e["type"] == "current"]
-    assert events == [{"type": "current", "turn": ids[0]}]
+    assert events == [{"type": "current", "turn": ids[1]}]
 
 
 # --- Gemini: each take is its own call ------------------------------------------------------

@@ -102,21 +102,22 @@ def takes_render(*, turn_ids: list[int]) -> None:
 
 
 def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
-    """Make the finished take most like the selfie current, if the job's own choice stands.
+    """Make the finished take most like the selfie current, if the site's own choice stands.
 
-    Every version that finishes becomes current, so when the job ends the last take to
-    finish is current — unless the user chose since (made another version current, or an
-    edit finished): then their choice stays. One conditional update, so a choice made at
-    this very moment is never overwritten. Returns the take made current, if any.
+    The first take to finish became current (the others never take over: see
+    turns._turn_succeed), so while that one is still current nobody chose: the best takes its
+    place. If the user chose since (kept another take, or an edit finished), their choice
+    stays. One conditional update, so a choice made at this very moment is never overwritten.
+    Returns the take made current, if any.
     """
     done = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.SUCCEEDED))
     if len(done) < 2:
         return None
     best = min(done, key=take_rank)
-    last = max(done, key=lambda t: (t.finished_at, t.pk))
-    if best.pk == last.pk:
+    shown_first = min(done, key=lambda t: (t.finished_at, t.pk))
+    if best.pk == shown_first.pk:
         return best
-    switched = Avatar.objects.filter(pk=best.avatar_id, current_turn_id=last.pk).update(
+    switched = Avatar.objects.filter(pk=best.avatar_id, current_turn_id=shown_first.pk).update(
         current_turn=best, updated_at=timezone.now()
     )
     if not switched:

@@ -499,7 +499,12 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             turn.image.delete(save=False)
             turn.thumbnail.delete(save=False)
             raise TurnCancelled
-        Avatar.objects.filter(pk=avatar.pk).update(current_turn=turn, updated_at=timezone.now())
+        becomes_current = Avatar.objects.filter(pk=avatar.pk)
+        if _is_one_of_several_takes(turn):
+            # The first take drawn is shown at once; the others never take over from it (or
+            # from a take the user kept meanwhile): the best is chosen when all are drawn.
+            becomes_current = becomes_current.filter(current_turn__isnull=True)
+        becomes_current.update(current_turn=turn, updated_at=timezone.now())
     turn.refresh_from_db()
     events.publish(
         avatar.pk,
@@ -515,6 +520,13 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
     _turn_after_done(turn, image)
     _announce_finished(turn)
     return turn
+
+
+def _is_one_of_several_takes(turn: Turn) -> bool:
+    if turn.kind != Turn.Kind.GENERATE or turn.parent_id is not None:
+        return False
+    roots = Turn.objects.filter(avatar_id=turn.avatar_id, kind=Turn.Kind.GENERATE, parent=None)
+    return roots.count() > 1
 
 
 def _turn_after_done(turn: Turn, image) -> None:
