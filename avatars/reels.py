@@ -35,6 +35,7 @@ FINAL_HOLD = 2.2
 WIPE_SECONDS = 0.5
 WIPE_STEPS = 6
 MIN_FRAME_MS = 40  # browsers draw shorter GIF frames slower, not faster
+MAX_PICTURES = 40  # the selfie and versions shown; a longer path is sampled evenly
 SOFT_EDGE = 0.08  # of the width
 
 
@@ -60,11 +61,23 @@ def _wipe(a: np.ndarray, b: np.ndarray, t: float) -> Image.Image:
     return Image.fromarray((a * (1 - alpha) + b * alpha).astype(np.uint8))
 
 
+def reel_pictures(pictures: list[Image.Image]) -> list[Image.Image]:
+    """At most MAX_PICTURES of ``pictures``, evenly spread, the selfie, the first version and
+    the current one always among them: past that, a 12-second reel can't hold each for long
+    enough to be seen."""
+    if len(pictures) <= MAX_PICTURES:
+        return pictures
+    step = (len(pictures) - 2) / (MAX_PICTURES - 2)
+    middle = [pictures[1 + round(i * step)] for i in range(MAX_PICTURES - 2)]
+    return [pictures[0], *middle, pictures[-1]]
+
+
 def reel_frames(pictures: list[Image.Image], *, side: int = MAX_SIDE) -> list[Frame]:
     """Frames for ``pictures`` = [selfie, first version, …, current version]: holds and wipes,
     timed to last between MIN_SECONDS and MAX_SECONDS."""
     if len(pictures) < 2:
         raise ValueError("A reel needs the selfie and at least one version.")
+    pictures = reel_pictures(pictures)
     size = _canvas_size(pictures[-1], side)
     fitted = [
         ImageOps.fit(p.convert("RGB"), size, Image.Resampling.LANCZOS, centering=(0.5, 0.4))
@@ -79,12 +92,14 @@ def reel_frames(pictures: list[Image.Image], *, side: int = MAX_SIDE) -> list[Fr
         steps -= 1
     step_ms = max(MIN_FRAME_MS, round(WIPE_SECONDS * scale * 1000 / steps))
     frames: list[Frame] = []
-    arrays = [np.asarray(f, dtype=np.float32) for f in fitted]
+    before = None  # the previous picture as floats: two at a time, not one per picture
     for i, picture in enumerate(fitted):
-        if i:
+        now = np.asarray(picture, dtype=np.float32)
+        if before is not None:
             for k in range(1, steps):
-                frames.append(Frame(_wipe(arrays[i - 1], arrays[i], k / steps), step_ms, False))
+                frames.append(Frame(_wipe(before, now, k / steps), step_ms, False))
         frames.append(Frame(picture, max(MIN_FRAME_MS, round(holds[i] * scale * 1000)), True))
+        before = now
     return frames
 
 

@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 import pytest
+from django.test import Client
 from PIL import Image, ImageOps
 from rest_framework.test import APIClient
 
@@ -202,9 +203,12 @@ def test_the_shared_page_shows_the_reel_only_when_the_owner_shares_it(
     assert served.status_code == 200 and served["Content-Type"] == "image/webp"
     assert client.get(f"/s/{token}/reel.gif").status_code == 200
 
-    # An edit changes the path: the old reel isn't shown for the new version.
-    with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="add a crown")
+    # An edit changes the path: the old reel isn't shown for the new version (until the new
+    # path's is made: the job of the next test).
+    turn_request_edit(avatar=alice_avatar, instruction="add a crown")
+    from avatars.services.turns import turn_run
+
+    turn_run(turn_id=alice_avatar.turns.get(number=2).pk)
     assert client.get(f"/s/{token}/reel.webp").status_code == 404
     # Private again: the reel stops with the link.
     alice_client.post(f"/avatars/{alice_avatar.pk}/unshare/")
@@ -218,3 +222,49 @@ def test_the_shared_credentials_page_verifies_the_shared_version(client, alice_a
     avatar_share(avatar=alice_avatar)
     page = client.get(f"/s/{alice_avatar.share_token}/credentials/").content.decode()
     assert "Signed by Pix Me!" in page and "Created by a trained model (AI)" in page
+
+
+def test_a_failed_reel_says_why_and_is_made_again_only_when_asked(
+    alice, alice_avatar, run_jobs, django_capture_on_commit_callbacks
+):
+    client = token_client(alice)
+    url = f"/api/avatars/{alice_avatar.pk}/reel.webp"
+    alice_avatar.source.storage.delete(alice_avatar.source.name)  # the job can't read it
+    with run_jobs():
+        assert client.get(url).status_code == 202
+    failed = client.get(url)
+    assert failed.status_code == 500
+    assert failed.json() == {
+        "detail": "Something went wrong on our side while making the reel. Please try again.",
+        "code": "reel_failed",
+    }
+    with django_capture_on_commit_callbacks() as queued:
+        assert client.get(url).status_code == 500
+    assert not queued, "asking again doesn't start the same failing job again"
+    with django_capture_on_commit_callbacks() as queued:
+        again = client.get(url + "?retry=1")
+    assert again.status_code == 202 and again.json()["status"] == "queued" and queued
+
+
+def test_a_long_path_is_sampled_to_fit_the_length(db):
+    from avatars.reels import MAX_PICTURES, reel_pictures
+
+    pictures = [Image.new("RGB", (64, 64), (i, i, i)) for i in range(150)]
+    kept = reel_pictures(pictures)
+    assert len(kept) == MAX_PICTURES
+    assert kept[0] is pictures[0] and kept[1] is pictures[1] and kept[-1] is pictures[-1]
+    frames = reel_frames(pictures)
+    assert sum(f.ms for f in frames) / 1000 <= MAX_SECONDS
+    assert sum(f.hold for f in frames) == MAX_PICTURES
+
+
+def test_a_shared_reel_is_made_again_for_the_new_path(alice, alice_client, alice_avatar, run_jobs):
+    with run_jobs():
+        alice_client.post(f"/avatars/{alice_avatar.pk}/share/", {"reel": "1"})
+    alice_avatar.refresh_from_db()
+    first = Reel.objects.get(avatar=alice_avatar).key
+    with run_jobs():
+        turn_request_edit(avatar=alice_avatar, instruction="add a crown")
+    reel = Reel.objects.get(avatar=alice_avatar)
+    assert reel.key != first and reel.status == Reel.Status.READY
+    assert Client().get(f"/s/{alice_avatar.share_token}/reel.webp").status_code == 200

@@ -90,3 +90,13 @@ def test_the_command_exits_0_only_for_a_valid_manifest(tmp_path, db, edited_file
     assert exit_.value.code == 1
     assert "ALTERED" in capsys.readouterr().out
     assert os.path.exists(good)
+
+
+def test_the_api_refuses_an_oversize_file_in_the_sites_words(db, edited_file):
+    big = edited_file + b"\0" * (20 * 1024 * 1024)
+    response = APIClient().post(
+        "/api/verify/", {"file": upload(big, "big.png", "image/png")}, format="multipart"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert "the limit is 15 MB" in response.json()["detail"]

@@ -39,17 +39,21 @@ class ReelApi(APIView):
             "An animation (at most 720 px and 2 MB, 2–12 s) from the selfie through each "
             "version on the path to the current one. The first ask starts a job and answers "
             "202 with `Retry-After`; ask again until it is 200. It is kept until the path "
-            "changes (a new edit, a revert)."
+            "changes (a new edit, a revert). If making it failed, the answer is a 500 saying "
+            "why; ask with `?retry=1` to try again."
         ),
         parameters=[
             OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS)),
             RETRY_AFTER,
+            OpenApiParameter(
+                "retry", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["1"], required=False
+            ),
         ],
         responses={
             (200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY, description="The reel."),
             (200, "image/gif"): OpenApiResponse(OpenApiTypes.BINARY, description="The reel."),
             202: ReelStatusSerializer,
-            **error_responses(400, 404, *AUTHENTICATED_ERRORS),
+            **error_responses(400, 404, 500, *AUTHENTICATED_ERRORS),
         },
     )
     def get(self, request, avatar_id: int, fmt: str):
@@ -60,11 +64,14 @@ class ReelApi(APIView):
         except Avatar.DoesNotExist:
             raise Http404 from None
         try:
-            reel = reel_request(avatar=avatar)
+            reel = reel_request(avatar=avatar, retry=request.query_params.get("retry") == "1")
         except ApplicationError as exc:
             if exc.code == "moderated":
                 raise PermissionDenied(exc.message, code=exc.code) from None
             raise
+        if reel.status == Reel.Status.FAILED:
+            body = {"detail": reel.error_message, "code": "reel_failed"}
+            return Response(body, status=500)
         if reel.status == Reel.Status.READY:
             response = ServedFile(getattr(reel, fmt).open("rb"), content_type=FORMATS[fmt])
             response["Cache-Control"] = "private, max-age=60"

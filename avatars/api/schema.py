@@ -42,6 +42,10 @@ _ERROR_WORDS = {
         "idempotency_key_reused",
     ),
     429: ("Request was throttled. Expected available in 42 seconds.", "throttled"),
+    500: (
+        "Something went wrong on our side while making the reel. Please try again.",
+        "reel_failed",
+    ),
 }
 
 _ERROR_DESCRIPTIONS = {
@@ -53,6 +57,7 @@ _ERROR_DESCRIPTIONS = {
     413: "The body or the uploaded photo is too large.",
     422: "The Idempotency-Key was already used for a different request.",
     429: "Too many requests (rate limit, quota or log-in lockout): see `Retry-After`.",
+    500: "Making it failed on our side; the detail says so in words.",
 }
 
 RETRY_AFTER = OpenApiParameter(

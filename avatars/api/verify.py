@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 
 from avatars.api.schema import error_responses
 from avatars.services.provenance import upload_verify
+from avatars.uploads import oversize_refusal
+from pixme.errors import ApplicationError
 
 
 class LinkSerializer(serializers.Serializer):
@@ -64,10 +66,13 @@ class VerifyApi(APIView):
         operation_id="verify",
         summary="Check a file's Content Credentials (C2PA)",
         request={"multipart/form-data": InputSerializer},
-        responses={200: OutputSerializer, **error_responses(400, 401, 429)},
+        responses={200: OutputSerializer, **error_responses(400, 401, 413, 429)},
     )
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)  # reads the body (and the cap)
+        too_large = oversize_refusal(request._request)
+        if too_large:
+            raise ApplicationError(too_large, code="too_large")
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         result = upload_verify(upload=upload, size=upload.size)

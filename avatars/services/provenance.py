@@ -212,7 +212,10 @@ def caches_clear() -> None:
         cached.cache_clear()
 
 
-_lock = threading.Lock()  # one Signer per process; the SDK's objects are not shared lightly
+# One Signer per process, and the SDK's objects are not shared lightly; reading (anyone's
+# /verify/) has a lock of its own, so it never holds up signing a version.
+_lock = threading.Lock()
+_read_lock = threading.Lock()
 
 
 def generator_version() -> str:
@@ -388,8 +391,16 @@ def _chain(store: dict) -> list[Link]:
 def verify(data: bytes, *, mime: str) -> Verification:
     """Read and check the manifest of ``data`` against our trust anchors."""
     try:
-        with _lock:
-            reader = c2pa.Reader(mime, io.BytesIO(data), context=_context())
+        context = _context()
+    except (SigningFailed, OSError, ValueError) as exc:
+        logger.error("Content Credentials: the trust settings can't be read: %s", exc)
+        raise ApplicationError(
+            "Checking Content Credentials isn't available right now. Please try again later.",
+            code="unavailable",
+        ) from None
+    try:
+        with _read_lock:
+            reader = c2pa.Reader(mime, io.BytesIO(data), context=context)
             store = json.loads(reader.json())
             state = reader.get_validation_state() or ""
             results = reader.get_validation_results() or {}
@@ -400,12 +411,11 @@ def verify(data: bytes, *, mime: str) -> Verification:
         # A manifest is there but can't be read: as good as tampered with.
         return Verification("altered", VERDICT_WORDS["altered"], problems=[text])
     failures = (results.get("activeManifest") or {}).get("failure", [])
-    codes = {f.get("code", "") for f in failures}
     problems = [f.get("explanation") or f.get("code", "") for f in failures]
     chain = _chain(store)
     if state == "Trusted":
         verdict = "trusted"
-    elif state == "Valid" or codes <= {"signingCredential.untrusted"}:
+    elif state == "Valid":  # signed and intact, but not by a root we trust
         verdict = "untrusted"
     else:
         verdict = "altered"

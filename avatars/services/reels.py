@@ -8,6 +8,7 @@ Progress goes to the avatar's page as ``reel`` events, like any render's.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -20,7 +21,7 @@ from PIL import Image
 
 from avatars import images
 from avatars.models import Avatar, Reel, Turn
-from avatars.reels import reel_encode
+from avatars.reels import MAX_SIDE, reel_encode
 from avatars.services import progress as events
 from pixme.errors import ApplicationError
 
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 # A reel left "making" this long by a process that died is started again on the next ask.
 STALE_AFTER = timedelta(minutes=2)
 RETRY_AFTER_SECONDS = 2
+REEL_FAILED = "Something went wrong on our side while making the reel. Please try again."
 
 
 def reel_path(*, avatar: Avatar) -> list[Turn]:
@@ -53,9 +55,10 @@ def _publish(reel: Reel) -> None:
     )
 
 
-def reel_request(*, avatar: Avatar) -> Reel:
+def reel_request(*, avatar: Avatar, retry: bool = False) -> Reel:
     """The avatar's reel for its current path: the stored one, the one being made, or a new
-    job queued for it."""
+    job queued for it. A reel that failed for this path is returned as it is (saying why)
+    unless ``retry``: asking again must not start the same failing job again and again."""
     if avatar.moderation in (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED):
         raise ApplicationError("A moderator hid this avatar, so it has no reel.", code="moderated")
     path = reel_path(avatar=avatar)
@@ -69,8 +72,9 @@ def reel_request(*, avatar: Avatar) -> Reel:
         stale = (
             reel.status == Reel.Status.RUNNING and reel.updated_at < timezone.now() - STALE_AFTER
         )
-        if not created and reel.key == key and reel.status != Reel.Status.FAILED and not stale:
-            return reel  # ready, or already on its way
+        failed = reel.status == Reel.Status.FAILED
+        if not created and reel.key == key and not stale and not (failed and retry):
+            return reel  # ready, on its way, or failed (and not asked to try again)
         old = [f for f in (reel.webp, reel.gif) if f]
         reel.key, reel.status, reel.percent, reel.error_message = key, Reel.Status.QUEUED, 0, ""
         reel.webp = reel.gif = ""
@@ -105,8 +109,7 @@ def reel_run(*, reel_id: int, key: str) -> Reel | None:
         Reel.objects.filter(pk=reel_id, key=key).update(
             status=Reel.Status.FAILED,
             updated_at=timezone.now(),
-            error_message="Something went wrong on our side while making the reel. "
-            "Please try again.",
+            error_message=REEL_FAILED,
         )
         reel.refresh_from_db()
         _publish(reel)
@@ -123,11 +126,12 @@ def _reel_make(reel: Reel, key: str) -> Reel:
         _publish(reel)
 
     report(5)
-    with avatar.source.open("rb") as fh:
-        pictures = [images.open_stored(fh.read())]
-    for turn in path:
-        with turn.image.open("rb") as fh:
-            pictures.append(images.open_stored(fh.read()))
+    pictures = []
+    for field in [avatar.source] + [turn.image for turn in path]:
+        with field.open("rb") as fh:
+            picture = images.open_stored(fh.read())
+        picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # all it needs
+        pictures.append(picture)
     last = path[-1]
     meta = {"engine": last.engine, "style": avatar.style.slug, "model": last.model or last.engine}
     webp = reel_encode(pictures, fmt="webp", progress=lambda p: report(10 + p * 45 // 100), **meta)
@@ -171,3 +175,13 @@ def reel_shared(*, avatar: Avatar, turn: Turn) -> Reel | None:
     if reel is None or reel.key != reel_key(avatar=avatar, path=reel_path(avatar=avatar)):
         return None
     return reel
+
+
+def reel_keep_shared(*, avatar_id: int) -> None:
+    """After the current version changed: an avatar whose reel is shared gets the reel of its
+    new path made now, so strangers on the link never find it missing for long."""
+    avatar = Avatar.objects.filter(pk=avatar_id, share_reel=True).first()
+    if avatar is None or not avatar.share_token:
+        return
+    with contextlib.suppress(ApplicationError):  # moderated, or nothing to show: no reel
+        reel_request(avatar=avatar)

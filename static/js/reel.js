@@ -9,11 +9,14 @@
   const image = document.getElementById("reel-image");
   const downloads = document.getElementById("reel-downloads");
   let shownAt = -1;
+  let retry = false;  // after a failure, the next ask starts the job again
 
   function say(words) { status.textContent = words; }
 
   function ask() {
-    fetch(button.dataset.url, { credentials: "same-origin", headers: { Accept: "image/webp,application/json" } })
+    const url = button.dataset.url + (retry ? "?retry=1" : "");
+    retry = false;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "image/webp,application/json" } })
       .then(function (r) {
         if (r.status === 202) {
           return r.json().then(function (body) {
@@ -44,6 +47,8 @@
       .catch(function (err) {
         bar.hidden = true;
         button.disabled = false;
+        button.textContent = "↻ Try again";
+        retry = true;
         say(err.message);
       });
   }
