@@ -60,6 +60,16 @@ def main() -> None:
                         size = save_small(page.screenshot(full_page=True), path)
                         print(f"{path.relative_to(ROOT)}  {size // 1024} KB")
                         page.close()
+                for width, viewport in SIZES.items():  # the avatar page with its reel playing
+                    page = signed_in.new_page()
+                    page.set_viewport_size(viewport)
+                    page.goto(urls["avatar"])
+                    page.click("#reel-play")
+                    page.locator("#reel-image[src]").wait_for(state="visible", timeout=60_000)
+                    path = OUT / f"avatar-reel-{width}.png"
+                    size = save_small(page.screenshot(full_page=True), path)
+                    print(f"{path.relative_to(ROOT)}  {size // 1024} KB")
+                    page.close()
         finally:
             site.stop()
 

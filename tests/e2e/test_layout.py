@@ -25,8 +25,19 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SIZES = {390: {"width": 390, "height": 844}, 1280: {"width": 1280, "height": 900}}
 USERNAME, PASSWORD = "grace", "Hopper-Cobol-1959"
 # Seen signed out, as a stranger sees them; the rest by the user who made the avatar.
-SIGNED_OUT = ("landing", "signup", "login", "shared", "password-reset")
-PAGES = ("landing", "signup", "login", "create", "avatar", "list", "profile", "shared")
+SIGNED_OUT = ("landing", "signup", "login", "shared", "password-reset", "verify", "credentials")
+PAGES = (
+    "landing",
+    "signup",
+    "login",
+    "create",
+    "avatar",
+    "list",
+    "profile",
+    "shared",
+    "verify",
+    "credentials",
+)
 # Checked too, not photographed.
 MORE_PAGES = ("password-reset", "password-change", "account-delete", "avatar-delete")
 
@@ -107,6 +118,9 @@ def tour(site: LiveSite, browser, selfie: Path, *, edit: bool = True):
         "password-change": site.url + "/accounts/password_change/",
         "account-delete": site.url + "/accounts/profile/delete/",
         "avatar-delete": avatar_url + "delete/",
+        "verify": site.url + "/verify/",
+        # The shared version's Content Credentials, as a stranger checks them.
+        "credentials": shared_url + "credentials/",
     }
     return context, urls
 
