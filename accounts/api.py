@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.leaving import account_delete, account_export
 from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from avatars.files import ServedFile
 
 
 class AccountExportApi(APIView):
@@ -28,7 +28,7 @@ class AccountExportApi(APIView):
     )
     def get(self, request):
         export = account_export(user=request.user)
-        response = FileResponse(
+        response = ServedFile(
             export.file,
             as_attachment=True,
             filename=export.filename,

@@ -19,6 +19,7 @@ from accounts.services import (
     profile_update,
     user_create,
 )
+from avatars.files import ServedFile
 from pixme.errors import ApplicationError
 from webhooks.views import webhook_profile_context
 
@@ -107,7 +108,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 @require_GET
 def account_export_download(request: HttpRequest) -> FileResponse:
     export = account_export(user=request.user)
-    response = FileResponse(
+    response = ServedFile(
         export.file, as_attachment=True, filename=export.filename, content_type="application/zip"
     )
     response["Cache-Control"] = "private, no-store"  # everything the person has

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from avatars.api.throttles import VerifyRateThrottle
 from avatars.models import Avatar, Turn
 from avatars.selectors import avatar_get_shared, turn_get_for_user
 from avatars.services.provenance import Verification, upload_verify
@@ -43,6 +44,16 @@ def _page(request, *, form=None, result: Verification | None = None, subject="",
 def verify_page(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
+    throttle = VerifyRateThrottle()
+    if not throttle.allow_request(request, None):
+        wait = max(1, round(throttle.wait() or 1))
+        form = VerifyForm({})
+        form.is_valid()
+        form.errors.pop("file", None)  # not "required": it wasn't looked at
+        form.add_error(None, f"You've checked many files just now. Try again in {wait} s.")
+        response = _page(request, form=form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     form = VerifyForm(request.POST, request.FILES)
     too_large = oversize_refusal(request)
     if too_large:

@@ -100,3 +100,19 @@ def test_the_api_refuses_an_oversize_file_in_the_sites_words(db, edited_file):
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
     assert "the limit is 15 MB" in response.json()["detail"]
+
+
+def test_checking_is_rate_limited_per_address_on_the_page_and_the_api(
+    client, db, settings, edited_file
+):
+    settings.PIXME_VERIFY_RATE = "2/min"
+    for _ in range(2):
+        response = client.post("/verify/", {"file": upload(edited_file, "v.png", "image/png")})
+        assert response.status_code == 200
+    refused = client.post("/verify/", {"file": upload(edited_file, "v.png", "image/png")})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "checked many files just now" in html.unescape(refused.content.decode())
+    api = APIClient().post(
+        "/api/verify/", {"file": upload(edited_file, "v.png", "image/png")}, format="multipart"
+    )
+    assert api.status_code == 429 and api.json()["code"] == "throttled"

@@ -7,8 +7,9 @@ address. Rates are settings (``DEFAULT_THROTTLE_RATES``); a rate of None is no l
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
 class SettingsRateThrottle(UserRateThrottle):
@@ -35,3 +36,16 @@ class CreateRateThrottle(SettingsRateThrottle):
         if request.method != "POST" or not getattr(view, "starts_renders", False):
             return True
         return super().allow_request(request, view)
+
+
+class VerifyRateThrottle(SimpleRateThrottle):
+    """Checking a file's Content Credentials is open to anyone: counted per address (signed
+    in or not), on the page and the API alike (``PIXME_VERIFY_RATE``)."""
+
+    scope = "verify"
+
+    def get_rate(self) -> str | None:
+        return settings.PIXME_VERIFY_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -8,9 +8,11 @@ from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from avatars.api.schema import error_responses
+from avatars.api.throttles import VerifyRateThrottle
 from avatars.services.provenance import upload_verify
 from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
@@ -36,6 +38,7 @@ class LinkSerializer(serializers.Serializer):
 class VerifyApi(APIView):
     permission_classes = [AllowAny]
     parser_classes = [MultiPartParser]
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, VerifyRateThrottle]
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(help_text="The image to check (PNG, WebP, JPEG, …).")

@@ -177,11 +177,20 @@ def reel_shared(*, avatar: Avatar, turn: Turn) -> Reel | None:
     return reel
 
 
-def reel_keep_shared(*, avatar_id: int) -> None:
-    """After the current version changed: an avatar whose reel is shared gets the reel of its
-    new path made now, so strangers on the link never find it missing for long."""
-    avatar = Avatar.objects.filter(pk=avatar_id, share_reel=True).first()
-    if avatar is None or not avatar.share_token:
+def reel_path_changed(*, avatar_id: int) -> None:
+    """After the current version changed. A reel of the old path is no use any more and shows
+    the selfie: it goes (its files with it), unless the owner shares the reel — then the new
+    path's is made now, so strangers on the link never find it missing for long."""
+    avatar = Avatar.objects.filter(pk=avatar_id).first()
+    reel = Reel.objects.filter(avatar_id=avatar_id).first()
+    if avatar is None or reel is None:
         return
-    with contextlib.suppress(ApplicationError):  # moderated, or nothing to show: no reel
-        reel_request(avatar=avatar)
+    if avatar.share_reel and avatar.share_token:
+        with contextlib.suppress(ApplicationError):  # moderated, or nothing to show: no reel
+            reel_request(avatar=avatar)
+        return
+    path = reel_path(avatar=avatar)
+    if not path or reel.key != reel_key(avatar=avatar, path=path):
+        # Only a reel of another path, and only if it is still that one: a reel asked for
+        # the new path meanwhile stays.
+        Reel.objects.filter(pk=reel.pk, key=reel.key).delete()

@@ -38,7 +38,7 @@ from avatars.services.downloads import turn_webp_store
 from avatars.services.flags import avatar_flag_check, turn_refusal_flag
 from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
-from avatars.services.reels import reel_keep_shared
+from avatars.services.reels import reel_path_changed
 from avatars.signals import turn_finished
 from avatars.stages import stage_words
 from pixme.errors import ApplicationError
@@ -239,7 +239,7 @@ def turn_revert(*, avatar: Avatar, turn: Turn) -> Avatar:
         raise ApplicationError("Only a finished version of this avatar can be made current.")
     Avatar.objects.filter(pk=avatar.pk).update(current_turn=turn, updated_at=timezone.now())
     avatar.current_turn = turn
-    transaction.on_commit(lambda: reel_keep_shared(avatar_id=avatar.pk))
+    transaction.on_commit(lambda: reel_path_changed(avatar_id=avatar.pk))
     return avatar
 
 
@@ -543,7 +543,7 @@ def _turn_after_done(turn: Turn, image) -> None:
     except Exception:
         logger.exception("turn %s: could not store the WebP download", turn.pk)
     try:
-        reel_keep_shared(avatar_id=turn.avatar_id)
+        reel_path_changed(avatar_id=turn.avatar_id)
     except Exception:
         logger.exception("turn %s: could not ask for the shared reel", turn.pk)
 
