@@ -46,6 +46,11 @@ def take_rank(turn: Turn) -> tuple:
     return (not finished, turn.likeness is None, turn.likeness or 0.0, turn.number)
 
 
+def take_queryset(*, avatar_id: int) -> QuerySet[Turn]:
+    """An avatar's takes: its generate turns on their own branches (no parent)."""
+    return Turn.objects.filter(avatar_id=avatar_id, kind=Turn.Kind.GENERATE, parent=None)
+
+
 def take_list_for_avatar(*, avatar: Avatar) -> list[Turn]:
     """The takes of the avatar's first drawing (its versions on their own branches: generate
     turns with no parent), best first, each with ``rank`` (1 for the best) and

@@ -7,8 +7,6 @@ the same result for the version they show.
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -76,8 +74,7 @@ def _stored_verify(field) -> Verification:
     if not field:
         raise Http404("Not drawn yet")
     with field.open("rb") as fp:
-        data = fp.read()
-    return upload_verify(upload=io.BytesIO(data), size=len(data))
+        return upload_verify(upload=fp, size=field.size)
 
 
 @login_required

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from avatars.api.views import _avatar
 from avatars.files import ServedFile
-from avatars.models import Avatar, Reel
-from avatars.selectors import avatar_get_for_user
+from avatars.models import Reel
 from avatars.services.reels import RETRY_AFTER_SECONDS, reel_request
 from pixme.errors import ApplicationError
 
@@ -57,12 +57,9 @@ class ReelApi(APIView):
         },
     )
     def get(self, request, avatar_id: int, fmt: str):
-        if fmt not in FORMATS or avatar_id > 2**63 - 1:
+        if fmt not in FORMATS:
             raise Http404
-        try:
-            avatar = avatar_get_for_user(user=request.user, avatar_id=avatar_id)
-        except Avatar.DoesNotExist:
-            raise Http404 from None
+        avatar = _avatar(request, avatar_id)
         try:
             reel = reel_request(avatar=avatar, retry=request.query_params.get("retry") == "1")
         except ApplicationError as exc:

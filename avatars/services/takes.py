@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from avatars.models import Avatar, Turn
-from avatars.selectors import take_rank
+from avatars.selectors import take_queryset, take_rank
 from avatars.services import progress as events
+from avatars.services.reels import reel_path_changed
 from avatars.services.turns import turn_enqueue, turn_quota_check, turn_run
 from pixme.errors import ApplicationError
 
@@ -124,6 +125,7 @@ def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
         logger.info("takes %s: the user chose a version meanwhile; kept it", turn_ids)
         return None
     events.publish(best.avatar_id, events.CurrentEvent(type=events.EventType.CURRENT, turn=best.pk))
+    reel_path_changed(avatar_id=best.avatar_id)  # as for any other change of current version
     return best
 
 
@@ -131,10 +133,10 @@ def takes_settle(*, turn_id: int) -> Turn | None:
     """After a take was drawn on its own (re-queued after a restart, not by its takes' job):
     once none of its avatar's takes is left to draw, the best of them becomes current, as the
     job would have done."""
-    turn = Turn.objects.filter(pk=turn_id, kind=Turn.Kind.GENERATE, parent=None).first()
-    if turn is None:
+    avatar_id = Turn.objects.filter(pk=turn_id).values_list("avatar_id", flat=True).first()
+    takes = take_queryset(avatar_id=avatar_id)
+    if avatar_id is None or not takes.filter(pk=turn_id).exists():
         return None
-    takes = Turn.objects.filter(avatar_id=turn.avatar_id, kind=Turn.Kind.GENERATE, parent=None)
     if (
         takes.count() < 2
         or takes.filter(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).exists()

@@ -31,6 +31,7 @@ from avatars.engines.base import (
     retry_wait,
 )
 from avatars.models import Avatar, Turn
+from avatars.selectors import take_queryset
 from avatars.services import progress as events
 from avatars.services import provenance
 from avatars.services.context import turn_render_request
@@ -527,8 +528,7 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
 def _is_one_of_several_takes(turn: Turn) -> bool:
     if turn.kind != Turn.Kind.GENERATE or turn.parent_id is not None:
         return False
-    roots = Turn.objects.filter(avatar_id=turn.avatar_id, kind=Turn.Kind.GENERATE, parent=None)
-    return roots.count() > 1
+    return take_queryset(avatar_id=turn.avatar_id).count() > 1
 
 
 def _turn_after_done(turn: Turn, image) -> None:
@@ -545,7 +545,7 @@ def _turn_after_done(turn: Turn, image) -> None:
     try:
         reel_path_changed(avatar_id=turn.avatar_id)
     except Exception:
-        logger.exception("turn %s: could not ask for the shared reel", turn.pk)
+        logger.exception("turn %s: could not update the avatar's reel", turn.pk)
 
 
 def _turn_fail(
