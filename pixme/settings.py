@@ -8,7 +8,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
-from pixme.env import env_bool, env_float, env_int, env_list, env_rate, env_str
+from pixme.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    env_trusted_proxies,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PIXME_VAR_DIR", str(BASE_DIR / "var")))
@@ -127,7 +135,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-# The address is REMOTE_ADDR: behind a proxy, uvicorn's --proxy-headers sets it to the client's.
+AXES_CLIENT_IP_CALLABLE = "pixme.client_address.client_address"
+# Which X-Forwarded-For to believe for the client's address (every limit and lockout keyed by
+# address; pixme.client_address): unset, none — REMOTE_ADDR; a count of proxies in front; or
+# the proxies' networks. uvicorn runs with --no-proxy-headers: this is the only rule.
+PIXME_TRUSTED_PROXIES = env_trusted_proxies("PIXME_TRUSTED_PROXIES")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
