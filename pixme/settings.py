@@ -316,10 +316,15 @@ PIXME_C2PA_TRUST_ANCHORS = env_str("PIXME_C2PA_TRUST_ANCHORS", "")
 PIXME_C2PA_DIR = Path(env_str("PIXME_C2PA_DIR", str(VAR_DIR / "c2pa")))
 # Files checked at /verify/ and POST /api/verify/ per address (a DRF rate; off = none).
 PIXME_VERIFY_RATE = env_rate("PIXME_VERIFY_RATE", "30/min")
+# Accounts made per address on the sign-up page (a DRF rate; off = none).
+PIXME_SIGNUP_RATE = env_rate("PIXME_SIGNUP_RATE", "10/hour")
 PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
 
-# Open reports that pause a shared link and put the avatar in the moderators' queue.
+# Every open report puts the avatar in the moderators' queue; this many from established
+# accounts (one that has made an avatar and is PIXME_REPORTER_MIN_AGE_HOURS old; 0: any age)
+# pause its shared link, so a handful of fresh accounts can't take any link down.
 PIXME_REPORTS_TO_HIDE = env_int("PIXME_REPORTS_TO_HIDE", 3)
+PIXME_REPORTER_MIN_AGE_HOURS = env_int("PIXME_REPORTER_MIN_AGE_HOURS", 24)
 # Unfinished versions (queued or drawing) one user may have at once; 0 = no cap.
 PIXME_MAX_UNFINISHED_PER_USER = env_int("PIXME_MAX_UNFINISHED_PER_USER", 3)
 

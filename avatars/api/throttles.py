@@ -68,3 +68,10 @@ class VerifyRateThrottle(AddressRateThrottle):
 
     scope = "verify"
     rate_setting = "PIXME_VERIFY_RATE"
+
+
+class SignupRateThrottle(AddressRateThrottle):
+    """Accounts made from one address (``PIXME_SIGNUP_RATE``)."""
+
+    scope = "signup"
+    rate_setting = "PIXME_SIGNUP_RATE"
