@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import math
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import ProfileForm, SignUpForm
@@ -19,6 +22,7 @@ from accounts.services import (
     profile_update,
     user_create,
 )
+from avatars.api.throttles import SignupRateThrottle
 from avatars.files import ServedFile
 from pixme.errors import ApplicationError
 from webhooks.views import webhook_profile_context
@@ -29,6 +33,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("avatars:list")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        throttle = SignupRateThrottle()  # counts the accounts asked for, not the typos
+        if not throttle.allow_request(request, None):
+            return _signup_refused(request, form, wait=throttle.wait())
         try:
             user = user_create(
                 username=form.cleaned_data["username"],
@@ -44,6 +51,28 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _signup_refused(request: HttpRequest, form: SignUpForm, *, wait: float | None) -> HttpResponse:
+    seconds = max(1, math.ceil(wait or 1))
+    form.add_error(
+        None,
+        "Many accounts were made from your address just now, so sign-up is paused here. "
+        f"Try again in {_duration(seconds)}.",
+    )
+    response = render(request, "registration/signup.html", {"form": form}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{pluralize(seconds)}"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minute{pluralize(minutes)}"
+    hours = math.ceil(minutes / 60)
+    return f"{hours} hour{pluralize(hours)}"
 
 
 @login_required

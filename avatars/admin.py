@@ -117,7 +117,7 @@ class ReportInline(admin.TabularInline):
     model = Report
     extra = 0
     max_num = 0
-    fields = ["reason", "note", "reporter", "resolved", "created_at"]
+    fields = ["reason", "note", "reporter", "established", "resolved", "created_at"]
     readonly_fields = fields
     can_delete = False
 
@@ -538,8 +538,16 @@ class TurnAdmin(admin.ModelAdmin):
 class ReportAdmin(admin.ModelAdmin):
     """Read-only: a report is resolved by deciding on its avatar in the queue."""
 
-    list_display = ["avatar_link", "reason", "note", "reporter", "resolved", "created_at"]
-    list_filter = ["resolved", "reason"]
+    list_display = [
+        "avatar_link",
+        "reason",
+        "note",
+        "reporter",
+        "established",
+        "resolved",
+        "created_at",
+    ]
+    list_filter = ["resolved", "established", "reason"]
     list_select_related = ["avatar", "avatar__style", "reporter"]
     search_fields = ["note", "avatar__owner__username", "reporter__username"]
 

@@ -242,6 +242,9 @@ class Report(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     note = models.TextField(blank=True, max_length=1000)
     resolved = models.BooleanField(default=False, db_index=True)
+    # Whether the reporter was an established account when they reported (see
+    # avatars.selectors.reporter_is_established): only these reports pause a link.
+    established = models.BooleanField("from an established account", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

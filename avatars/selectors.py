@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 from avatars.faces import likeness_words
@@ -87,13 +89,24 @@ def turn_ancestors(*, turn: Turn, limit: int = 12) -> list[Turn]:
 
 
 def reports_to_hide() -> int:
-    """Open reports that pause a share link until a moderator decides."""
+    """Open reports from established accounts that pause a share link until a moderator
+    decides."""
     return getattr(settings, "PIXME_REPORTS_TO_HIDE", 3)
 
 
-def _open_reports() -> Subquery:
+def reporter_is_established(*, user: User) -> bool:
+    """An account whose report can help pause a link: it has made an avatar and is at least
+    PIXME_REPORTER_MIN_AGE_HOURS old, so a handful of accounts made a minute earlier for the
+    purpose can't take a link down (their reports still reach the moderators)."""
+    min_age = timedelta(hours=settings.PIXME_REPORTER_MIN_AGE_HOURS)
+    if min_age and user.date_joined > timezone.now() - min_age:
+        return False
+    return Avatar.objects.filter(owner=user).exists()
+
+
+def _pausing_reports() -> Subquery:
     return Subquery(
-        Report.objects.filter(avatar=OuterRef("pk"), resolved=False)
+        Report.objects.filter(avatar=OuterRef("pk"), resolved=False, established=True)
         .order_by()
         .values("avatar")
         .annotate(n=Count("pk"))
@@ -104,6 +117,12 @@ def _open_reports() -> Subquery:
 def avatar_open_report_count(*, avatar: Avatar) -> int:
     """How many reports await a moderator (the owner sees the number, never who)."""
     return avatar.reports.filter(resolved=False).count()
+
+
+def avatar_link_paused(*, avatar: Avatar) -> bool:
+    """Whether reports pause the avatar's link (see ``avatar_get_shared``)."""
+    pausing = avatar.reports.filter(resolved=False, established=True).count()
+    return pausing >= reports_to_hide()
 
 
 @dataclass(frozen=True)
@@ -123,20 +142,21 @@ def avatar_get_shared(*, token: str) -> SharedAvatar:
     """The avatar behind a share link, if the link is live; raises Avatar.DoesNotExist if not.
 
     Live means: shared by link with this token, not hidden or removed by a moderator, the owner
-    not suspended, fewer open reports than PIXME_REPORTS_TO_HIDE, and a finished version to show.
+    not suspended, fewer open reports from established accounts than PIXME_REPORTS_TO_HIDE, and
+    a finished version to show.
     One query, whatever else the owner has.
     """
     if not token:
         raise Avatar.DoesNotExist
     avatar = (
         Avatar.objects.select_related("style", "owner__profile", "current_turn", "shared_turn")
-        .annotate(open_reports=Coalesce(_open_reports(), 0))
+        .annotate(pausing_reports=Coalesce(_pausing_reports(), 0))
         .get(
             share_token=token,
             visibility=Avatar.Visibility.LINK,
             moderation__in=[Avatar.Moderation.OK, Avatar.Moderation.FLAGGED],
             owner__suspended_at__isnull=True,
-            open_reports__lt=reports_to_hide(),
+            pausing_reports__lt=reports_to_hide(),
         )
     )
     turn = avatar.shared_turn or avatar.current_turn

@@ -24,9 +24,9 @@ from avatars.forms import AvatarCreateForm, EditForm
 from avatars.models import Avatar, Turn
 from avatars.selectors import (
     avatar_get_for_user,
+    avatar_link_paused,
     avatar_list_for_user,
     avatar_open_report_count,
-    reports_to_hide,
     style_list_enabled,
     take_list_ranked,
     turn_get_for_user,
@@ -181,7 +181,7 @@ def _detail_page(
             "share_url": request.build_absolute_uri(path) if path else "",
             "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
             "open_reports": open_reports,
-            "link_paused": open_reports >= reports_to_hide(),
+            "link_paused": avatar_link_paused(avatar=avatar),
         },
         status=status,
     )

@@ -3,6 +3,7 @@ error instead of silently becoming a default. Only ``pixme/settings.py`` uses th
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 
@@ -66,3 +67,23 @@ def env_rate(name: str, default: str) -> str | None:
     if not _RATE.match(raw):
         raise ImproperlyConfigured(f"{name} must be a rate like 10/min, or off; got {raw!r}")
     return raw
+
+
+def env_trusted_proxies(name: str) -> int | list[str]:
+    """Who may say which address a request came from (``pixme.client_address``): nothing
+    (0, unset), a count of proxies in front (``1``), or networks (``10.0.0.0/8,127.0.0.1``)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return 0
+    if re.fullmatch(r"[0-9]+", raw):
+        return int(raw)
+    networks = [item.strip() for item in raw.split(",") if item.strip()]
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be a number of proxies, or addresses and networks such as "
+                f"10.0.0.0/8 separated by commas; {network!r} is neither"
+            ) from None
+    return networks

@@ -8,7 +8,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
-from pixme.env import env_bool, env_float, env_int, env_list, env_rate, env_str
+from pixme.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    env_trusted_proxies,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PIXME_VAR_DIR", str(BASE_DIR / "var")))
@@ -127,7 +135,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-# The address is REMOTE_ADDR: behind a proxy, uvicorn's --proxy-headers sets it to the client's.
+AXES_CLIENT_IP_CALLABLE = "pixme.client_address.client_address"
+# Which X-Forwarded-For to believe for the client's address (every limit and lockout keyed by
+# address; pixme.client_address): unset, none — REMOTE_ADDR; a count of proxies in front; or
+# the proxies' networks. uvicorn runs with --no-proxy-headers: this is the only rule.
+PIXME_TRUSTED_PROXIES = env_trusted_proxies("PIXME_TRUSTED_PROXIES")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -304,10 +316,15 @@ PIXME_C2PA_TRUST_ANCHORS = env_str("PIXME_C2PA_TRUST_ANCHORS", "")
 PIXME_C2PA_DIR = Path(env_str("PIXME_C2PA_DIR", str(VAR_DIR / "c2pa")))
 # Files checked at /verify/ and POST /api/verify/ per address (a DRF rate; off = none).
 PIXME_VERIFY_RATE = env_rate("PIXME_VERIFY_RATE", "30/min")
+# Accounts made per address on the sign-up page (a DRF rate; off = none).
+PIXME_SIGNUP_RATE = env_rate("PIXME_SIGNUP_RATE", "10/hour")
 PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
 
-# Open reports that pause a shared link and put the avatar in the moderators' queue.
+# Every open report puts the avatar in the moderators' queue; this many from established
+# accounts (one that has made an avatar and is PIXME_REPORTER_MIN_AGE_HOURS old; 0: any age)
+# pause its shared link, so a handful of fresh accounts can't take any link down.
 PIXME_REPORTS_TO_HIDE = env_int("PIXME_REPORTS_TO_HIDE", 3)
+PIXME_REPORTER_MIN_AGE_HOURS = env_int("PIXME_REPORTER_MIN_AGE_HOURS", 24)
 # Unfinished versions (queued or drawing) one user may have at once; 0 = no cap.
 PIXME_MAX_UNFINISHED_PER_USER = env_int("PIXME_MAX_UNFINISHED_PER_USER", 3)
 

@@ -35,7 +35,7 @@ def origin_allowed(scope: dict) -> bool:
     domain, _port = split_domain_port(host)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return False
-    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    scheme = _scheme(scope, headers)
     if origin == f"{scheme}://{host}" or origin in settings.CSRF_TRUSTED_ORIGINS:
         return True
     parsed = urlsplit(origin)
@@ -44,6 +44,19 @@ def origin_allowed(scope: dict) -> bool:
         for trusted in map(urlsplit, settings.CSRF_TRUSTED_ORIGINS)
         if "*" in trusted.netloc and trusted.scheme == parsed.scheme
     )
+
+
+def _scheme(scope: dict, headers: dict) -> str:
+    """The handshake's scheme as ``HttpRequest.is_secure`` sees a page's: behind a proxy
+    (SECURE_PROXY_SSL_HEADER, set by PIXME_HTTPS) its word, else the connection's own. uvicorn
+    runs with --no-proxy-headers, so the scope's scheme is the proxy's hop, not the client's."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        meta_name, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        name = meta_name.removeprefix("HTTP_").replace("_", "-").lower().encode("latin-1")
+        if name in headers:
+            value = headers[name].decode("latin-1").split(",", 1)[0].strip()
+            return "https" if value == secure_value else "http"
+    return "https" if scope.get("scheme") in ("wss", "https") else "http"
 
 
 class SameOriginValidator:

@@ -63,7 +63,8 @@ class LiveSite:
     def migrate(self) -> None:
         self.manage("migrate", "--noinput", "-v", "0")
 
-    def start(self) -> None:
+    def start(self, *options: str) -> None:
+        """``options``: uvicorn's, after the address (default: as scripts/run starts it)."""
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -74,8 +75,7 @@ class LiveSite:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
-                "--lifespan",
-                "on",
+                *(options or ("--lifespan", "on", "--no-proxy-headers")),
                 "--log-level",
                 "warning",
             ],

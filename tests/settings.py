@@ -28,3 +28,7 @@ PIXME_RETRY_MAX_WAIT = 0.0
 
 # Content Credentials: a local signing root made for this session.
 PIXME_C2PA_DIR = _tmp / "c2pa"
+
+# Reports count towards pausing a link from accounts of any age (still only from accounts that
+# have made an avatar); tests/test_reports.py sets the age rule where it is the subject.
+PIXME_REPORTER_MIN_AGE_HOURS = 0

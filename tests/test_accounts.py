@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, Profile, User
@@ -46,6 +47,60 @@ def test_signup_refuses_mismatched_passwords(client):
     )
     assert response.status_code == 400
     assert User.objects.count() == 0
+
+
+def sign_up(username, remote_addr="10.1.1.1", **headers):
+    password = f"{username}-Secret-1815"
+    return Client().post(
+        reverse("signup"),
+        {"username": username, "password1": password, "password2": password},
+        REMOTE_ADDR=remote_addr,
+        **headers,
+    )
+
+
+def test_sign_ups_are_limited_per_address(db, settings):
+    settings.PIXME_SIGNUP_RATE = "2/hour"
+    assert [sign_up(name).status_code for name in ("ada", "grace")] == [302, 302]
+    refused = sign_up("mallory")
+    assert refused.status_code == 429
+    assert 3500 < int(refused["Retry-After"]) <= 3600
+    page = refused.content.decode()
+    assert "Many accounts were made from your address just now" in page
+    assert "Try again in 60 minutes." in page
+    assert not User.objects.filter(username="mallory").exists()
+    # A typo is not an account asked for: it costs nothing.
+    assert sign_up("mallory", remote_addr="10.1.1.2").status_code == 302
+    mismatch = Client().post(
+        reverse("signup"),
+        {"username": "x", "password1": "Lovelace-1815", "password2": "Lovelace-1816"},
+        REMOTE_ADDR="10.1.1.2",
+    )
+    assert mismatch.status_code == 400
+    assert sign_up("linus", remote_addr="10.1.1.2").status_code == 302
+
+
+def test_the_sign_up_limit_is_not_fooled_by_x_forwarded_for(db, settings):
+    settings.PIXME_SIGNUP_RATE = "2/hour"
+    answers = [
+        sign_up(f"sock{i}", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(3)
+    ]
+    assert answers == [302, 302, 429]
+    assert User.objects.count() == 2
+
+
+def test_behind_a_named_proxy_each_client_has_its_own_sign_ups(db, settings):
+    settings.PIXME_SIGNUP_RATE = "1/hour"
+    settings.PIXME_TRUSTED_PROXIES = 1
+    assert sign_up("ada", "10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 302
+    assert sign_up("grace", "10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 302
+    spoofed = sign_up("mallory", "10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.9, 198.51.100.1")
+    assert spoofed.status_code == 429
+
+
+def test_off_lifts_the_sign_up_limit(db, settings):
+    settings.PIXME_SIGNUP_RATE = None  # what env_rate makes of "off"
+    assert {sign_up(f"user{i}").status_code for i in range(12)} == {302}
 
 
 def test_it_logs_in_and_out(client, alice):

@@ -115,6 +115,25 @@ async def test_a_trusted_origin_is_accepted(alice, selfie_jpeg, no_workers, sett
     assert not refused
 
 
+async def test_behind_a_tls_proxy_the_https_origin_is_the_sites_own(
+    alice, selfie_jpeg, no_workers, settings
+):
+    """uvicorn runs with --no-proxy-headers, so the handshake's scheme is the proxy's plain
+    hop: the proxy's X-Forwarded-Proto decides, as it does for pages (PIXME_HTTPS)."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    avatar = await make_avatar(alice, selfie_jpeg)
+    cookie = await sync_to_async(session_cookie)(alice)
+    https = (b"origin", b"https://localhost")
+    comm = socket(avatar.pk, https, (b"x-forwarded-proto", b"https"), cookie)
+    connected, _ = await comm.connect()
+    assert connected
+    await comm.disconnect()
+    for proto in (b"http", None):
+        forwarded = [(b"x-forwarded-proto", proto)] if proto else []
+        refused, _ = await socket(avatar.pk, https, *forwarded, cookie).connect()
+        assert not refused
+
+
 async def test_snapshot_first_then_progress_in_order_then_done(alice, selfie_jpeg, no_workers):
     avatar = await make_avatar(alice, selfie_jpeg)
     turn = await database_sync_to_async(lambda: avatar.turns.get())()

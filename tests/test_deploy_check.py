@@ -1,4 +1,5 @@
-"""One production switch (PIXME_HTTPS) makes `manage.py check --deploy` clean."""
+"""One production switch (PIXME_HTTPS), with the proxy in front named (PIXME_TRUSTED_PROXIES),
+makes `manage.py check --deploy` clean."""
 
 from __future__ import annotations
 
@@ -37,6 +38,21 @@ def test_without_the_switch_it_warns_about_https(tmp_path):
 
 
 def test_with_the_switch_it_is_clean(tmp_path):
-    result = _check_deploy(tmp_path, PIXME_HTTPS="true")
+    result = _check_deploy(tmp_path, PIXME_HTTPS="true", PIXME_TRUSTED_PROXIES="1")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_behind_a_proxy_it_asks_which_proxy_to_believe(tmp_path):
+    """Without it every client would be the proxy: one client's failures would lock all out."""
+    result = _check_deploy(tmp_path, PIXME_HTTPS="true")
+    assert result.returncode != 0
+    assert "pixme.W001" in result.stderr and "PIXME_TRUSTED_PROXIES" in result.stderr
+    networks = _check_deploy(tmp_path, PIXME_HTTPS="true", PIXME_TRUSTED_PROXIES="10.0.0.0/8")
+    assert networks.returncode == 0, networks.stderr
+
+
+def test_a_setting_that_is_neither_a_count_nor_networks_stops_start_up(tmp_path):
+    result = _check_deploy(tmp_path, PIXME_HTTPS="true", PIXME_TRUSTED_PROXIES="nginx")
+    assert result.returncode != 0
+    assert "PIXME_TRUSTED_PROXIES must be a number of proxies" in result.stderr

@@ -1,15 +1,22 @@
 """Bob finds Alice's shared avatar and reports it: a reason from the list and a note, once.
-Enough open reports pause the link and put the avatar in the moderators' queue; Alice sees how
-many reports there are, never who sent them."""
+Every report puts the avatar in the moderators' queue; enough of them from established accounts
+(that have made an avatar and are old enough) pause the link, while accounts made for the
+purpose can't take it down. Alice sees how many reports there are, never who sent them."""
+
+from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.services import user_create
 from avatars.models import Avatar, ModerationAction, Report
 from avatars.services.sharing import avatar_share
+from tests.moderation_people import client_for, moderator_create
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +36,15 @@ def api_for(user):
     return client
 
 
-def visitor(name):
-    from django.test import Client
-
+def visitor(name, *, made=None, age=timedelta(0)):
+    """A signed-in visitor whose account is ``age`` old. ``made``: they have made an avatar
+    (drawn like that one): with the age rule met, an established account."""
+    user = user_create(username=name, password=f"{name}-Secret-123", email="")
+    User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - age)
+    if made is not None:
+        Avatar.objects.create(owner=user, style=made.style, source=made.source.name)
     client = Client()
-    client.force_login(user_create(username=name, password=f"{name}-Secret-123", email=""))
+    client.force_login(user)
     return client
 
 
@@ -101,12 +112,12 @@ def test_a_link_that_is_not_live_cannot_be_reported(bob_client, shared):
 def test_enough_open_reports_pause_the_link_and_flag_it_for_review(shared, client, settings):
     settings.PIXME_REPORTS_TO_HIDE = 3
     for name in ("bob", "carol"):
-        visitor(name).post(report_url(shared), {"reason": "sexual"})
+        visitor(name, made=shared).post(report_url(shared), {"reason": "sexual"})
     shared.refresh_from_db()
     assert shared.moderation == Avatar.Moderation.OK
     assert client.get(f"/s/{shared.share_token}/").status_code == 200
 
-    visitor("dave").post(report_url(shared), {"reason": "violence"})
+    visitor("dave", made=shared).post(report_url(shared), {"reason": "violence"})
     shared.refresh_from_db()
     assert (shared.moderation, shared.flag_reason) == (Avatar.Moderation.FLAGGED, "3 reports")
     assert client.get(f"/s/{shared.share_token}/").status_code == 404
@@ -120,12 +131,12 @@ def test_enough_open_reports_pause_the_link_and_flag_it_for_review(shared, clien
 
 def test_alice_sees_how_many_reports_but_never_who(alice_client, shared, settings):
     settings.PIXME_REPORTS_TO_HIDE = 2
-    visitor("bob").post(report_url(shared), {"reason": "spam", "note": "Buy my stuff"})
+    visitor("bob", made=shared).post(report_url(shared), {"reason": "spam", "note": "Buy my stuff"})
     detail = reverse("avatars:detail", args=[shared.pk])
     html = alice_client.get(detail).content.decode()
     assert "1 open report." in html
     assert "bob" not in html and "Buy my stuff" not in html
-    visitor("carol").post(report_url(shared), {"reason": "spam"})
+    visitor("carol", made=shared).post(report_url(shared), {"reason": "spam"})
     html = alice_client.get(detail).content.decode()
     assert "2 open reports: the link is paused until a moderator decides." in html
     assert "carol" not in html
@@ -136,11 +147,71 @@ def test_alice_sees_how_many_reports_but_never_who(alice_client, shared, setting
 def test_a_paused_link_cannot_be_swapped_for_a_new_one(alice_client, shared, settings):
     settings.PIXME_REPORTS_TO_HIDE = 1
     token = shared.share_token
-    visitor("bob").post(report_url(shared), {"reason": "spam"})
+    visitor("bob", made=shared).post(report_url(shared), {"reason": "spam"})
     response = alice_client.post(reverse("avatars:share", args=[shared.pk]), follow=True)
     assert "Sharing is paused while a moderator reviews reports" in response.content.decode()
     shared.refresh_from_db()
     assert shared.share_token == token
+
+
+# --- who can pause a link ----------------------------------------------------------------
+
+
+def test_three_new_accounts_cannot_pause_a_link_but_put_it_in_the_queue(shared, client, settings):
+    settings.PIXME_REPORTS_TO_HIDE = 3
+    settings.PIXME_REPORTER_MIN_AGE_HOURS = 24
+    for name in ("troll1", "troll2", "troll3"):
+        response = visitor(name).post(report_url(shared), {"reason": "hate"})
+        assert response.status_code == 302
+    assert client.get(f"/s/{shared.share_token}/").status_code == 200
+    assert [r.established for r in Report.objects.all()] == [False, False, False]
+    shared.refresh_from_db()
+    assert shared.moderation == Avatar.Moderation.FLAGGED  # flagged, which hides nothing
+    assert shared.flag_reason == "3 reports, 0 from established accounts"
+    queue = client_for(moderator_create()).get("/admin/avatars/avatar/?review=reported")
+    assert f"/admin/avatars/avatar/{shared.pk}/change/" in queue.content.decode()
+    assert "3 / 3" in queue.content.decode()  # open reports / all
+    # Alice is told of the reports, not of a pause.
+    detail = client_for(shared.owner).get(reverse("avatars:detail", args=[shared.pk]))
+    assert "3 open reports." in detail.content.decode()
+    assert "paused" not in detail.content.decode()
+
+
+def test_three_established_accounts_pause_it(shared, client, settings):
+    settings.PIXME_REPORTS_TO_HIDE = 3
+    settings.PIXME_REPORTER_MIN_AGE_HOURS = 24
+    for name in ("bob", "carol", "dave"):
+        reporter = visitor(name, made=shared, age=timedelta(hours=25))
+        reporter.post(report_url(shared), {"reason": "impersonation"})
+    assert client.get(f"/s/{shared.share_token}/").status_code == 404
+    assert [r.established for r in Report.objects.all()] == [True, True, True]
+    shared.refresh_from_db()
+    assert shared.flag_reason == "3 reports"
+
+
+def test_an_account_counts_once_it_is_old_enough_and_has_made_an_avatar(shared, client, settings):
+    settings.PIXME_REPORTS_TO_HIDE = 1
+    settings.PIXME_REPORTER_MIN_AGE_HOURS = 24
+    visitor("young", made=shared, age=timedelta(hours=23)).post(
+        report_url(shared), {"reason": "spam"}
+    )
+    visitor("idle", age=timedelta(days=30)).post(report_url(shared), {"reason": "spam"})
+    assert client.get(f"/s/{shared.share_token}/").status_code == 200
+    visitor("regular", made=shared, age=timedelta(hours=24, minutes=1)).post(
+        report_url(shared), {"reason": "spam"}
+    )
+    assert client.get(f"/s/{shared.share_token}/").status_code == 404
+    by = {r.reporter.username: r.established for r in Report.objects.select_related("reporter")}
+    assert by == {"young": False, "idle": False, "regular": True}
+
+
+def test_an_age_of_zero_turns_the_age_rule_off(shared, client, settings):
+    settings.PIXME_REPORTS_TO_HIDE = 1
+    settings.PIXME_REPORTER_MIN_AGE_HOURS = 0
+    visitor("newcomer").post(report_url(shared), {"reason": "spam"})  # has made nothing
+    assert client.get(f"/s/{shared.share_token}/").status_code == 200
+    visitor("maker", made=shared).post(report_url(shared), {"reason": "spam"})  # a minute old
+    assert client.get(f"/s/{shared.share_token}/").status_code == 404
 
 
 # --- the API -------------------------------------------------------------------------------

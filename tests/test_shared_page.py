@@ -166,7 +166,9 @@ def test_open_reports_at_the_limit_pause_the_link_and_resolving_them_revives_it(
     client, shared, settings, bob
 ):
     settings.PIXME_REPORTS_TO_HIDE = 1
-    report = Report.objects.create(avatar=shared, reporter=bob, reason=Report.Reason.SPAM)
+    report = Report.objects.create(
+        avatar=shared, reporter=bob, reason=Report.Reason.SPAM, established=True
+    )
     assert dead(client, shared)
     Report.objects.filter(pk=report.pk).update(resolved=True)  # a moderator approved it
     page(client, shared)

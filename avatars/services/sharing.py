@@ -13,7 +13,12 @@ from django.urls import reverse
 
 from accounts.models import User
 from avatars.models import Avatar, Report, Turn
-from avatars.selectors import SharedAvatar, reports_to_hide
+from avatars.selectors import (
+    SharedAvatar,
+    avatar_link_paused,
+    reporter_is_established,
+    reports_to_hide,
+)
 from avatars.services.moderation import avatar_flag
 from pixme.errors import ApplicationError
 
@@ -48,7 +53,7 @@ def avatar_share(*, avatar: Avatar, turn: Turn | None = None, reel: bool = False
     avatar_moderation_check(avatar=avatar, doing="shared")
     if avatar.owner.is_suspended:
         raise ApplicationError("Your account is suspended, so nothing can be shared.")
-    if avatar.reports.filter(resolved=False).count() >= reports_to_hide():
+    if avatar_link_paused(avatar=avatar):
         raise ApplicationError(
             "Sharing is paused while a moderator reviews reports about this avatar.",
             code="under_review",
@@ -92,8 +97,10 @@ def avatar_unshare(*, avatar: Avatar) -> Avatar:
 
 @transaction.atomic
 def report_create(*, shared: SharedAvatar, reporter: User, reason: str, note: str = "") -> Report:
-    """A visitor's report of a live link, once per person. The PIXME_REPORTS_TO_HIDE-th open
-    report pauses the link and puts the avatar in the moderators' queue."""
+    """A visitor's report of a live link, once per person. Every report puts the avatar in
+    the moderators' queue; the PIXME_REPORTS_TO_HIDE-th open one flags it there, and it pauses
+    the link when that many came from established accounts (``reporter_is_established``):
+    fresh accounts can ask for a look but can't take a link down."""
     if reason not in Report.Reason.values:
         raise ApplicationError("Choose a reason from the list.", code="bad_reason")
     if shared.avatar.owner_id == reporter.pk:
@@ -105,7 +112,11 @@ def report_create(*, shared: SharedAvatar, reporter: User, reason: str, note: st
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                avatar=avatar, reporter=reporter, reason=reason, note=note.strip()
+                avatar=avatar,
+                reporter=reporter,
+                reason=reason,
+                note=note.strip(),
+                established=reporter_is_established(user=reporter),
             )
     except IntegrityError:  # the same person's second report, in a race with the first
         raise ApplicationError(
@@ -114,5 +125,9 @@ def report_create(*, shared: SharedAvatar, reporter: User, reason: str, note: st
     open_reports = avatar.reports.filter(resolved=False).count()
     if open_reports >= reports_to_hide() and avatar.moderation == Avatar.Moderation.OK:
         # The queue's own flag: one audit record, with the owner named, like every decision.
-        avatar_flag(avatar=avatar, reason=f"{open_reports} reports")
+        pausing = avatar.reports.filter(resolved=False, established=True).count()
+        reason = f"{open_reports} reports"
+        if pausing < open_reports:
+            reason += f", {pausing} from established accounts"
+        avatar_flag(avatar=avatar, reason=reason)
     return report

@@ -111,7 +111,8 @@ class Cluster:
             name,
             [
                 sys.executable, "-m", "uvicorn", "pixme.asgi:application", "--host", "127.0.0.1",
-                "--port", str(port), "--lifespan", "on", "--log-level", "warning",
+                "--port", str(port), "--lifespan", "on", "--no-proxy-headers", "--log-level",
+                "warning",
             ],
             port,
         )  # fmt: skip
