@@ -15,22 +15,11 @@ from accounts.models import User
 from avatars.models import Avatar, Report, Turn
 from avatars.selectors import SharedAvatar, reports_to_hide
 from avatars.services.moderation import avatar_flag
+from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from pixme.errors import ApplicationError
 
 # 16 random bytes: 22 URL-safe characters, 128 bits, beyond guessing.
 TOKEN_BYTES = 16
-MODERATED = (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED)
-
-
-def avatar_moderation_check(*, avatar: Avatar, doing: str) -> None:
-    """Refuse what a moderator's decision rules out (sharing, downloading), saying why."""
-    if avatar.moderation not in MODERATED:
-        return
-    what = "hid" if avatar.moderation == Avatar.Moderation.HIDDEN else "removed"
-    reason = f" Reason: {avatar.moderation_reason}" if avatar.moderation_reason else ""
-    raise ApplicationError(
-        f"A moderator {what} this avatar, so it can't be {doing}.{reason}", code="moderated"
-    )
 
 
 def share_path(*, avatar: Avatar) -> str:
@@ -46,8 +35,7 @@ def avatar_share(*, avatar: Avatar, turn: Turn | None = None, reel: bool = False
     whichever is current. ``reel``: the page shows the reel too — it starts from the selfie,
     so only when the owner says so — while the current version is the one shown."""
     avatar_moderation_check(avatar=avatar, doing="shared")
-    if avatar.owner.is_suspended:
-        raise ApplicationError("Your account is suspended, so nothing can be shared.")
+    user_suspension_check(user=avatar.owner, doing="share avatars")
     if avatar.reports.filter(resolved=False).count() >= reports_to_hide():
         raise ApplicationError(
             "Sharing is paused while a moderator reviews reports about this avatar.",
@@ -94,6 +82,7 @@ def avatar_unshare(*, avatar: Avatar) -> Avatar:
 def report_create(*, shared: SharedAvatar, reporter: User, reason: str, note: str = "") -> Report:
     """A visitor's report of a live link, once per person. The PIXME_REPORTS_TO_HIDE-th open
     report pauses the link and puts the avatar in the moderators' queue."""
+    user_suspension_check(user=reporter, doing="report avatars")
     if reason not in Report.Reason.values:
         raise ApplicationError("Choose a reason from the list.", code="bad_reason")
     if shared.avatar.owner_id == reporter.pk:
