@@ -154,6 +154,7 @@ def test_the_owner_still_sees_a_hidden_avatar_without_what_she_cant_use(alice, t
     assert response.status_code == 200
     page = _text(response)
     assert "A moderator hid this avatar." in page and HIDE_REASON in page
+    assert "It can't be changed, shared or downloaded; only you see it, here." in page
     assert 'id="edit-form"' not in page and "Make current" not in page
     assert 'id="reel"' not in page
     assert reverse("avatars:turn-thumbnail", args=[avatar.pk, avatar.current_turn_id]) in page
