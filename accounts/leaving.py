@@ -2,9 +2,13 @@
 
 The export is one zip: each selfie and every version's PNG as stored, and ``pixme.json`` with
 the profile and each avatar's history, naming the files beside it. Thumbnails stay out: they
-are small copies of the PNGs, made by the site. The deletion takes every avatar, version and
-file; what other people need stays without the person: reports they made (reporter emptied)
-and the moderators' records (their descriptions are kept on the record itself).
+are small copies of the PNGs, made by the site. A hidden or removed avatar's versions stay out
+too, as its downloads do: pixme.json lists them with the decision and says why in the
+download's words (``pictures_left_out``; the rule: avatars.services.moderation_rules).
+
+The deletion takes every avatar, version and file; what other people need stays without the
+person: reports they made (reporter emptied) and the moderators' records (their descriptions
+are kept on the record itself).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from avatars.media_files import prune_empty_folder
 from avatars.models import Avatar, Report, Turn
 from avatars.services.avatars import avatar_delete
 from avatars.services.limits import user_lock
+from avatars.services.moderation_rules import avatar_moderation_refusal
 from pixme.errors import ApplicationError
 
 # The zip is built in memory up to this size, then in a temporary file: a user with hundreds
@@ -111,6 +116,7 @@ def _avatar_history(writer: _ExportWriter, avatar: Avatar) -> dict:
     folder = f"avatars/{avatar.pk}-{avatar.style.slug}"
     turns = list(avatar.turns.all())
     numbers = {turn.pk: turn.number for turn in turns}
+    left_out = avatar_moderation_refusal(avatar=avatar, doing="downloaded")
     return {
         "id": avatar.pk,
         "title": avatar.title,
@@ -121,17 +127,28 @@ def _avatar_history(writer: _ExportWriter, avatar: Avatar) -> dict:
         "moderation": avatar.moderation,
         "moderation_reason": avatar.moderation_reason,
         "face_note": avatar.face_note,
+        # The photo the owner gave us comes back even from a hidden avatar (its page shows it
+        # to them too): the decision is about what we drew.
         "selfie": writer.copy(avatar.source, f"{folder}/selfie.jpg", when=avatar.created_at),
+        "pictures_left_out": left_out,
         "current_version": numbers.get(avatar.current_turn_id),
-        "versions": [_version(writer, folder, turn, numbers) for turn in turns],
+        "versions": [
+            _version(writer, folder, turn, numbers, with_image=left_out is None) for turn in turns
+        ],
     }
 
 
-def _version(writer: _ExportWriter, folder: str, turn: Turn, numbers: dict[int, int]) -> dict:
+def _version(
+    writer: _ExportWriter, folder: str, turn: Turn, numbers: dict[int, int], *, with_image: bool
+) -> dict:
     extension = turn.image.name.rsplit(".", 1)[-1] if turn.image else "png"
-    image = writer.copy(
-        turn.image, f"{folder}/v{turn.number}.{extension}", when=turn.finished_at or turn.created_at
-    )
+    image = None
+    if with_image:
+        image = writer.copy(
+            turn.image,
+            f"{folder}/v{turn.number}.{extension}",
+            when=turn.finished_at or turn.created_at,
+        )
     return {
         "number": turn.number,
         "parent": numbers.get(turn.parent_id),

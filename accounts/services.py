@@ -35,6 +35,9 @@ def profile_for_user(*, user: User) -> Profile:
 @transaction.atomic
 def profile_update(*, profile: Profile, data: dict) -> Profile:
     """Update the fields in ``data`` (already validated by a form or serializer)."""
+    from avatars.services.moderation_rules import user_suspension_check  # avatars imports us
+
+    user_suspension_check(user=profile.user, doing="change your profile")
     styles = data.pop("favourite_styles", None)
     references = data.pop("references", None)
     engine = data.get("default_engine")
@@ -94,23 +97,32 @@ def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, make_room: bool = False) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, password_login: bool = False
+) -> tuple[ApiToken, str]:
     """A new token named ``name`` for ``user``: the row and the secret, which is shown once
     (only its digest is kept). It expires after REST_KNOX["TOKEN_TTL"], if that is set.
 
-    A user may hold TOKEN_LIMIT_PER_USER tokens. ``make_room`` (password log-ins) then
+    A user may hold TOKEN_LIMIT_PER_USER tokens. A ``password_login`` (POST /api/token/) then
     revokes the least recently used token of the same name instead of refusing, so a script
-    that logs in on every run never locks itself out."""
+    that logs in on every run never locks itself out. Only a password log-in gives a
+    suspended user a token: to take their data and leave (avatars.services.moderation_rules).
+    """
+    from avatars.services.moderation_rules import user_suspension_check  # avatars imports us
+
     name = name.strip()
     if not name:
         raise ApplicationError("Give the token a name, e.g. “laptop” or “CI”.")
-    # Serialise a user's creates, so two at once can't both pass the limit.
+    # Serialise a user's creates, so two at once can't both pass the limit, and a suspension
+    # (which revokes every token under this lock) either comes first and is seen, or after.
     User.objects.select_for_update().filter(pk=user.pk).first()
+    if not password_login:
+        user_suspension_check(user=user, doing="create API tokens")
     limit = knox_settings.TOKEN_LIMIT_PER_USER
     live = api_token_list_for_user(user=user)
     if limit is not None and live.count() >= limit:
         stale = None
-        if make_room:
+        if password_login:
             stale = (
                 live.filter(name=name)
                 .order_by(F("last_used_at").asc(nulls_first=True), "created")
@@ -142,13 +154,17 @@ def api_token_obtain(
     """A new API token named ``name`` for a right username and password.
 
     ``request`` goes to authenticate() so django-axes counts a failure against the username
-    and the address, and refuses every try — right or wrong — while they are locked out."""
+    and the address, and refuses every try — right or wrong — while they are locked out.
+
+    A suspended user gets one too, to take their data and leave: while they are suspended
+    the API opens only the export and the account's deletion to it
+    (avatars.api.permissions.NotSuspended)."""
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise ApplicationError("Wrong username or password.", code="bad_credentials")
     # A token exchange is a log-in: last_login moves and django-axes forgets earlier failures.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    return api_token_create(user=user, name=name, make_room=True)
+    return api_token_create(user=user, name=name, password_login=True)
 
 
 def api_token_touch(*, token: ApiToken) -> None:

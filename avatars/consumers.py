@@ -7,15 +7,20 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from avatars.models import Avatar
 from avatars.selectors import avatar_get_for_user, turn_list_for_avatar
+from avatars.services.moderation_rules import user_suspension_check
 from avatars.services.progress import EventType, group_name
 from avatars.services.turns import turn_snapshot
+from pixme.errors import ApplicationError
 
 
 @database_sync_to_async
 def _snapshot_for(user, avatar_id: int) -> dict | None:
+    """What the socket sends first; None to refuse it: not the user's avatar, or the user
+    is suspended (read afresh: a session or ticket may predate the decision)."""
     try:
+        user_suspension_check(user=user, doing="follow progress live")
         avatar = avatar_get_for_user(user=user, avatar_id=avatar_id)
-    except Avatar.DoesNotExist:
+    except (ApplicationError, Avatar.DoesNotExist):
         return None
     return {
         "type": EventType.SNAPSHOT,

@@ -34,12 +34,13 @@ from avatars.selectors import (
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
-from avatars.services.sharing import (
+from avatars.services.moderation_rules import (
+    MODERATED,
+    REFUSAL_CODES,
     avatar_moderation_check,
-    avatar_share,
-    avatar_unshare,
-    share_path,
+    user_suspension_reason,
 )
+from avatars.services.sharing import avatar_share, avatar_unshare, share_path
 from avatars.services.turns import (
     turn_cancel,
     turn_request_edit,
@@ -177,7 +178,10 @@ def _detail_page(
             "snapshot": [turn_snapshot(turn=t) for t in turns],
             "stage_words": {"stages": STAGE_WORDS, "statuses": STATUS_WORDS},
             "takes": take_list_ranked(turns=turns),
-            "moderated": avatar.moderation in (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED),
+            "moderated": avatar.moderation in MODERATED,
+            # Offer nothing the services would refuse: no edit box, retry, revert or reel.
+            "locked": avatar.moderation in MODERATED
+            or user_suspension_reason(user=request.user) is not None,
             "share_url": request.build_absolute_uri(path) if path else "",
             "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
             "open_reports": open_reports,
@@ -228,9 +232,13 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
             avatar=avatar, instruction=form.cleaned_data["instruction"], parent=parent
         )
     except ApplicationError as exc:
+        status = 403 if exc.code in REFUSAL_CODES else 400
         if _wants_json(request):
             body = {"detail": exc.message, "code": exc.code}
-            return _with_wait(JsonResponse(body, status=400), exc)
+            return _with_wait(JsonResponse(body, status=status), exc)
+        if exc.code in REFUSAL_CODES:  # the page has no edit box to show it under
+            messages.error(request, exc.message)
+            return _detail_page(request, avatar, status=status)
         form.errors.clear()
         form.add_error("instruction", exc.message)
         return _with_wait(_detail_page(request, avatar, edit_form=form, status=400), exc)

@@ -28,7 +28,11 @@ _KEY = "ws-ticket:{}"
 
 
 def ws_ticket_issue(*, avatar: Avatar) -> str:
-    """A new ticket that opens ``avatar``'s socket as its owner (the caller checked that)."""
+    """A new ticket that opens ``avatar``'s socket as its owner (the caller checked that);
+    none for a suspended owner."""
+    from avatars.services.moderation_rules import user_suspension_check
+
+    user_suspension_check(user=avatar.owner, doing="follow progress live")
     ticket = secrets.token_urlsafe(32)
     claim = {"user": avatar.owner_id, "avatar": avatar.pk}
     cache.set(_KEY.format(ticket), claim, timeout=TICKET_SECONDS)
@@ -58,7 +62,8 @@ def _ticket_user(ticket: str):
     if claim is None:
         return AnonymousUser(), None
     user = get_user_model().objects.filter(pk=claim["user"], is_active=True).first()
-    if user is None:
+    # Read now, not when it was issued: a suspension since then closes the socket.
+    if user is None or user.is_suspended:
         return AnonymousUser(), None
     return user, claim["avatar"]
 

@@ -69,6 +69,20 @@ async def test_another_users_socket_is_refused(alice, bob, selfie_jpeg, no_worke
     assert not connected
 
 
+async def test_a_suspended_users_socket_is_refused_after_she_signs_in_again(
+    alice, selfie_jpeg, no_workers
+):
+    from avatars.services.moderation import user_suspend
+    from tests.moderation_people import moderator_create
+
+    avatar = await make_avatar(alice, selfie_jpeg)
+    mona = await database_sync_to_async(moderator_create)()
+    await database_sync_to_async(user_suspend)(user=alice, moderator=mona, reason="Spam")
+    cookie = await sync_to_async(session_cookie)(alice)  # a new session: the old ones ended
+    connected, _ = await socket(avatar.pk, ORIGIN, cookie).connect()
+    assert not connected
+
+
 @pytest.mark.parametrize(
     "origin",
     [

@@ -240,7 +240,7 @@ def test_the_api_shares_a_chosen_version(api, alice_avatar):
 def test_the_api_refuses_to_share_a_hidden_avatar_in_words(api, alice_avatar):
     hide(alice_avatar)
     response = api.post(f"/api/avatars/{alice_avatar.pk}/share/", format="json")
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json() == {
         "detail": "A moderator hid this avatar, so it can't be shared. "
         "Reason: Looks like a real celebrity.",

@@ -170,3 +170,19 @@ async def test_a_deleted_avatar_closes_to_its_ticket(alice, selfie_jpeg, no_work
     url = (await ticket_for(api, avatar_id)).json()["url"]
     await database_sync_to_async(Avatar.objects.filter(pk=avatar_id).delete)()
     assert not (await socket_at(url).connect())[0]
+
+
+async def test_a_ticket_issued_before_a_suspension_does_not_open(alice, selfie_jpeg, no_workers):
+    from avatars.services.moderation import user_suspend
+    from pixme.errors import ApplicationError
+    from tests.moderation_people import moderator_create
+
+    api, avatar_id = await api_create(alice, selfie_jpeg)
+    url = (await ticket_for(api, avatar_id)).json()["url"]
+    mona = await database_sync_to_async(moderator_create)()
+    await database_sync_to_async(user_suspend)(user=alice, moderator=mona, reason="Spam")
+    assert not (await socket_at(url).connect())[0]
+    # And none is issued now, whoever asks for one.
+    avatar = await database_sync_to_async(Avatar.objects.get)(pk=avatar_id)
+    with pytest.raises(ApplicationError, match="suspended"):
+        await database_sync_to_async(ws_tickets.ws_ticket_issue)(avatar=avatar)

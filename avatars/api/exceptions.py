@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from avatars.services.moderation_rules import REFUSAL_CODES
 from pixme.errors import ApplicationError
 
 # Application error codes whose HTTP status is not the default 400.
@@ -17,6 +18,8 @@ STATUS_BY_CODE = {
     "quota": 429,
     "busy": 429,
     "too_large": 413,
+    # A moderator's decision rules it out (avatars.services.moderation_rules).
+    **dict.fromkeys(REFUSAL_CODES, 403),
     "idempotency_in_progress": 409,
     "idempotency_key_reused": 422,
 }

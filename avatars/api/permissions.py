@@ -7,9 +7,10 @@ from rest_framework.permissions import BasePermission
 
 class NotSuspended(BasePermission):
     """A suspended user gets 403 with the moderator's reason, on every endpoint (their token
-    was revoked on suspension; this covers a session or a token made since). A view that
-    stays open to them — taking their data away, closing the account — says so with
-    ``allowed_while_suspended = True``."""
+    was revoked on suspension; this covers a session or a token made since, e.g. by
+    ``POST /api/token/``). A view that stays open to them — taking their data away, closing
+    the account — says so with ``allowed_while_suspended = True``; the services refuse the
+    rest again (the rule: avatars.services.moderation_rules)."""
 
     code = "suspended"
 

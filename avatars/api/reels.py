@@ -8,7 +8,6 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,7 +16,6 @@ from avatars.api.views import _avatar
 from avatars.files import ServedFile
 from avatars.models import Reel
 from avatars.services.reels import RETRY_AFTER_SECONDS, reel_request
-from pixme.errors import ApplicationError
 
 FORMATS = {"webp": "image/webp", "gif": "image/gif"}
 
@@ -60,12 +58,7 @@ class ReelApi(APIView):
         if fmt not in FORMATS:
             raise Http404
         avatar = _avatar(request, avatar_id)
-        try:
-            reel = reel_request(avatar=avatar, retry=request.query_params.get("retry") == "1")
-        except ApplicationError as exc:
-            if exc.code == "moderated":
-                raise PermissionDenied(exc.message, code=exc.code) from None
-            raise
+        reel = reel_request(avatar=avatar, retry=request.query_params.get("retry") == "1")
         if reel.status == Reel.Status.FAILED:
             body = {"detail": reel.error_message, "code": "reel_failed"}
             return Response(body, status=500)

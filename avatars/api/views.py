@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -52,7 +51,8 @@ from avatars.selectors import (
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
-from avatars.services.sharing import avatar_moderation_check, share_path
+from avatars.services.moderation_rules import avatar_moderation_check
+from avatars.services.sharing import share_path
 from avatars.services.takes import MAX_TAKES
 from avatars.services.turns import (
     turn_cancel,
@@ -515,10 +515,7 @@ class TurnFileApi(APIView):
     def _file(self, request, avatar_id: int, turn_id: int, kind: str):
         turn = _turn(request, avatar_id, turn_id)
         if kind != "thumbnail.webp":  # the owner still sees what a moderator hid, small
-            try:
-                avatar_moderation_check(avatar=turn.avatar, doing="downloaded")
-            except ApplicationError as exc:
-                raise PermissionDenied(exc.message, code=exc.code) from None
+            avatar_moderation_check(avatar=turn.avatar, doing="downloaded")
         if kind == "image.png" and turn.image:
             return ServedFile(turn.image.open("rb"), content_type="image/png")
         if kind == "thumbnail.webp" and turn.thumbnail:

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from accounts.models import User
 from avatars.models import Turn
+from avatars.services.moderation_rules import user_suspension_check
 from pixme.errors import ApplicationError
 
 # A studio version takes about a second; tell a client to look again after a few.
@@ -62,12 +63,6 @@ def user_lock(*, user: User) -> None:
 
 
 def user_can_generate_check(*, user: User) -> None:
-    """Refuse any new render from a suspended user, saying why. Reads the row afresh: the
-    caller's user may predate the moderator's decision."""
-    suspended = User.objects.filter(pk=user.pk, suspended_at__isnull=False)
-    reason = suspended.values_list("suspension_reason", flat=True).first()
-    if reason is not None:
-        raise ApplicationError(
-            f"Your account is suspended, so you can't make new avatars or versions: {reason}",
-            code="suspended",
-        )
+    """Refuse any new render from a suspended user, saying why (the rule:
+    avatars.services.moderation_rules)."""
+    user_suspension_check(user=user, doing="make new avatars or versions")

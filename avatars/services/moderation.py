@@ -93,12 +93,19 @@ def avatar_approve(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
 
 @transaction.atomic
 def avatar_hide(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
-    """Nobody but its owner sees it (its shared link stops showing it); nothing is deleted,
-    so an approval brings it back as it was."""
+    """Nobody but its owner sees it (its shared link stops showing it) and nobody changes it
+    (avatars.services.moderation_rules); nothing is deleted, so an approval brings it back
+    as it was. Versions still queued or being drawn are cancelled: a retry after an approval
+    draws them again."""
     reason = _reason_check(reason)
     avatar = _locked(avatar)
     if avatar.moderation == Avatar.Moderation.REMOVED:
         raise ApplicationError(f"Avatar #{avatar.pk} was removed: there is nothing to hide.")
+    Turn.objects.filter(avatar=avatar, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).update(
+        status=Turn.Status.CANCELLED,
+        message="Cancelled: a moderator hid this avatar",
+        finished_at=timezone.now(),
+    )
     avatar.moderation = Avatar.Moderation.HIDDEN
     avatar.moderation_reason = reason
     avatar.save(update_fields=["moderation", "moderation_reason", "updated_at"])
@@ -185,7 +192,9 @@ def avatar_flag(*, avatar: Avatar, reason: str) -> Avatar:
 @transaction.atomic
 def user_suspend(*, user: User, moderator: User, reason: str, avatar: Avatar | None = None) -> User:
     """No new versions, no API, no log-in that was open, no shared links; the user reads the
-    reason on every page. ``avatar`` is the one the decision was made from, for the record."""
+    reason on every page and may only take their data and leave
+    (avatars.services.moderation_rules). ``avatar`` is the one the decision was made from,
+    for the record."""
     reason = _reason_check(reason)
     if user.pk == moderator.pk:
         raise ApplicationError("You can't suspend your own account.")

@@ -23,6 +23,7 @@ from avatars import images
 from avatars.models import Avatar, Reel, Turn
 from avatars.reels import MAX_SIDE, reel_encode
 from avatars.services import progress as events
+from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ def reel_request(*, avatar: Avatar, retry: bool = False) -> Reel:
     """The avatar's reel for its current path: the stored one, the one being made, or a new
     job queued for it. A reel that failed for this path is returned as it is (saying why)
     unless ``retry``: asking again must not start the same failing job again and again."""
-    if avatar.moderation in (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED):
-        raise ApplicationError("A moderator hid this avatar, so it has no reel.", code="moderated")
+    avatar_moderation_check(avatar=avatar, doing="made into a reel")
+    user_suspension_check(user=avatar.owner, doing="make reels")
     path = reel_path(avatar=avatar)
     if not path or not avatar.source:
         raise ApplicationError("There's no finished version to make a reel of yet.")

@@ -20,22 +20,11 @@ from avatars.selectors import (
     reports_to_hide,
 )
 from avatars.services.moderation import avatar_flag
+from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from pixme.errors import ApplicationError
 
 # 16 random bytes: 22 URL-safe characters, 128 bits, beyond guessing.
 TOKEN_BYTES = 16
-MODERATED = (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED)
-
-
-def avatar_moderation_check(*, avatar: Avatar, doing: str) -> None:
-    """Refuse what a moderator's decision rules out (sharing, downloading), saying why."""
-    if avatar.moderation not in MODERATED:
-        return
-    what = "hid" if avatar.moderation == Avatar.Moderation.HIDDEN else "removed"
-    reason = f" Reason: {avatar.moderation_reason}" if avatar.moderation_reason else ""
-    raise ApplicationError(
-        f"A moderator {what} this avatar, so it can't be {doing}.{reason}", code="moderated"
-    )
 
 
 def share_path(*, avatar: Avatar) -> str:
@@ -51,8 +40,7 @@ def avatar_share(*, avatar: Avatar, turn: Turn | None = None, reel: bool = False
     whichever is current. ``reel``: the page shows the reel too — it starts from the selfie,
     so only when the owner says so — while the current version is the one shown."""
     avatar_moderation_check(avatar=avatar, doing="shared")
-    if avatar.owner.is_suspended:
-        raise ApplicationError("Your account is suspended, so nothing can be shared.")
+    user_suspension_check(user=avatar.owner, doing="share avatars")
     if avatar_link_paused(avatar=avatar):
         raise ApplicationError(
             "Sharing is paused while a moderator reviews reports about this avatar.",
@@ -101,6 +89,7 @@ def report_create(*, shared: SharedAvatar, reporter: User, reason: str, note: st
     the moderators' queue; the PIXME_REPORTS_TO_HIDE-th open one flags it there, and it pauses
     the link when that many came from established accounts (``reporter_is_established``):
     fresh accounts can ask for a look but can't take a link down."""
+    user_suspension_check(user=reporter, doing="report avatars")
     if reason not in Report.Reason.values:
         raise ApplicationError("Choose a reason from the list.", code="bad_reason")
     if shared.avatar.owner_id == reporter.pk:

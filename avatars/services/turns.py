@@ -39,6 +39,7 @@ from avatars.services.downloads import turn_webp_store
 from avatars.services.flags import avatar_flag_check, turn_refusal_flag
 from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
+from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from avatars.services.reels import reel_path_changed
 from avatars.signals import turn_finished
 from avatars.stages import stage_words
@@ -104,6 +105,7 @@ def turn_request_edit(
     *, avatar: Avatar, instruction: str, parent: Turn | None = None, engine: str | None = None
 ) -> Turn:
     """Queue an edit of ``parent`` (default: the current version) as a new version."""
+    avatar_moderation_check(avatar=avatar, doing="edited")
     instruction = instruction.strip()
     if not instruction:
         raise ApplicationError("Tell us what to change, for example “add round glasses”.")
@@ -121,6 +123,8 @@ def turn_request_edit(
     user_lock(user=avatar.owner)  # serialise this user's requests: the checks below hold
     user_can_generate_check(user=avatar.owner)
     Avatar.objects.select_for_update().filter(pk=avatar.pk).first()  # serialise numbering
+    # Again under the lock a moderator's decision takes too: a hide committed meanwhile counts.
+    avatar_moderation_check(avatar=avatar, doing="edited")
     turn_quota_check(user=avatar.owner, engine=engine)  # under the lock: no double spend
     user_unfinished_check(user=avatar.owner)
     number = (avatar.turns.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -156,6 +160,9 @@ def turn_retry(*, turn: Turn) -> Turn:
     """Put a failed or cancelled turn back in the queue."""
     user_lock(user=turn.avatar.owner)
     user_can_generate_check(user=turn.avatar.owner)
+    # Under the avatar's lock, which a moderator's decision takes too.
+    Avatar.objects.select_for_update().filter(pk=turn.avatar_id).first()
+    avatar_moderation_check(avatar=turn.avatar, doing="retried")
     current = Turn.objects.select_for_update().filter(pk=turn.pk).first()
     if current is not None and current.status == Turn.Status.CANCELLED:
         # A cancelled turn stopped counting against the daily quota; it counts again now.
@@ -236,6 +243,8 @@ def turn_cancel(*, turn: Turn) -> Turn:
 
 def turn_revert(*, avatar: Avatar, turn: Turn) -> Avatar:
     """Make an older version current again; nothing is deleted."""
+    user_suspension_check(user=avatar.owner, doing="change your avatars")
+    avatar_moderation_check(avatar=avatar, doing="changed")
     if turn.avatar_id != avatar.pk or turn.status != Turn.Status.SUCCEEDED:
         raise ApplicationError("Only a finished version of this avatar can be made current.")
     Avatar.objects.filter(pk=avatar.pk).update(current_turn=turn, updated_at=timezone.now())

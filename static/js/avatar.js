@@ -288,5 +288,6 @@
     document.getElementById("edit-heading").scrollIntoView({ block: "start" });
   }
 
-  connect();
+  // A suspended account's socket is refused (nothing of theirs is drawn): don't knock.
+  if (live.dataset.follow !== "off") connect();
 })();
