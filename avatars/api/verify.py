@@ -48,10 +48,11 @@ class VerifyApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         verdict = serializers.ChoiceField(
-            choices=["trusted", "untrusted", "altered", "none"],
+            choices=["trusted", "untrusted", "altered", "none", "remote"],
             help_text=(
                 "trusted: signed by this site and unchanged; untrusted: signed by someone we "
-                "don't trust; altered: changed after signing; none: no manifest."
+                "don't trust; altered: changed after signing; none: no manifest; remote: the "
+                "file only names an address where its manifest is kept, which we never fetch."
             ),
         )
         valid = serializers.BooleanField(help_text="True only for trusted.")

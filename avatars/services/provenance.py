@@ -14,6 +14,9 @@ elsewhere as "signed, by an untrusted local issuer": nobody else knows that root
 The manifest must be added last, after every re-encode: Pillow drops it. Signing takes a few
 milliseconds per image with the embedded thumbnail off (the SDK's default would add 40-85 ms
 and up to a megabyte).
+
+Checking a file never touches the network: a file that only points to its manifest elsewhere
+is told so, not fetched.
 """
 
 from __future__ import annotations
@@ -194,21 +197,39 @@ def _signer() -> c2pa.Signer:
     return c2pa.Signer.from_info(info)
 
 
+# The SDK never reaches the network, for signing or for reading anyone's file: by default c2pa
+# fetches the manifest a file's XMP names (dcterms:provenance) from any address, loopback
+# included. Two switches, each enough alone — no remote manifests; no host the SDK may contact —
+# and tests/test_verify_offline.py proves each with c2pa itself (it ignores a key it doesn't
+# know, so a renamed one would fail there, not silently). No OCSP look-ups either, and CAWG
+# identity assertions, whose did:web look-ups ignore the host list, aren't decoded: we show none.
+NO_NETWORK = {
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+    "core": {"allowed_network_hosts": [], "decode_identity_assertions": False},
+}
+
+
 @cache
-def _context() -> c2pa.Context:
-    """Settings for signing and reading: no embedded thumbnail (a preview, not worth 40-85 ms
-    and up to a megabyte per file), and our roots as trust anchors."""
-    return c2pa.Context.from_dict(
+def _sdk_settings() -> str:
+    """The SDK's settings (JSON) for signing and reading: no embedded thumbnail (a preview, not
+    worth 40-85 ms and up to a megabyte per file), our roots as trust anchors, and no network."""
+    return json.dumps(
         {
             "builder": {"thumbnail": {"enabled": False}},
             "trust": {"trust_anchors": signing_material().anchors.decode()},
+            **NO_NETWORK,
         }
     )
 
 
+@cache
+def _context() -> c2pa.Context:
+    return c2pa.Context.from_json(_sdk_settings())
+
+
 def caches_clear() -> None:
     """Forget the keys and SDK objects (after the settings that name them change)."""
-    for cached in (signing_material, _signer, _context):
+    for cached in (signing_material, _signer, _sdk_settings, _context):
         cached.cache_clear()
 
 
@@ -311,7 +332,7 @@ class Link:
 class Verification:
     """What a file's Content Credentials say, in a reader's words."""
 
-    verdict: str  # "trusted" | "untrusted" | "altered" | "none"
+    verdict: str  # "trusted" | "untrusted" | "altered" | "none" | "remote"
     words: str
     chain: list[Link] = field(default_factory=list)  # [this file, its parent, …]
     problems: list[str] = field(default_factory=list)  # the SDK's failure explanations
@@ -348,6 +369,11 @@ VERDICT_WORDS = {
     "none": (
         "This file carries no Content Credentials. It may never have had them, or a program "
         "that re-saved it removed them."
+    ),
+    "remote": (
+        "Its credentials are stored elsewhere, and we don't fetch them: the file only names an "
+        "address where its Content Credentials are kept, so we can't say who made it or "
+        "whether it changed."
     ),
 }
 
@@ -388,6 +414,12 @@ def _chain(store: dict) -> list[Link]:
     return chain
 
 
+def _remote(exc: c2pa.C2paError) -> bool:
+    """The SDK refused to fetch the manifest the file points to. c2pa's C library tags those
+    errors "Remote:", which the Python binding (0.38.1) leaves untyped."""
+    return isinstance(exc, c2pa.C2paError.RemoteManifest) or str(exc).startswith("Remote:")
+
+
 def verify(data: bytes, *, mime: str) -> Verification:
     """Read and check the manifest of ``data`` against our trust anchors."""
     try:
@@ -406,6 +438,8 @@ def verify(data: bytes, *, mime: str) -> Verification:
             results = reader.get_validation_results() or {}
     except c2pa.C2paError as exc:
         text = str(exc)
+        if _remote(exc):
+            return Verification("remote", VERDICT_WORDS["remote"])
         if "ManifestNotFound" in text or "JumbfNotFound" in text or "no JUMBF" in text:
             return Verification("none", VERDICT_WORDS["none"])
         # A manifest is there but can't be read: as good as tampered with.
