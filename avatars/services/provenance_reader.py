@@ -10,7 +10,8 @@ busy for a second is refused (:class:`ReaderBusy`); a check past its time bound 
 No lock is held while a file is read.
 
 The reader processes import this module and, of Django, only its settings object, configured
-with the few values a check reads (they travel with each file).
+with the few values a check reads (they travel with each file). They are spawned, so a script
+that checks files keeps its own work under ``if __name__ == "__main__":`` (manage.py does).
 """
 
 from __future__ import annotations
