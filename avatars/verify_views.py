@@ -39,10 +39,18 @@ def _page(request, *, form=None, result: Verification | None = None, subject="",
     )
 
 
+def _blank_form() -> VerifyForm:
+    """A form to carry a refusal that isn't about a file (bound, without "required")."""
+    form = VerifyForm({})
+    form.is_valid()
+    form.errors.pop("file", None)
+    return form
+
+
 def _refusal(request, exc: ApplicationError, *, form=None) -> HttpResponse:
     """A check refused: a bad file under the file field; anything else (every reader busy)
     above the form, with the API's status and Retry-After."""
-    form = form or VerifyForm()
+    form = form or _blank_form()
     form.add_error("file" if exc.code == "bad_image" else None, exc.message)
     response = _page(request, form=form, status=STATUS_BY_CODE.get(exc.code, 400))
     if "retry_after" in exc.extra:
@@ -57,9 +65,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     throttle = VerifyRateThrottle()
     if not throttle.allow_request(request, None):
         wait = max(1, round(throttle.wait() or 1))
-        form = VerifyForm({})
-        form.is_valid()
-        form.errors.pop("file", None)  # not "required": it wasn't looked at
+        form = _blank_form()
         form.add_error(None, f"You've checked many files just now. Try again in {wait} s.")
         response = _page(request, form=form, status=429)
         response["Retry-After"] = str(wait)

@@ -12,10 +12,12 @@ import time
 import zlib
 
 import pytest
+from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
 
 from avatars.services.provenance import sign, upload_verify
+from avatars.services.sharing import avatar_share
 from tests.conftest import upload
 from tests.test_provenance import RENDER, picture
 
@@ -110,18 +112,20 @@ def test_a_check_past_its_bound_ends_its_reader(db, settings, slow_file, signed_
 
 
 def test_when_every_reader_is_busy_a_check_is_refused_in_words(
-    client, db, settings, slow_file, signed_file
+    client, db, settings, slow_file, signed_file, alice_avatar
 ):
+    avatar_share(avatar=alice_avatar)
     settings.PIXME_VERIFY_WORKERS = 1
     settings.PIXME_VERIFY_TIMEOUT_SECONDS = SLOW_BOUND
     _, slow_done = in_background(slow_file)
     time.sleep(0.5)  # it has the only reader
 
+    # Three visitors at once (the shared page reads the database: on this thread).
     answers = {}
     visitors = [
         threading.Thread(
             target=lambda: answers.__setitem__(
-                "page", client.post("/verify/", {"file": upload(signed_file, "v.png")})
+                "page", Client().post("/verify/", {"file": upload(signed_file, "v.png")})
             )
         ),
         threading.Thread(
@@ -135,6 +139,7 @@ def test_when_every_reader_is_busy_a_check_is_refused_in_words(
     ]
     for visitor in visitors:
         visitor.start()
+    shared = client.get(f"/s/{alice_avatar.share_token}/credentials/")
     for visitor in visitors:
         visitor.join()
     page, api = answers["page"], answers["api"]
@@ -142,6 +147,8 @@ def test_when_every_reader_is_busy_a_check_is_refused_in_words(
     assert not slow_done.is_set(), "the checks waited for the slow one"
     assert page.status_code == 429 and int(page["Retry-After"]) > 0
     assert "checking many files right now" in html.unescape(page.content.decode())
+    assert shared.status_code == 429 and int(shared["Retry-After"]) > 0
+    assert "checking many files right now" in html.unescape(shared.content.decode())
     assert api.status_code == 429 and api.json()["code"] == "busy"
     assert int(api["Retry-After"]) > 0
     assert slow_done.wait(SLOW_BOUND + 10)
