@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from avatars.api.exceptions import STATUS_BY_CODE
 from avatars.api.throttles import VerifyRateThrottle
 from avatars.models import Avatar, Turn
 from avatars.selectors import avatar_get_shared, turn_get_for_user
@@ -38,6 +39,25 @@ def _page(request, *, form=None, result: Verification | None = None, subject="",
     )
 
 
+def _blank_form() -> VerifyForm:
+    """A form to carry a refusal that isn't about a file (bound, without "required")."""
+    form = VerifyForm({})
+    form.is_valid()
+    form.errors.pop("file", None)
+    return form
+
+
+def _refusal(request, exc: ApplicationError, *, form=None) -> HttpResponse:
+    """A check refused: a bad file under the file field; anything else (every reader busy)
+    above the form, with the API's status and Retry-After."""
+    form = form or _blank_form()
+    form.add_error("file" if exc.code == "bad_image" else None, exc.message)
+    response = _page(request, form=form, status=STATUS_BY_CODE.get(exc.code, 400))
+    if "retry_after" in exc.extra:
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def verify_page(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -45,9 +65,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     throttle = VerifyRateThrottle()
     if not throttle.allow_request(request, None):
         wait = max(1, round(throttle.wait() or 1))
-        form = VerifyForm({})
-        form.is_valid()
-        form.errors.pop("file", None)  # not "required": it wasn't looked at
+        form = _blank_form()
         form.add_error(None, f"You've checked many files just now. Try again in {wait} s.")
         response = _page(request, form=form, status=429)
         response["Retry-After"] = str(wait)
@@ -65,16 +83,20 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     try:
         result = upload_verify(upload=upload, size=upload.size)
     except ApplicationError as exc:
-        form.add_error("file", exc.message)
-        return _page(request, form=form, status=400)
+        return _refusal(request, exc, form=form)
     return _page(request, result=result, subject=upload.name)
 
 
-def _stored_verify(field) -> Verification:
+def _stored_page(request, field, *, subject: str) -> HttpResponse:
+    """A version's stored file, checked like any other."""
     if not field:
         raise Http404("Not drawn yet")
-    with field.open("rb") as fp:
-        return upload_verify(upload=fp, size=field.size)
+    try:
+        with field.open("rb") as fp:
+            result = upload_verify(upload=fp, size=field.size)
+    except ApplicationError as exc:
+        return _refusal(request, exc)
+    return _page(request, result=result, subject=subject)
 
 
 @login_required
@@ -85,8 +107,7 @@ def turn_credentials(request: HttpRequest, avatar_id: int, turn_id: int) -> Http
         turn = turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
     except Turn.DoesNotExist:
         raise Http404("No such version") from None
-    result = _stored_verify(turn.image)
-    return _page(request, result=result, subject=f"{turn.avatar}, version {turn.number}")
+    return _stored_page(request, turn.image, subject=f"{turn.avatar}, version {turn.number}")
 
 
 @require_safe
@@ -96,7 +117,6 @@ def shared_credentials(request: HttpRequest, token: str) -> HttpResponse:
         shared = avatar_get_shared(token=token)
     except Avatar.DoesNotExist:
         raise Http404("This link isn't shared (any more).") from None
-    result = _stored_verify(shared.turn.image)
-    response = _page(request, result=result, subject=f"{shared.style} avatar")
+    response = _stored_page(request, shared.turn.image, subject=f"{shared.style} avatar")
     response["X-Robots-Tag"] = "noindex"
     return response

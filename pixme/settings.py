@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 from pixme.env import (
@@ -318,6 +319,15 @@ PIXME_C2PA_DIR = Path(env_str("PIXME_C2PA_DIR", str(VAR_DIR / "c2pa")))
 PIXME_VERIFY_RATE = env_rate("PIXME_VERIFY_RATE", "30/min")
 # Accounts made per address on the sign-up page (a DRF rate; off = none).
 PIXME_SIGNUP_RATE = env_rate("PIXME_SIGNUP_RATE", "10/hour")
+# Checking a file runs in one of PIXME_VERIFY_WORKERS reader processes (a check that finds them
+# all busy is refused) and is stopped past PIXME_VERIFY_TIMEOUT_SECONDS: a file made to be slow
+# to parse costs one process that long, never the site.
+PIXME_VERIFY_WORKERS = env_int("PIXME_VERIFY_WORKERS", 2)
+PIXME_VERIFY_TIMEOUT_SECONDS = env_float("PIXME_VERIFY_TIMEOUT_SECONDS", 5.0)
+if PIXME_VERIFY_WORKERS < 1 or PIXME_VERIFY_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "PIXME_VERIFY_WORKERS must be at least 1 and PIXME_VERIFY_TIMEOUT_SECONDS above 0"
+    )
 PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
 
 # Every open report puts the avatar in the moderators' queue; this many from established

@@ -1,5 +1,6 @@
 """``POST /api/verify/``: check a file's Content Credentials, as ``/verify/`` does. Open to all
-(rate-limited by address when anonymous); the file is judged like an upload and not kept."""
+(rate-limited by address when anonymous); the file is judged like an upload and not kept.
+When every reader is busy: 429 ``busy`` with ``Retry-After``."""
 
 from __future__ import annotations
 
@@ -48,10 +49,12 @@ class VerifyApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         verdict = serializers.ChoiceField(
-            choices=["trusted", "untrusted", "altered", "none"],
+            choices=["trusted", "untrusted", "altered", "none", "remote", "timeout"],
             help_text=(
                 "trusted: signed by this site and unchanged; untrusted: signed by someone we "
-                "don't trust; altered: changed after signing; none: no manifest."
+                "don't trust; altered: changed after signing; none: no manifest; remote: the "
+                "file only names an address where its manifest is kept, which we never fetch; "
+                "timeout: the check didn't finish within the site's time bound."
             ),
         )
         valid = serializers.BooleanField(help_text="True only for trusted.")

@@ -14,6 +14,10 @@ elsewhere as "signed, by an untrusted local issuer": nobody else knows that root
 The manifest must be added last, after every re-encode: Pillow drops it. Signing takes a few
 milliseconds per image with the embedded thumbnail off (the SDK's default would add 40-85 ms
 and up to a megabyte).
+
+Checking a file never touches the network (a file that only points to its manifest elsewhere
+is told so, not fetched) and runs in a reader process within a time bound
+(:mod:`avatars.services.provenance_reader`).
 """
 
 from __future__ import annotations
@@ -36,10 +40,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
-from PIL import Image
 
 from avatars import images
 from avatars.images import DIGITAL_SOURCE_TYPE
+from avatars.services import provenance_reader
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -194,28 +198,45 @@ def _signer() -> c2pa.Signer:
     return c2pa.Signer.from_info(info)
 
 
+# The SDK never reaches the network, for signing or for reading anyone's file: by default c2pa
+# fetches the manifest a file's XMP names (dcterms:provenance) from any address, loopback
+# included. Two switches, each enough alone — no remote manifests; no host the SDK may contact —
+# and tests/test_verify_offline.py proves each with c2pa itself (it ignores a key it doesn't
+# know, so a renamed one would fail there, not silently). No OCSP look-ups either, and CAWG
+# identity assertions, whose did:web look-ups ignore the host list, aren't decoded: we show none.
+NO_NETWORK = {
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+    "core": {"allowed_network_hosts": [], "decode_identity_assertions": False},
+}
+
+
 @cache
-def _context() -> c2pa.Context:
-    """Settings for signing and reading: no embedded thumbnail (a preview, not worth 40-85 ms
-    and up to a megabyte per file), and our roots as trust anchors."""
-    return c2pa.Context.from_dict(
+def _sdk_settings() -> str:
+    """The SDK's settings (JSON) for signing and reading: no embedded thumbnail (a preview, not
+    worth 40-85 ms and up to a megabyte per file), our roots as trust anchors, and no network."""
+    return json.dumps(
         {
             "builder": {"thumbnail": {"enabled": False}},
             "trust": {"trust_anchors": signing_material().anchors.decode()},
+            **NO_NETWORK,
         }
     )
 
 
+@cache
+def _context() -> c2pa.Context:
+    return c2pa.Context.from_json(_sdk_settings())
+
+
 def caches_clear() -> None:
     """Forget the keys and SDK objects (after the settings that name them change)."""
-    for cached in (signing_material, _signer, _context):
+    for cached in (signing_material, _signer, _sdk_settings, _context):
         cached.cache_clear()
 
 
-# One Signer per process, and the SDK's objects are not shared lightly; reading (anyone's
-# /verify/) has a lock of its own, so it never holds up signing a version.
+# One Signer per process, and the SDK's objects are not shared lightly. Checking a file reads
+# it in a reader process, with no lock of ours.
 _lock = threading.Lock()
-_read_lock = threading.Lock()
 
 
 def generator_version() -> str:
@@ -311,7 +332,7 @@ class Link:
 class Verification:
     """What a file's Content Credentials say, in a reader's words."""
 
-    verdict: str  # "trusted" | "untrusted" | "altered" | "none"
+    verdict: str  # "trusted" | "untrusted" | "altered" | "none" | "remote" | "timeout"
     words: str
     chain: list[Link] = field(default_factory=list)  # [this file, its parent, …]
     problems: list[str] = field(default_factory=list)  # the SDK's failure explanations
@@ -348,6 +369,15 @@ VERDICT_WORDS = {
     "none": (
         "This file carries no Content Credentials. It may never have had them, or a program "
         "that re-saved it removed them."
+    ),
+    "remote": (
+        "Its credentials are stored elsewhere, and we don't fetch them: the file only names an "
+        "address where its Content Credentials are kept, so we can't say who made it or "
+        "whether it changed."
+    ),
+    "timeout": (
+        "We couldn't check this file in time, so we can't say anything about its Content "
+        "Credentials. Please try again later."
     ),
 }
 
@@ -388,10 +418,33 @@ def _chain(store: dict) -> list[Link]:
     return chain
 
 
-def verify(data: bytes, *, mime: str) -> Verification:
-    """Read and check the manifest of ``data`` against our trust anchors."""
+def _verification(read: dict) -> Verification:
+    """The verdict on what a reader process found (see provenance_reader._check)."""
+    if "error" in read:
+        text = read["error"]
+        if read["remote"]:
+            return Verification("remote", VERDICT_WORDS["remote"])
+        if "ManifestNotFound" in text or "JumbfNotFound" in text or "no JUMBF" in text:
+            return Verification("none", VERDICT_WORDS["none"])
+        # A manifest is there but can't be read: as good as tampered with.
+        return Verification("altered", VERDICT_WORDS["altered"], problems=[text])
+    failures = (read["results"].get("activeManifest") or {}).get("failure", [])
+    problems = [f.get("explanation") or f.get("code", "") for f in failures]
+    chain = _chain(json.loads(read["store"]))
+    if read["state"] == "Trusted":
+        verdict = "trusted"
+    elif read["state"] == "Valid":  # signed and intact, but not by a root we trust
+        verdict = "untrusted"
+    else:
+        verdict = "altered"
+    return Verification(verdict, VERDICT_WORDS[verdict], chain, problems)
+
+
+def _check(data: bytes, *, mime: str | None) -> Verification:
+    """Check ``data`` in a reader process, within PIXME_VERIFY_TIMEOUT_SECONDS; ``mime`` None:
+    judged like an upload first."""
     try:
-        context = _context()
+        sdk_settings = _sdk_settings()
     except (SigningFailed, OSError, ValueError) as exc:
         logger.error("Content Credentials: the trust settings can't be read: %s", exc)
         raise ApplicationError(
@@ -399,27 +452,41 @@ def verify(data: bytes, *, mime: str) -> Verification:
             code="unavailable",
         ) from None
     try:
-        with _read_lock:
-            reader = c2pa.Reader(mime, io.BytesIO(data), context=context)
-            store = json.loads(reader.json())
-            state = reader.get_validation_state() or ""
-            results = reader.get_validation_results() or {}
-    except c2pa.C2paError as exc:
-        text = str(exc)
-        if "ManifestNotFound" in text or "JumbfNotFound" in text or "no JUMBF" in text:
-            return Verification("none", VERDICT_WORDS["none"])
-        # A manifest is there but can't be read: as good as tampered with.
-        return Verification("altered", VERDICT_WORDS["altered"], problems=[text])
-    failures = (results.get("activeManifest") or {}).get("failure", [])
-    problems = [f.get("explanation") or f.get("code", "") for f in failures]
-    chain = _chain(store)
-    if state == "Trusted":
-        verdict = "trusted"
-    elif state == "Valid":  # signed and intact, but not by a root we trust
-        verdict = "untrusted"
-    else:
-        verdict = "altered"
-    return Verification(verdict, VERDICT_WORDS[verdict], chain, problems)
+        read = provenance_reader.read(
+            data,
+            mime=mime,
+            sdk_settings=sdk_settings,
+            limits={
+                "PIXME_UPLOAD_MAX_BYTES": settings.PIXME_UPLOAD_MAX_BYTES,
+                "PIXME_UPLOAD_MAX_PIXELS": settings.PIXME_UPLOAD_MAX_PIXELS,
+            },
+            workers=settings.PIXME_VERIFY_WORKERS,
+            timeout=settings.PIXME_VERIFY_TIMEOUT_SECONDS,
+        )
+    except provenance_reader.ReaderBusy:
+        raise ApplicationError(
+            "We're checking many files right now. Please try again in a few seconds.",
+            code="busy",
+            extra={"retry_after": 5},
+        ) from None
+    except provenance_reader.ReadTimedOut:
+        return Verification("timeout", VERDICT_WORDS["timeout"])
+    except provenance_reader.ReaderDied as exc:
+        logger.error("Content Credentials: the reader stopped on a file: %s", exc)
+        raise ApplicationError(
+            "We couldn't read this file's Content Credentials: it stopped our checker.",
+            code="bad_image",
+        ) from None
+    if "rejected" in read:
+        raise ApplicationError(read["rejected"], code="bad_image")
+    if "unsupported" in read:
+        return Verification("none", VERDICT_WORDS["none"])
+    return _verification(read)
+
+
+def verify(data: bytes, *, mime: str) -> Verification:
+    """Read and check the manifest of ``data`` against our trust anchors."""
+    return _check(data, mime=mime)
 
 
 def upload_verify(*, upload: BinaryIO, size: int | None = None) -> Verification:
@@ -429,18 +496,7 @@ def upload_verify(*, upload: BinaryIO, size: int | None = None) -> Verification:
     if size is not None and size > settings.PIXME_UPLOAD_MAX_BYTES:
         raise ApplicationError(images.too_large_message(size), code="bad_image")
     upload.seek(0)
-    data = upload.read(settings.PIXME_UPLOAD_MAX_BYTES + 1)
-    try:
-        # The header's checks only: the manifest check hashes bytes and decodes no pixels,
-        # and a flipped byte in them must read as "altered", not as a damaged upload.
-        image, image_format = images.checked_open(io.BytesIO(data), size=len(data), load=False)
-    except images.ImageRejected as exc:
-        raise ApplicationError(exc.message, code="bad_image") from None
-    image.close()
-    mime = Image.MIME.get(image_format, "")
-    if mime not in c2pa.Builder.get_supported_mime_types():
-        return Verification("none", VERDICT_WORDS["none"])
-    return verify(data, mime=mime)
+    return _check(upload.read(settings.PIXME_UPLOAD_MAX_BYTES + 1), mime=None)
 
 
 # -- versions ---------------------------------------------------------------------------------

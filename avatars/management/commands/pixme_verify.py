@@ -3,8 +3,9 @@
     python manage.py pixme_verify FILE [--json]
 
 Exits 0 only when the file carries a valid manifest signed by a trusted issuer (ours); 1 when
-it has none, was altered, or was signed by someone we don't trust; 2 when the file is refused
-like an upload (too big, not an image). Nothing is stored.
+it has none, was altered, was signed by someone we don't trust, only points to a manifest
+stored elsewhere (never fetched), or couldn't be checked in time; 2 when the file is refused
+like an upload (too big, not an image). Nothing is stored, and nothing is fetched.
 """
 
 from __future__ import annotations
