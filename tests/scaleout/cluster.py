@@ -112,7 +112,7 @@ class Cluster:
             [
                 sys.executable, "-m", "uvicorn", "pixme.asgi:application", "--host", "127.0.0.1",
                 "--port", str(port), "--lifespan", "on", "--no-proxy-headers", "--log-level",
-                "warning",
+                "warning", "--ws-max-size", "4096",
             ],
             port,
         )  # fmt: skip
