@@ -13,6 +13,7 @@ from pixme.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_rate,
     env_str,
     env_trusted_proxies,
@@ -361,6 +362,12 @@ if PIXME_HTTPS:
     SECURE_HSTS_PRELOAD = env_bool("PIXME_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# /readyz tells everyone only "ok" or "unavailable"; which back-ends run and how fast goes only
+# to a probe that sends "Authorization: Bearer <PIXME_READYZ_TOKEN>" or comes from one of
+# PIXME_READYZ_NETWORKS (pixme/health.py).
+PIXME_READYZ_TOKEN = env_str("PIXME_READYZ_TOKEN")
+PIXME_READYZ_NETWORKS = env_networks("PIXME_READYZ_NETWORKS")
 
 LOGGING = {
     "version": 1,

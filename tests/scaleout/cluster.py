@@ -66,6 +66,9 @@ class Cluster:
             "GEMINI_BASE_URL": gemini_url,
             "GEMINI_RETRY_ATTEMPTS": "1",
             "LOG_LEVEL": "WARNING",
+            # The tests probe /readyz from here, as a load balancer on the private network
+            # would: they read the details.
+            "PIXME_READYZ_NETWORKS": "127.0.0.1",
             **UNLIMITED,
         }
         self.env.pop("PIXME_EMBEDDED_WORKER", None)  # off by itself: REDIS_URL is set
