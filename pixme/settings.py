@@ -369,11 +369,38 @@ if PIXME_HTTPS:
 PIXME_READYZ_TOKEN = env_str("PIXME_READYZ_TOKEN")
 PIXME_READYZ_NETWORKS = env_networks("PIXME_READYZ_NETWORKS")
 
+# One-time websocket tickets never reach uvicorn's log (pixme/log_redaction.py). Configuring
+# uvicorn.access here replaces uvicorn's own access handler, so it is restated as uvicorn makes
+# it (stdout, its format); uvicorn's --log-level still applies, its --no-access-log no longer
+# does (use --log-level warning).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tickets": {"()": "pixme.log_redaction.RedactTickets"}},
+    "formatters": {
+        "uvicorn_access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "uvicorn_access": {
+            "class": "logging.StreamHandler",
+            "formatter": "uvicorn_access",
+            "stream": "ext://sys.stdout",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # No handler of its own (it writes through "uvicorn"'s): only the filter is added.
+        "uvicorn.error": {"filters": ["redact_tickets"]},
+        "uvicorn.access": {
+            "handlers": ["uvicorn_access"],
+            "filters": ["redact_tickets"],
+            "propagate": False,
+        },
+    },
 }
 
 # Runners are woken when a job is queued (avatars.wakeup); they also look this often anyway,
