@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.management.utils import get_random_secret_key
 
 from pixme.env import (
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "accounts",
     "avatars",
     "webhooks",
@@ -71,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page (django-csp; the policy is below).
+    "pixme.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -301,6 +305,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+}
+# Content-Security-Policy (django-csp): scripts and styles come only from our own static files —
+# no inline <script>, <style>, style="" or on…="" anywhere — so injected markup can't run or
+# restyle a page. Images are ours, plus blob: (the upload preview, the reel) and data: (the
+# API docs' icons). 'self' also covers the progress socket (ws:/wss: on this host, CSP 3).
+# The API docs, the admin and DRF's browsable API live under it too
+# (pixme/content_security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 # An Idempotency-Key on a create or an edit answers a repeat with the first answer for this long.
 PIXME_IDEMPOTENCY_HOURS = env_int("PIXME_IDEMPOTENCY_HOURS", 24)
