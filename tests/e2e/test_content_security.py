@@ -100,7 +100,7 @@ def test_the_upload_preview_shows_under_the_policy(watched, tmp_path):
     before = len(watched.refused)
     page.set_input_files("input[name=photo]", str(tmp_path / "photo.png"))
     page.wait_for_function(
-        "[...document.images].some((i) => i.src.startsWith('blob:') && i.naturalWidth > 0)"
+        "() => [...document.images].some((i) => i.src.startsWith('blob:') && i.naturalWidth > 0)"
     )
     assert watched.refused[before:] == []
 

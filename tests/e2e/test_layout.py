@@ -225,6 +225,6 @@ def test_a_new_token_shows_in_the_first_view_with_a_copy_button(toured, clipboar
         assert page.inner_text("[data-copy-status=new-token]")
     else:
         page.wait_for_function(
-            "document.querySelector('[data-copy=new-token]').textContent === 'Copied'"
+            "() => document.querySelector('[data-copy=new-token]').textContent === 'Copied'"
         )
         assert page.evaluate("navigator.clipboard.readText()") == secret

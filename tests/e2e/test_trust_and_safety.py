@@ -87,7 +87,9 @@ def _link_preview_card(page, share_url: str) -> None:
         </div>
       </body>"""
     page.set_content(card)
-    page.wait_for_function("document.images[0].complete && document.images[0].naturalWidth > 0")
+    page.wait_for_function(
+        "() => document.images[0].complete && document.images[0].naturalWidth > 0"
+    )
     shot(page, "link-preview")
 
 
