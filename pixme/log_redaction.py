@@ -1,10 +1,11 @@
 """Keeps one-time websocket tickets out of the server's logs.
 
 A program opens its progress socket at ``ws/avatars/<id>/?ticket=…`` (avatars.ws_tickets), and
-uvicorn writes that URL to its log: the websocket handshake on ``uvicorn.error``, a plain HTTP
-request on ``uvicorn.access``. A ticket read from a log within its 30 s, before it was used,
-opens the avatar's socket. settings.LOGGING puts this filter on both loggers. (Daphne logs
-paths without their query strings.)
+servers write that URL to their logs: uvicorn the websocket handshake on ``uvicorn.error`` and
+a plain HTTP request on ``uvicorn.access``; daphne's runserver a plain HTTP request on
+``django.channels.server`` (its websocket lines carry no query string). A ticket read from a
+log within its 30 s, before it was used, opens the avatar's socket. settings.LOGGING puts this
+filter on those loggers.
 """
 
 from __future__ import annotations

@@ -416,8 +416,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # No handler of its own (it writes through "uvicorn"'s): only the filter is added.
+        # No handlers of their own (they write through their parents'): only the filter.
         "uvicorn.error": {"filters": ["redact_tickets"]},
+        "django.channels.server": {"filters": ["redact_tickets"]},  # daphne's runserver
         "uvicorn.access": {
             "handlers": ["uvicorn_access"],
             "filters": ["redact_tickets"],
