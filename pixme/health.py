@@ -5,7 +5,8 @@ needs is reachable: the database, the channel layer, the media storage and the t
 round trip (``SELECT 1``, a Redis ``PING`` per host, one storage lookup, one count over the
 ready jobs' index) with a time limit, so calling it every second is cheap. Both are open to
 anyone, but only an allowed probe — one that sends ``Authorization: Bearer
-<PIXME_READYZ_TOKEN>`` or comes from ``PIXME_READYZ_NETWORKS`` — reads the details: each
+<PIXME_READYZ_TOKEN>`` or whose address (``pixme.client_address``) is in
+``PIXME_READYZ_NETWORKS`` — reads the details: each
 check with its back-end, its time and its error's type. Everyone else reads only ``ok`` or
 ``unavailable``: which storage and queue run, and how fast, is a map for an attacker.
 """
@@ -26,6 +27,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from pixme.client_address import client_address
 
 CHECK_TIMEOUT_SECONDS = 2.0
 # A name no upload can have (stored names are generated): the lookup finds nothing, cheaply.
@@ -61,12 +64,12 @@ def _allowed_probe(request: HttpRequest) -> bool:
         if scheme.lower() == "bearer" and hmac.compare_digest(presented.encode(), token.encode()):
             return True
     if settings.PIXME_READYZ_NETWORKS:
+        # The address limits count too: behind nginx, the client nginx saw, not nginx itself
+        # (which would make everyone an allowed probe); an IPv6 one by its /64.
         try:
-            address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+            address = ipaddress.ip_address(client_address(request))
         except ValueError:  # a unix socket, or no address at all
             return False
-        # A server listening on "::" sees an IPv4 probe as ::ffff:a.b.c.d.
-        address = getattr(address, "ipv4_mapped", None) or address
         return any(address in network for network in settings.PIXME_READYZ_NETWORKS)
     return False
 

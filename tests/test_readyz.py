@@ -80,3 +80,24 @@ def test_a_probe_from_an_allowed_network_reads_every_check(readyz, settings, add
 def test_a_probe_from_elsewhere_learns_nothing_more(readyz, settings, address):
     settings.PIXME_READYZ_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
     assert readyz(REMOTE_ADDR=address) == (200, {"status": "ok"})
+
+
+def test_behind_nginx_the_probe_is_the_client_nginx_saw_not_nginx(readyz, settings):
+    settings.PIXME_TRUSTED_PROXIES = 1
+    settings.PIXME_READYZ_NETWORKS = [
+        ipaddress.ip_network("127.0.0.1"),
+        ipaddress.ip_network("10.0.0.0/8"),
+    ]
+    via_nginx = {"REMOTE_ADDR": "127.0.0.1"}
+    assert readyz(**via_nginx, HTTP_X_FORWARDED_FOR="203.0.113.9") == (200, {"status": "ok"})
+    status, body = readyz(**via_nginx, HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.5")
+    assert "checks" in body  # nginx appended the probe's 10.0.0.5
+
+
+def test_a_forwarded_header_from_a_stranger_is_not_believed(readyz, settings):
+    settings.PIXME_TRUSTED_PROXIES = 0
+    settings.PIXME_READYZ_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
+    assert readyz(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.0.0.5") == (
+        200,
+        {"status": "ok"},
+    )
