@@ -87,3 +87,14 @@ def env_trusted_proxies(name: str) -> int | list[str]:
                 f"10.0.0.0/8 separated by commas; {network!r} is neither"
             ) from None
     return networks
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or networks (``10.0.0.0/8,127.0.0.1``); empty means none."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an address or network") from None
+    return networks

@@ -1,26 +1,34 @@
 """Health for a load balancer: ``/healthz`` (this process answers) and ``/readyz`` (what it
 needs is reachable: the database, the channel layer, the media storage and the task queue).
 
-``/readyz`` answers 200 when every check passes and 503 when one does not, naming each check
-in the JSON. Each check is one round trip (``SELECT 1``, a Redis ``PING`` per host, one
-storage lookup, one count over the ready jobs' index) with a time limit, so calling it every
-second is cheap. Both are open to anyone and say nothing secret: errors are reported by their
-type only.
+``/readyz`` answers 200 when every check passes and 503 when one does not. Each check is one
+round trip (``SELECT 1``, a Redis ``PING`` per host, one storage lookup, one count over the
+ready jobs' index) with a time limit, so calling it every second is cheap. Both are open to
+anyone, but only an allowed probe — one that sends ``Authorization: Bearer
+<PIXME_READYZ_TOKEN>`` or whose address (``pixme.client_address``) is in
+``PIXME_READYZ_NETWORKS`` — reads the details: each
+check with its back-end, its time and its error's type. Everyone else reads only ``ok`` or
+``unavailable``: which storage and queue run, and how fast, is a map for an attacker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import time
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from pixme.client_address import client_address
 
 CHECK_TIMEOUT_SECONDS = 2.0
 # A name no upload can have (stored names are generated): the lookup finds nothing, cheaply.
@@ -43,9 +51,27 @@ async def readyz(request: HttpRequest) -> JsonResponse:
         "task_queue": await _timed(sync_to_async(_task_queue)),
     }
     ready = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
-    )
+    body = {"status": "ok" if ready else "unavailable"}
+    if _allowed_probe(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def _allowed_probe(request: HttpRequest) -> bool:
+    token = settings.PIXME_READYZ_TOKEN
+    if token:
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(presented.encode(), token.encode()):
+            return True
+    if settings.PIXME_READYZ_NETWORKS:
+        # The address limits count too: behind nginx, the client nginx saw, not nginx itself
+        # (which would make everyone an allowed probe); an IPv6 one by its /64.
+        try:
+            address = ipaddress.ip_address(client_address(request))
+        except ValueError:  # a unix socket, or no address at all
+            return False
+        return any(address in network for network in settings.PIXME_READYZ_NETWORKS)
+    return False
 
 
 async def _timed(check: Callable[[], Awaitable[dict | None]]) -> dict:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
@@ -14,6 +15,7 @@ from pixme.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_rate,
     env_str,
     env_trusted_proxies,
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "accounts",
     "avatars",
     "webhooks",
@@ -71,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page (django-csp; the policy is below).
+    "pixme.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -302,6 +307,25 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Content-Security-Policy (django-csp): scripts and styles come only from our own static files —
+# no inline <script>, <style>, style="" or on…="" anywhere — so injected markup can't run or
+# restyle a page. Images are ours, plus blob: (the upload preview, the reel) and data: (the
+# API docs' icons). 'self' also covers the progress socket (ws:/wss: on this host, CSP 3).
+# The API docs, the admin and DRF's browsable API live under it too
+# (pixme/content_security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 # An Idempotency-Key on a create or an edit answers a repeat with the first answer for this long.
 PIXME_IDEMPOTENCY_HOURS = env_int("PIXME_IDEMPOTENCY_HOURS", 24)
 # Webhooks may call private or loopback addresses only when this is on (tests, DEBUG).
@@ -372,11 +396,45 @@ if PIXME_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# /readyz tells everyone only "ok" or "unavailable"; which back-ends run and how fast goes only
+# to a probe that sends "Authorization: Bearer <PIXME_READYZ_TOKEN>" or comes from one of
+# PIXME_READYZ_NETWORKS (pixme/health.py).
+PIXME_READYZ_TOKEN = env_str("PIXME_READYZ_TOKEN")
+PIXME_READYZ_NETWORKS = env_networks("PIXME_READYZ_NETWORKS")
+
+# One-time websocket tickets never reach uvicorn's log (pixme/log_redaction.py). Configuring
+# uvicorn.access here replaces uvicorn's own access handler, so it is restated as uvicorn makes
+# it (stdout, its format); uvicorn's --log-level still applies, its --no-access-log no longer
+# does (use --log-level warning).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tickets": {"()": "pixme.log_redaction.RedactTickets"}},
+    "formatters": {
+        "uvicorn_access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "uvicorn_access": {
+            "class": "logging.StreamHandler",
+            "formatter": "uvicorn_access",
+            "stream": "ext://sys.stdout",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # No handlers of their own (they write through their parents'): only the filter.
+        "uvicorn.error": {"filters": ["redact_tickets"]},
+        "django.channels.server": {"filters": ["redact_tickets"]},  # daphne's runserver
+        "uvicorn.access": {
+            "handlers": ["uvicorn_access"],
+            "filters": ["redact_tickets"],
+            "propagate": False,
+        },
+    },
 }
 
 # Runners are woken when a job is queued (avatars.wakeup); they also look this often anyway,

@@ -24,8 +24,10 @@ def free_port() -> int:
 class LiveSite:
     """One embedded-mode Pix Me! process over a private var/ directory."""
 
-    def __init__(self, var_dir: Path, **env: str):
+    def __init__(self, var_dir: Path, *, log_level: str = "warning", **env: str):
+        """``log_level="info"`` writes uvicorn's access log to ``self.log`` too."""
         self.var_dir = var_dir
+        self.log_level = log_level
         self.port = free_port()
         self.env = {
             **os.environ,
@@ -77,7 +79,10 @@ class LiveSite:
                 str(self.port),
                 *(options or ("--lifespan", "on", "--no-proxy-headers")),
                 "--log-level",
-                "warning",
+                self.log_level,
+                # As scripts/run, the Procfile and deploy/ start it.
+                "--ws-max-size",
+                "4096",
             ],
             cwd=ROOT,
             env=self.env,

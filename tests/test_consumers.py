@@ -211,3 +211,88 @@ async def test_a_failing_render_ends_in_failed_with_the_message(alice, selfie_jp
     assert edit.status == Turn.Status.FAILED
     await database_sync_to_async(avatar.refresh_from_db)()
     assert avatar.current_turn_id == first.pk  # the earlier version is untouched
+
+
+async def open_socket(user, avatar) -> WebsocketCommunicator:
+    """Alice's socket on her avatar, past its first snapshot."""
+    cookie = await sync_to_async(session_cookie)(user)
+    comm = socket(avatar.pk, ORIGIN, cookie)
+    assert (await comm.connect())[0]
+    assert (await comm.receive_json_from())["type"] == "snapshot"
+    return comm
+
+
+async def closed_with(comm: WebsocketCommunicator) -> int:
+    """The close code the server sent next. An exception in the consumer is raised here."""
+    message = await comm.receive_output(timeout=5)
+    assert message["type"] == "websocket.close", message
+    assert message.get("reason"), "a close says why in words"
+    return message["code"]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[]",
+        "[1, 2, 3]",
+        "3",
+        '"snapshot"',
+        "null",
+        "true",
+        "not json at all",
+        '{"type": "snapshot"',  # cut short
+        '{"type": "delete"}',  # an object, but nothing the socket answers
+        '{"kind": "snapshot"}',
+        " ",
+    ],
+)
+async def test_a_frame_that_is_not_a_snapshot_request_closes_with_4400(
+    alice, selfie_jpeg, no_workers, frame
+):
+    comm = await open_socket(alice, await make_avatar(alice, selfie_jpeg))
+    await comm.send_to(text_data=frame)
+    assert await closed_with(comm) == 4400
+
+
+async def test_a_binary_frame_closes_with_1003(alice, selfie_jpeg, no_workers):
+    comm = await open_socket(alice, await make_avatar(alice, selfie_jpeg))
+    await comm.send_to(bytes_data=b'{"type": "snapshot"}')
+    assert await closed_with(comm) == 1003
+
+
+@pytest.mark.parametrize("size", [4097, 8 * 1024 * 1024])
+async def test_a_frame_over_4_kb_closes_with_1009(alice, selfie_jpeg, no_workers, size):
+    comm = await open_socket(alice, await make_avatar(alice, selfie_jpeg))
+    start = '{"type": "snapshot", "pad": "'
+    await comm.send_to(text_data=start + "x" * (size - len(start) - 2) + '"}')
+    assert await closed_with(comm) == 1009
+
+
+async def test_a_frame_over_4_kb_in_utf8_closes_with_1009(alice, selfie_jpeg, no_workers):
+    comm = await open_socket(alice, await make_avatar(alice, selfie_jpeg))
+    # 1,500 characters, 4,500 bytes: the limit is on what the network carries.
+    await comm.send_to(text_data='{"type": "snapshot", "pad": "' + "€" * 1500 + '"}')
+    assert await closed_with(comm) == 1009
+
+
+async def test_a_snapshot_request_of_exactly_4_kb_is_answered(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    comm = await open_socket(alice, avatar)
+    start = '{"type": "snapshot", "pad": "'
+    await comm.send_to(text_data=start + "x" * (4096 - len(start) - 2) + '"}')
+    snapshot = await comm.receive_json_from()
+    assert snapshot["type"] == "snapshot" and snapshot["avatar"] == avatar.pk
+    await comm.disconnect()
+
+
+async def test_a_flood_of_snapshot_requests_closes_with_4429(alice, selfie_jpeg, no_workers):
+    avatar = await make_avatar(alice, selfie_jpeg)
+    comm = await open_socket(alice, avatar)
+    for _ in range(5):  # the allowance in 10 s is answered
+        await comm.send_json_to({"type": "snapshot"})
+        assert (await comm.receive_json_from())["avatar"] == avatar.pk
+    for _ in range(50):
+        await comm.send_json_to({"type": "snapshot"})
+    assert await closed_with(comm) == 4429
+    # Nothing more was read or sent for the rest of the flood.
+    assert await comm.receive_nothing(timeout=0.5)

@@ -272,6 +272,10 @@
     };
   }
 
+  // The share link selects itself, ready to copy.
+  const shareUrl = document.getElementById("share-url");
+  if (shareUrl) shareUrl.addEventListener("focus", function () { shareUrl.select(); });
+
   // Before/after slider: reveal the original under the avatar.
   const slider = document.getElementById("compare-slider");
   const top = document.getElementById("compare-top");

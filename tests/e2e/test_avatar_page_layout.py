@@ -133,7 +133,7 @@ def test_the_page_works_with_the_keyboard_and_a_refusal_shows_under_the_box(site
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.wait_for_function(
-        "document.getElementById('live-status').textContent === 'Version 2 is ready.'",
+        "() => document.getElementById('live-status').textContent === 'Version 2 is ready.'",
         timeout=60_000,
     )
     assert page.locator("#edit-error").count() == 0

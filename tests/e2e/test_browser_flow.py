@@ -127,10 +127,10 @@ def test_sign_up_create_watch_and_edit(site, page, tmp_path):
     page.fill("#edit-form input[name=instruction]", "add round glasses and make it warmer")
     page.click("#edit-form button")
     page.wait_for_url("**/avatars/*/")
-    page.wait_for_function("document.body.dataset.lastDone !== undefined", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.lastDone !== undefined", timeout=60_000)
     # The timeline catches up without a reload: v2 is current, v1 can be branched from.
     page.wait_for_function(
-        "document.getElementById('timeline').innerText.includes('Edit from here')",
+        "() => document.getElementById('timeline').innerText.includes('Edit from here')",
         timeout=10_000,
     )
     assert "current" in page.inner_text("#timeline li:first-child")  # v2, newest first

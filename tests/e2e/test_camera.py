@@ -98,13 +98,13 @@ def test_a_camera_selfie_is_uploaded_like_a_picked_file(site, browser, signed_in
     page = create_page(site, browser, signed_in)
     page.click("button:has-text('Use camera')")
     page.wait_for_function(
-        "(() => { const v = document.getElementById('camera-video');"
-        " return v.readyState >= 2 && !v.paused && v.videoWidth > 0; })()"
+        "() => { const v = document.getElementById('camera-video');"
+        " return v.readyState >= 2 && !v.paused && v.videoWidth > 0; }"
     )
     # The countdown is said, then the shot replaces the live view.
     page.click("button:has-text('Take photo')")
     page.wait_for_function(
-        "document.getElementById('camera-status').textContent.includes('Taking the photo in')"
+        "() => document.getElementById('camera-status').textContent.includes('Taking the photo in')"
     )
     assert page.inner_text("#camera-countdown") in {"3", "2", "1"}
     page.locator("#photo-preview").wait_for(state="visible", timeout=10_000)
@@ -140,7 +140,7 @@ def test_a_camera_selfie_is_uploaded_like_a_picked_file(site, browser, signed_in
 def test_retake_and_back_to_the_file_picker(site, browser, signed_in):
     page = create_page(site, browser, signed_in)
     page.click("button:has-text('Use camera')")
-    page.wait_for_function("!document.getElementById('camera-video').paused")
+    page.wait_for_function("() => !document.getElementById('camera-video').paused")
     page.click("button:has-text('Take photo')")
     page.locator("#photo-preview").wait_for(state="visible", timeout=10_000)
 
@@ -149,7 +149,7 @@ def test_retake_and_back_to_the_file_picker(site, browser, signed_in):
     assert page.locator("#photo-preview").is_hidden()
 
     # Keyboard only: the focus moves to "Take photo" once the camera is on again.
-    page.wait_for_function("document.activeElement.id === 'camera-shoot'")
+    page.wait_for_function("() => document.activeElement.id === 'camera-shoot'")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # "Choose a file instead"
     assert page.evaluate("document.getElementById('camera-video').srcObject") is None
@@ -191,7 +191,7 @@ def test_without_a_camera_api_there_is_only_the_file_picker(site, browser, signe
 def test_the_create_page_fits_the_screen(site, browser, signed_in, width, height):
     page = create_page(site, browser, signed_in, width=width, height=height)
     page.click("button:has-text('Use camera')")
-    page.wait_for_function("!document.getElementById('camera-video').paused")
+    page.wait_for_function("() => !document.getElementById('camera-video').paused")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert page.locator("#create-button").is_visible()
     page.context.close()

@@ -68,11 +68,11 @@ def _wait_until_drawn(site: LiveSite) -> None:
         time.sleep(0.2)
 
 
-def tour(site: LiveSite, browser, selfie: Path, *, edit: bool = True):
-    """Sign up and use the site as a new user would; return the signed-in browser context and
-    each page's URL."""
+def tour(site: LiveSite, browser, selfie: Path, *, edit: bool = True, context=None):
+    """Sign up and use the site as a new user would (in ``context``, else a new one); return
+    the signed-in browser context and each page's URL."""
     Image.fromarray(data.astronaut()).resize((1024, 1024)).save(selfie, quality=90)
-    context = browser.new_context(viewport=SIZES[1280])
+    context = context or browser.new_context(viewport=SIZES[1280])
     page = context.new_page()
     page.goto(site.url + "/accounts/signup/")
     page.fill("#id_username", USERNAME)
@@ -225,6 +225,6 @@ def test_a_new_token_shows_in_the_first_view_with_a_copy_button(toured, clipboar
         assert page.inner_text("[data-copy-status=new-token]")
     else:
         page.wait_for_function(
-            "document.querySelector('[data-copy=new-token]').textContent === 'Copied'"
+            "() => document.querySelector('[data-copy=new-token]').textContent === 'Copied'"
         )
         assert page.evaluate("navigator.clipboard.readText()") == secret

@@ -86,9 +86,16 @@ def _link_preview_card(page, share_url: str) -> None:
           </div>
         </div>
       </body>"""
-    page.set_content(card)
-    page.wait_for_function("document.images[0].complete && document.images[0].naturalWidth > 0")
-    shot(page, "link-preview")
+    # Drawn by the chat app, not by us: without our CSP, which would strip the card's styles.
+    chat = page.context.browser.new_context(bypass_csp=True, viewport=page.viewport_size)
+    card_page = chat.new_page()
+    card_page.goto(share_url)
+    card_page.set_content(card)
+    card_page.wait_for_function(
+        "() => document.images[0].complete && document.images[0].naturalWidth > 0"
+    )
+    shot(card_page, "link-preview")
+    chat.close()
 
 
 def test_share_report_hide_and_the_owner_reads_why(site, page):

@@ -66,6 +66,9 @@ class Cluster:
             "GEMINI_BASE_URL": gemini_url,
             "GEMINI_RETRY_ATTEMPTS": "1",
             "LOG_LEVEL": "WARNING",
+            # The tests probe /readyz from here, as a load balancer on the private network
+            # would: they read the details.
+            "PIXME_READYZ_NETWORKS": "127.0.0.1",
             **UNLIMITED,
         }
         self.env.pop("PIXME_EMBEDDED_WORKER", None)  # off by itself: REDIS_URL is set
@@ -112,7 +115,7 @@ class Cluster:
             [
                 sys.executable, "-m", "uvicorn", "pixme.asgi:application", "--host", "127.0.0.1",
                 "--port", str(port), "--lifespan", "on", "--no-proxy-headers", "--log-level",
-                "warning",
+                "warning", "--ws-max-size", "4096",
             ],
             port,
         )  # fmt: skip
