@@ -36,6 +36,7 @@ DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlg
 THUMBNAIL_SIDE = 320
 DRAFT_SLACK = 0.9  # how far under the stored size a JPEG may be decoded (see below)
 MAX_ASPECT = 8  # longest side at most 8× the shortest: a selfie, not a banner
+DAMAGED = "This image is damaged or incomplete. Please upload the photo again."
 
 
 class ImageRejected(ValueError):
@@ -110,6 +111,8 @@ def checked_open(
             if not load:
                 return image, image_format
             image.seek(0)  # animated GIF/WebP: the first frame
+            if image_format == "WEBP":
+                return _webp_decoded(fp, image), image_format
             if image_format == "JPEG":
                 # Let the JPEG decoder scale down by 2/4/8 while decoding: a 40-megapixel
                 # photo then costs a quarter of the memory. Down to 90 % of the stored size:
@@ -131,10 +134,36 @@ def checked_open(
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, RuntimeError, struct.error):
         # Truncated or corrupt data surfaces as any of these from Pillow's decoders (the
         # AVIF and HEIF decoders raise RuntimeError).
-        raise ImageRejected(
-            "This image is damaged or incomplete. Please upload the photo again."
-        ) from None
+        raise ImageRejected(DAMAGED) from None
     return image, image_format
+
+
+def _webp_decoded(fp: BinaryIO, opened: Image.Image) -> Image.Image:
+    """The first frame of a WebP, decoded by libvips already shrunk to the stored size.
+
+    Pillow decodes WebP only through libwebp's animation decoder, which holds two full-size
+    RGBA canvases before a copy of one reaches Python: a 40-megapixel WebP (a flat one is
+    90 KB) cost ~610 MB. libwebp can scale while it decodes, a few rows at a time, and
+    libvips is the binding that exposes it: the same file then costs ~50 MB. The metadata
+    (orientation, colour profile) is the one Pillow read from the header; nothing is decoded
+    at full size.
+    """
+    import pyvips  # here, not at the top: libvips starts its threads for WebP uploads only
+
+    pyvips.cache_set_max(0)  # its operation cache would keep the last decoded image alive
+    width, height = opened.size
+    fp.seek(0)
+    try:
+        decoded = pyvips.Image.webpload_buffer(
+            fp.read(),
+            scale=min(1.0, settings.PIXME_STORED_MAX_SIDE / max(width, height)),
+            fail_on="error",
+        ).numpy()
+    except pyvips.Error:
+        raise ImageRejected(DAMAGED) from None
+    image = Image.fromarray(decoded)  # RGB, or RGBA for a WebP with alpha
+    image.info = dict(opened.info)
+    return image
 
 
 def too_large_message(size: int, *, at_least: bool = False) -> str:

@@ -350,6 +350,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # libvips (WebP uploads) tells of every thread pool it ends at INFO: only its warnings.
+    "loggers": {"pyvips": {"level": "WARNING"}},
 }
 
 # Runners are woken when a job is queued (avatars.wakeup); they also look this often anyway,
