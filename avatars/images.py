@@ -11,7 +11,7 @@ import io
 import math
 import struct
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -36,6 +36,7 @@ DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlg
 THUMBNAIL_SIDE = 320
 DRAFT_SLACK = 0.9  # how far under the stored size a JPEG may be decoded (see below)
 MAX_ASPECT = 8  # longest side at most 8× the shortest: a selfie, not a banner
+DAMAGED = "This image is damaged or incomplete. Please upload the photo again."
 
 
 class ImageRejected(ValueError):
@@ -53,11 +54,24 @@ class NormalisedImage:
     original_size: tuple[int, int]
 
 
-def normalise_upload(fp: BinaryIO, *, size: int | None = None) -> NormalisedImage:
-    """Check an uploaded file by decoding it and return a clean RGB copy, or raise ImageRejected."""
-    image, image_format = checked_open(fp, size=size)
+def normalise_upload(
+    fp: BinaryIO,
+    *,
+    size: int | None = None,
+    decoding: contextlib.AbstractContextManager | None = None,
+) -> NormalisedImage:
+    """Check an uploaded file by decoding it and return a clean RGB copy, or raise ImageRejected.
+
+    ``decoding`` is entered once the header has passed the checks and held while the pixels
+    are decoded and shrunk, the part that costs memory: a caller's limit on how many uploads
+    do that at once (a file that is refused by its header never waits for it).
+    """
+    image, image_format = checked_open(fp, size=size, load=False)
     original_size = image.size
-    clean = _stored_copy(image, settings.PIXME_STORED_MAX_SIDE)
+    with decoding or contextlib.nullcontext():
+        with _refused_when_unreadable():
+            image = _decoded(fp, image, image_format)
+        clean = _stored_copy(image, settings.PIXME_STORED_MAX_SIDE)
     return NormalisedImage(clean, image_format, original_size)
 
 
@@ -78,48 +92,42 @@ def checked_open(
         raise ImageRejected("This file is empty. Please choose a photo.")
     if size > max_bytes:
         raise ImageRejected(too_large_message(size))
-    not_an_image = (
-        f"This file isn't a photo we can read. Please upload a {ACCEPTED_FORMATS_TEXT} image."
-    )
-    try:
+    with _refused_when_unreadable():
         with warnings.catch_warnings():
             # Pillow warns (then errors) on huge images; we check the pixel count ourselves.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(fp)
-            image_format = image.format or ""
-            if image_format == "MPO":  # multi-picture JPEG from phones: its first frame is a JPEG
-                image_format = "JPEG"
-            if image_format not in ALLOWED_FORMATS:
-                raise ImageRejected(
-                    f"{image_format or 'This'} files aren't supported. "
-                    f"Please upload a {ACCEPTED_FORMATS_TEXT} image."
-                )
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageRejected(
-                    f"This image is {width}×{height} ({width * height / 1e6:.0f} megapixels); "
-                    f"the limit is {max_pixels / 1e6:.0f} megapixels."
-                )
-            if max(width, height) > MAX_ASPECT * min(width, height):
-                raise ImageRejected(
-                    f"This picture is {width}×{height}: too long and thin for an avatar. "
-                    "Please use a photo closer to square, like a selfie."
-                )
-            if width < 16 or height < 16:
-                raise ImageRejected("This image is too small; please use a photo at least 16 px.")
-            if not load:
-                return image, image_format
-            image.seek(0)  # animated GIF/WebP: the first frame
-            if image_format == "JPEG":
-                # Let the JPEG decoder scale down by 2/4/8 while decoding: a 40-megapixel
-                # photo then costs a quarter of the memory. Down to 90 % of the stored size:
-                # a 12 MP phone photo (4032 px) is then decoded at half size, 2016 px — a
-                # quarter of the decoding time (~450 ms of the ~650 ms its upload took).
-                # (draft keeps both sides at least as asked: ask in the photo's own shape.)
-                scale = settings.PIXME_STORED_MAX_SIDE * DRAFT_SLACK / max(width, height)
-                if scale < 1:
-                    image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
-            image.load()
+        image_format = image.format or ""
+        if image_format == "MPO":  # multi-picture JPEG from phones: its first frame is a JPEG
+            image_format = "JPEG"
+        if image_format not in ALLOWED_FORMATS:
+            raise ImageRejected(
+                f"{image_format or 'This'} files aren't supported. "
+                f"Please upload a {ACCEPTED_FORMATS_TEXT} image."
+            )
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageRejected(
+                f"This image is {width}×{height} ({width * height / 1e6:.0f} megapixels); "
+                f"the limit is {max_pixels / 1e6:.0f} megapixels."
+            )
+        if max(width, height) > MAX_ASPECT * min(width, height):
+            raise ImageRejected(
+                f"This picture is {width}×{height}: too long and thin for an avatar. "
+                "Please use a photo closer to square, like a selfie."
+            )
+        if width < 16 or height < 16:
+            raise ImageRejected("This image is too small; please use a photo at least 16 px.")
+        if load:
+            image = _decoded(fp, image, image_format)
+    return image, image_format
+
+
+@contextlib.contextmanager
+def _refused_when_unreadable() -> Iterator[None]:
+    """Pillow's ways of saying a file is no image, or a broken one, as ImageRejected."""
+    try:
+        yield
     except ImageRejected:
         raise
     except Image.DecompressionBombError:
@@ -127,14 +135,61 @@ def checked_open(
             "This image is too large to open safely. Please upload a smaller photo."
         ) from None
     except UnidentifiedImageError:
-        raise ImageRejected(not_an_image) from None
+        raise ImageRejected(
+            f"This file isn't a photo we can read. Please upload a {ACCEPTED_FORMATS_TEXT} image."
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, RuntimeError, struct.error):
         # Truncated or corrupt data surfaces as any of these from Pillow's decoders (the
         # AVIF and HEIF decoders raise RuntimeError).
-        raise ImageRejected(
-            "This image is damaged or incomplete. Please upload the photo again."
-        ) from None
-    return image, image_format
+        raise ImageRejected(DAMAGED) from None
+
+
+def _decoded(fp: BinaryIO, image: Image.Image, image_format: str) -> Image.Image:
+    """The pixels of an opened upload's first frame, shrunk while decoding where the format
+    allows it (JPEG, WebP)."""
+    image.seek(0)  # animated GIF/WebP: the first frame
+    width, height = image.size
+    if image_format == "WEBP":
+        return _webp_decoded(fp, image)
+    if image_format == "JPEG":
+        # Let the JPEG decoder scale down by 2/4/8 while decoding: a 40-megapixel
+        # photo then costs a quarter of the memory. Down to 90 % of the stored size:
+        # a 12 MP phone photo (4032 px) is then decoded at half size, 2016 px — a
+        # quarter of the decoding time (~450 ms of the ~650 ms its upload took).
+        # (draft keeps both sides at least as asked: ask in the photo's own shape.)
+        scale = settings.PIXME_STORED_MAX_SIDE * DRAFT_SLACK / max(width, height)
+        if scale < 1:
+            image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
+    image.load()
+    return image
+
+
+def _webp_decoded(fp: BinaryIO, opened: Image.Image) -> Image.Image:
+    """The first frame of a WebP, decoded by libvips already shrunk to the stored size.
+
+    Pillow decodes WebP only through libwebp's animation decoder, which holds two full-size
+    RGBA canvases before a copy of one reaches Python: a 40-megapixel WebP (a flat one is
+    90 KB) cost ~610 MB. libwebp can scale while it decodes, a few rows at a time, and
+    libvips is the binding that exposes it: the same file then costs ~50 MB. The metadata
+    (orientation, colour profile) is the one Pillow read from the header; nothing is decoded
+    at full size.
+    """
+    import pyvips  # here, not at the top: libvips starts its threads for WebP uploads only
+
+    pyvips.cache_set_max(0)  # its operation cache would keep the last decoded image alive
+    width, height = opened.size
+    fp.seek(0)
+    try:
+        decoded = pyvips.Image.webpload_buffer(
+            fp.read(),
+            scale=min(1.0, settings.PIXME_STORED_MAX_SIDE / max(width, height)),
+            fail_on="error",
+        ).numpy()
+    except pyvips.Error:
+        raise ImageRejected(DAMAGED) from None
+    image = Image.fromarray(decoded)  # RGB, or RGBA for a WebP with alpha
+    image.info = dict(opened.info)
+    return image
 
 
 def too_large_message(size: int, *, at_least: bool = False) -> str:

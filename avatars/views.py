@@ -126,9 +126,10 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
 
 
 def _with_wait(response: HttpResponse, exc: ApplicationError | None) -> HttpResponse:
-    """A refusal that only asks to wait (too many running avatars) is a 429 with Retry-After."""
+    """A refusal that only asks to wait is a 429 (too many of the user's avatars running) or
+    a 503 (the server is decoding as many photos as it may), with Retry-After."""
     if exc is not None and "retry_after" in exc.extra:
-        response.status_code = 429
+        response.status_code = 503 if exc.code == "server_busy" else 429
         response["Retry-After"] = str(exc.extra["retry_after"])
     return response
 

@@ -202,6 +202,10 @@ STORAGES = {
 PIXME_UPLOAD_MAX_BYTES = env_int("PIXME_UPLOAD_MAX_BYTES", 15 * 1024 * 1024)
 PIXME_UPLOAD_MAX_PIXELS = env_int("PIXME_UPLOAD_MAX_PIXELS", 40_000_000)
 PIXME_STORED_MAX_SIDE = env_int("PIXME_STORED_MAX_SIDE", 2048)
+# Uploads decoded at once per process (each may cost a few hundred MB at 40 MP; 0 = no
+# limit), and how long one waits for its turn before the answer is "busy, try again" (503).
+PIXME_DECODES_AT_ONCE = env_int("PIXME_DECODES_AT_ONCE", 2)
+PIXME_DECODE_WAIT_SECONDS = env_float("PIXME_DECODE_WAIT_SECONDS", 10.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PIXME_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -426,6 +430,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # libvips (WebP uploads) tells of every thread pool it ends at INFO: only its warnings.
+        "pyvips": {"level": "WARNING"},
         # No handlers of their own (they write through their parents'): only the filter.
         "uvicorn.error": {"filters": ["redact_tickets"]},
         "django.channels.server": {"filters": ["redact_tickets"]},  # daphne's runserver

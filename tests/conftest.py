@@ -97,6 +97,39 @@ def token_client(user):
 
 
 @pytest.fixture
+def alice_api(alice):
+    """An API client with DRF's plain token of Alice's: unlike the site's named tokens it
+    writes nothing when used, so requests in other threads can't collide on it in the tests'
+    in-memory database."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    return client
+
+
+def in_background(work) -> tuple:
+    """Start ``work`` in a thread of its own, on its own database connection (closed when it
+    ends): returns the thread and the list its result will be appended to."""
+    import threading
+
+    from django.db import connection
+
+    results: list = []
+
+    def run() -> None:
+        try:
+            results.append(work())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, results
+
+
+@pytest.fixture
 def run_jobs(django_capture_on_commit_callbacks):
     """Run the jobs queued inside the block when it ends, as a committed transaction would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)

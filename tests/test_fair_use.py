@@ -4,15 +4,18 @@ creating and editing). Both are settings so load tests can lift them."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, Turn
+from avatars.services.decoding import decode_slot
 from avatars.services.turns import turn_request_edit
 from pixme.errors import ApplicationError
-from tests.conftest import upload
+from tests.conftest import in_background, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +43,65 @@ def test_the_fourth_unfinished_create_waits(api, alice, selfie_jpeg):
     assert "wait for your running avatars" in refused.json()["detail"]
     assert int(refused["Retry-After"]) > 0
     assert Avatar.objects.filter(owner=alice).count() == 3, "nothing written for the refusal"
+
+
+NOT_A_PHOTO = b"%PDF-1.7 not a photo at all" * 40
+
+
+@pytest.mark.parametrize("where", ["api", "page"])
+def test_a_user_at_their_cap_is_refused_before_the_photo_is_read(
+    api, alice_client, alice, selfie_jpeg, where
+):
+    for _ in range(3):
+        assert _create(api, selfie_jpeg).status_code == 202
+    # Not an image at all: read, it would be a 400 "isn't a photo"; the cap comes first.
+    if where == "api":
+        refused = api.post(
+            "/api/avatars/", {"photo": upload(NOT_A_PHOTO), "style": "comics"}, format="multipart"
+        )
+        assert refused.json()["code"] == "busy"
+    else:
+        data = {"photo": upload(NOT_A_PHOTO), "style": "comics", "engine": "studio"}
+        refused = alice_client.post(reverse("avatars:new"), data)
+        assert "wait for your running avatars" in refused.content.decode()
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Avatar.objects.filter(owner=alice).count() == 3
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_uploads_still_being_read_count_against_the_cap(api, alice, selfie_jpeg, settings):
+    """Uploads sent at once must not all pass the cap before any is written (each would be
+    decoded, to be refused after). The first upload is held in line for a decoding slot
+    (the test takes the only one) while the second arrives."""
+    settings.PIXME_MAX_UNFINISHED_PER_USER = 1
+    settings.PIXME_DECODES_AT_ONCE = 1
+    settings.PIXME_DECODE_WAIT_SECONDS = 30
+    # The second asks again and again until the first has its place: no rate may stop it.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]),
+    }
+    # DRF's plain tokens: the site's own note their last use, a write that two requests at
+    # once would collide on in the tests' in-memory database.
+    second = APIClient()
+    second.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=alice).key}")
+    with decode_slot():
+        sender, answers = in_background(lambda: _create(api, selfie_jpeg))
+        # Not an image: refused as one (400) until the first upload holds its place, then
+        # refused by the cap (429) without being read.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            response = second.post(
+                "/api/avatars/", {"photo": upload(NOT_A_PHOTO), "style": "comics"}
+            )
+            if response.status_code != 400:
+                break
+            time.sleep(0.05)
+        assert response.status_code == 429 and response.json()["code"] == "busy"
+        assert sender.is_alive() and not Avatar.objects.exists(), "the first is still waiting"
+    sender.join(timeout=60)
+    assert answers[0].status_code == 202
+    assert Avatar.objects.filter(owner=alice).count() == 1
 
 
 def test_finished_versions_free_a_place(api, alice, selfie_jpeg, run_jobs):

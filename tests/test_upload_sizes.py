@@ -106,3 +106,56 @@ def test_a_small_photo_is_copied_without_its_metadata(face_photo):
     # Upside down in the file, upright in the copy.
     turned = source.transpose(Image.Transpose.ROTATE_180)
     assert np.abs(pixels(out) - pixels(turned)).mean() < 4
+
+
+# --- WebP: decoded by libwebp already shrunk (its animation decoder, Pillow's only way in,
+# holds two full-size canvases) --------------------------------------------------------------
+
+
+def whole_then_resized(data: bytes, size: tuple[int, int]) -> Image.Image:
+    """What Pillow makes of the whole picture: decoded at full size, flattened, resized."""
+    with Image.open(io.BytesIO(data)) as im:
+        rgba = im.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    flat = Image.alpha_composite(white, rgba).convert("RGB")
+    return flat.resize(size, Image.Resampling.LANCZOS)
+
+
+@pytest.mark.parametrize("params", [{"quality": 90}, {"lossless": True}], ids=["lossy", "lossless"])
+def test_a_large_webp_is_decoded_at_the_stored_size(face_photo, params):
+    data = encode(face_photo.resize((900, 700)), "WEBP", **params)
+    decoded, image_format = images.checked_open(io.BytesIO(data))
+    assert image_format == "WEBP"
+    assert decoded.size == (SIDE, 199), "never decoded at 900×700"
+    out = normalise(data)
+    assert out.size == (SIDE, 199) and out.mode == "RGB"
+    # libwebp shrinks by averaging the pixels each output pixel covers; Lanczos is a little
+    # sharper: the two agree to a level or two of 255.
+    difference = np.abs(pixels(out) - pixels(whole_then_resized(data, (SIDE, 199))))
+    assert difference.mean() < 2.5, difference.mean()
+
+
+def test_a_webp_with_transparency_and_a_turn_comes_out_flat_and_upright(face_photo):
+    rgba = face_photo.resize((900, 600)).convert("RGBA")
+    rgba.paste((255, 0, 0, 255), (0, 0, 200, 200))  # red in the stored top-left corner…
+    clear = Image.new("L", (900, 600), 255)
+    clear.paste(0, (0, 400, 900, 600))  # …and the stored bottom strip clear
+    rgba.putalpha(clear)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # rotate 90° clockwise to display
+    out = normalise(encode(rgba, "WEBP", quality=95, exif=exif))
+    assert out.size == (171, SIDE)
+    r, g, b = out.getpixel((out.width - 10, 10))  # the red shows top right…
+    assert r > 200 and g < 60 and b < 60
+    assert out.getpixel((10, SIDE // 2)) == (255, 255, 255)  # …the clear strip, on the left
+    assert not out.getexif() and out.info == {}
+
+
+def test_an_animated_webp_gives_its_first_frame(face_photo):
+    first = face_photo.resize((600, 400))
+    second = Image.new("RGB", (600, 400), (0, 0, 255))
+    data = encode(first, "WEBP", save_all=True, append_images=[second], duration=100)
+    out = normalise(data)
+    assert out.size == (SIDE, 171)
+    difference = np.abs(pixels(out) - pixels(whole_then_resized(data, (SIDE, 171))))
+    assert difference.mean() < 2.5, difference.mean()

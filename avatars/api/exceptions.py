@@ -17,6 +17,7 @@ from pixme.errors import ApplicationError
 STATUS_BY_CODE = {
     "quota": 429,
     "busy": 429,
+    "server_busy": 503,
     "too_large": 413,
     # A moderator's decision rules it out (avatars.services.moderation_rules).
     **dict.fromkeys(REFUSAL_CODES, 403),

@@ -46,6 +46,10 @@ _ERROR_WORDS = {
         "Something went wrong on our side while making the reel. Please try again.",
         "reel_failed",
     ),
+    503: (
+        "The server is busy reading other photos right now. Please try again in a few seconds.",
+        "server_busy",
+    ),
 }
 
 _ERROR_DESCRIPTIONS = {
@@ -58,13 +62,14 @@ _ERROR_DESCRIPTIONS = {
     422: "The Idempotency-Key was already used for a different request.",
     429: "Too many requests (rate limit, quota or log-in lockout): see `Retry-After`.",
     500: "Making it failed on our side; the detail says so in words.",
+    503: "The server is decoding as many photos as it may at once: see `Retry-After`.",
 }
 
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",
     OpenApiTypes.INT,
     OpenApiParameter.HEADER,
-    response=[429],
+    response=[429, 503],
     description="Seconds to wait before trying again.",
 )
 

@@ -362,7 +362,7 @@ class AvatarListCreateApi(GenericAPIView):
         request={"multipart/form-data": InputSerializer},
         responses={
             202: OpenApiResponse(AvatarOutputSerializer, description="Queued."),
-            **error_responses(400, 409, 413, 422, *AUTHENTICATED_ERRORS),
+            **error_responses(400, 409, 413, 422, *AUTHENTICATED_ERRORS, 503),
         },
         parameters=[IDEMPOTENCY_KEY, LOCATION, IDEMPOTENT_REPLAYED, RETRY_AFTER],
     )

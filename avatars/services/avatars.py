@@ -12,17 +12,24 @@ from accounts.models import User
 from avatars import images
 from avatars.engines.base import ENGINES, EngineError, get_engine
 from avatars.models import Avatar, Style
+from avatars.services.decoding import decode_slot
 from avatars.services.flags import avatar_flag_check
-from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
+from avatars.services.limits import (
+    user_can_generate_check,
+    user_lock,
+    user_unfinished_check,
+    user_unfinished_reserve,
+)
 from avatars.services.takes import takes_count_check, takes_create
 from avatars.services.turns import turn_quota_check
 from pixme.errors import ApplicationError
 
 
 def source_normalise(*, upload: BinaryIO, size: int | None = None) -> images.NormalisedImage:
-    """Check and clean an upload, turning a refusal into the app's one error type."""
+    """Check and clean an upload, turning a refusal into the app's one error type. The
+    decoding waits for one of the process's slots (:mod:`avatars.services.decoding`)."""
     try:
-        return images.normalise_upload(upload, size=size)
+        return images.normalise_upload(upload, size=size, decoding=decode_slot())
     except images.ImageRejected as exc:
         raise ApplicationError(exc.message, code="bad_image") from None
 
@@ -89,31 +96,33 @@ def avatar_create(
         engine=engine, model=model, aspect_ratio=aspect_ratio, image_size=image_size
     )
     turn_quota_check(user=owner, engine=engine)
-    user_unfinished_check(user=owner, adding=variants)  # early: don't decode a refused photo
-    normalised = source_normalise(upload=upload, size=upload_size)
-    # The face is found by the job (its first stage), not here: the upload answers at once.
-    with transaction.atomic():
-        user_lock(user=owner)
-        # Again, under the lock: a parallel create counts.
-        user_unfinished_check(user=owner, adding=variants)
-        number = (Avatar.objects.filter(owner=owner).aggregate(n=Max("number"))["n"] or 0) + 1
-        avatar = Avatar(owner=owner, number=number, style=style, title=title[:120])
-        avatar.source.save(
-            "source.jpg", ContentFile(images.encode_source(normalised.image)), save=False
-        )
-        # Set explicitly: ImageField's width_field bookkeeping runs before the file exists.
-        avatar.source_width, avatar.source_height = normalised.image.size
-        avatar.save()
-        takes_create(
-            avatar=avatar,
-            variants=variants,
-            instruction=instruction.strip(),
-            engine=engine,
-            model=model,
-            aspect_ratio=aspect_ratio,
-            image_size=image_size,
-        )
-        avatar_flag_check(avatar=avatar, instruction=instruction.strip())
+    # Early, counting this user's other uploads still being read: a refused photo is never
+    # decoded, and uploads sent at once can't all pass the cap before any is written.
+    with user_unfinished_reserve(user=owner, adding=variants):
+        normalised = source_normalise(upload=upload, size=upload_size)
+        # The face is found by the job (its first stage), not here: the upload answers at once.
+        with transaction.atomic():
+            user_lock(user=owner)
+            # Again, under the lock: a create in another process counts.
+            user_unfinished_check(user=owner, adding=variants)
+            number = (Avatar.objects.filter(owner=owner).aggregate(n=Max("number"))["n"] or 0) + 1
+            avatar = Avatar(owner=owner, number=number, style=style, title=title[:120])
+            avatar.source.save(
+                "source.jpg", ContentFile(images.encode_source(normalised.image)), save=False
+            )
+            # Set explicitly: ImageField's width_field bookkeeping runs before the file exists.
+            avatar.source_width, avatar.source_height = normalised.image.size
+            avatar.save()
+            takes_create(
+                avatar=avatar,
+                variants=variants,
+                instruction=instruction.strip(),
+                engine=engine,
+                model=model,
+                aspect_ratio=aspect_ratio,
+                image_size=image_size,
+            )
+            avatar_flag_check(avatar=avatar, instruction=instruction.strip())
     return avatar
 
 

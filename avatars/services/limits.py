@@ -7,6 +7,11 @@ this is the cap on *unfinished* versions — queued or drawing — per user, for
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 
 from accounts.models import User
@@ -31,9 +36,10 @@ TAKES_BUSY_MESSAGE = (
 )
 
 
-def user_unfinished_check(*, user: User, adding: int = 1) -> None:
+def user_unfinished_check(*, user: User, adding: int = 1, reading: int = 0) -> None:
     """Refuse ``adding`` new renders (several takes of one create, or one) when they would
     pass PIXME_MAX_UNFINISHED_PER_USER unfinished ones: the cap counts drawings, not requests.
+    ``reading`` more are on their way (creates still reading their photo).
 
     Callers that write hold a lock that serialises a user's requests (the user's row) and
     call this inside the transaction, so two requests at once cannot both slip under the cap.
@@ -43,9 +49,11 @@ def user_unfinished_check(*, user: User, adding: int = 1) -> None:
         return
     if adding > cap:  # waiting would not help: say what would
         raise ApplicationError(TAKES_MESSAGE.format(cap=cap), code="bad_option")
-    unfinished = Turn.objects.filter(
-        avatar__owner=user, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]
-    ).count()
+    unfinished = reading + (
+        Turn.objects.filter(
+            avatar__owner=user, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]
+        ).count()
+    )
     if unfinished + adding > cap:
         count = "1 avatar" if unfinished == 1 else f"{unfinished} avatars"
         message = BUSY_MESSAGE if adding == 1 else TAKES_BUSY_MESSAGE
@@ -54,6 +62,36 @@ def user_unfinished_check(*, user: User, adding: int = 1) -> None:
             code="busy",
             extra={"retry_after": BUSY_RETRY_AFTER_SECONDS},
         )
+
+
+# This process's creates between their first look at the cap and their commit, per user.
+_reading: Counter[int] = Counter()
+_reading_lock = threading.Lock()
+
+
+@contextmanager
+def user_unfinished_reserve(*, user: User, adding: int = 1) -> Iterator[None]:
+    """Check the cap before a create reads its photo, counting the user's other creates
+    that are still reading theirs, and hold ``adding`` places until the block ends (after
+    the create's commit, when its versions count in the database).
+
+    Without this, uploads sent at once would all pass the cap before any was written, and
+    all be decoded, to be refused one by one afterwards. Each create sees only the places
+    taken before its own, so of two at once one may pass where only one fits. Per process:
+    creates in another process are counted once they are written (the check under the
+    user's lock).
+    """
+    with _reading_lock:
+        reading = _reading[user.pk]
+        _reading[user.pk] += adding
+    try:
+        user_unfinished_check(user=user, adding=adding, reading=reading)
+        yield
+    finally:
+        with _reading_lock:
+            _reading[user.pk] -= adding
+            if _reading[user.pk] <= 0:
+                del _reading[user.pk]
 
 
 def user_lock(*, user: User) -> None:
