@@ -21,6 +21,7 @@ from accounts.services import (
 )
 from avatars.files import ServedFile
 from pixme.errors import ApplicationError
+from pixme.numbers import parse_int
 from webhooks.views import webhook_profile_context
 
 
@@ -83,10 +84,10 @@ class ApiTokenForm(forms.Form):
 def api_token(request: HttpRequest) -> HttpResponse:
     """Create a named API token (action=create) or revoke one (action=revoke, token=<id>)."""
     if request.POST.get("action") == "revoke":
-        token_id = request.POST.get("token", "")
+        token_id = parse_int(request.POST.get("token", ""), low=1, name="The token")
         try:
-            api_token_revoke(user=request.user, token_id=int(token_id))
-        except (ValueError, ApiToken.DoesNotExist):
+            api_token_revoke(user=request.user, token_id=token_id)
+        except ApiToken.DoesNotExist:
             raise Http404 from None
         messages.success(request, "API token revoked: programs using it can no longer sign in.")
         return redirect("profile")

@@ -6,6 +6,7 @@ from django.conf import settings
 from avatars.engines.base import engine_catalogue
 from avatars.selectors import style_list_enabled
 from avatars.services.takes import MAX_TAKES
+from pixme.numbers import IntegerFormField, parse_int
 
 
 class AvatarCreateForm(forms.Form):
@@ -34,7 +35,7 @@ class AvatarCreateForm(forms.Form):
     title = forms.CharField(required=False, max_length=120)
     variants = forms.TypedChoiceField(
         label="How many takes",
-        coerce=int,
+        coerce=parse_int,
         required=False,  # a form without it (an older page, a script) asks for one
         empty_value=1,
         initial=1,
@@ -76,8 +77,9 @@ class AvatarCreateForm(forms.Form):
 class EditForm(forms.Form):
     instruction = forms.CharField(
         max_length=2000,
+        error_messages={"required": "Tell us what to change, for example “add round glasses”."},
         widget=forms.TextInput(
             attrs={"placeholder": "Try “add sunglasses and make it warmer”", "autocomplete": "off"}
         ),
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = IntegerFormField(min_value=1, required=False, widget=forms.HiddenInput)

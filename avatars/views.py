@@ -51,6 +51,7 @@ from avatars.services.turns import (
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
 from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
+from pixme.numbers import parse_int
 
 
 def _avatar_or_404(request: HttpRequest, avatar_id: int) -> Avatar:
@@ -77,7 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def avatar_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(avatar_list_for_user(user=request.user), 12).get_page(request.GET.get("page"))
+    number = parse_int(request.GET.get("page") or "1", low=1, name="The page")
+    page = Paginator(avatar_list_for_user(user=request.user), 12).get_page(number)
     return render(request, "avatars/list.html", {"page": page})
 
 
@@ -147,9 +149,10 @@ def _detail_page(
     """The avatar page. ``?v=N`` only looks at version N; ``?v=N&edit=1`` also makes it the
     base of the next edit (a new branch). Otherwise the edit starts from the current version."""
     turns = list(turn_list_for_avatar(avatar=avatar))
-    by_number = {str(t.number): t for t in turns}
+    by_number = {t.number: t for t in turns}
     current = next((t for t in turns if t.pk == avatar.current_turn_id), None)
-    shown = by_number.get(request.GET.get("v", ""))
+    asked = request.GET.get("v")
+    shown = by_number.get(parse_int(asked, low=1, name="The version")) if asked else None
     if shown is None or shown.status != Turn.Status.SUCCEEDED:
         shown = current  # only a finished version can be looked at
     base = shown if request.GET.get("edit") else current
@@ -193,7 +196,9 @@ def avatar_share_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
     """Share by a new link (the old one dies): the chosen version, or whichever is current."""
     avatar = _avatar_or_404(request, avatar_id)
     turn_id = request.POST.get("turn", "")
-    turn = _turn_or_404(request, avatar.pk, int(turn_id)) if turn_id.isdigit() else None
+    turn = None
+    if turn_id:
+        turn = _turn_or_404(request, avatar.pk, parse_int(turn_id, low=1, name="The version"))
     try:
         avatar_share(avatar=avatar, turn=turn, reel=request.POST.get("reel") == "1")
     except ApplicationError as exc:
@@ -220,7 +225,7 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
     form = EditForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("Tell us what to change, for example “add round glasses”.")
+            raise ApplicationError(next(iter(form.errors.values()))[0])
         parent = None
         if form.cleaned_data["parent"]:
             parent = _turn_or_404(request, avatar.pk, form.cleaned_data["parent"])

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A page's unhandled ApplicationError (an unreadable number, a limit) as a 400/429 page.
+    "pixme.errors.ApplicationErrorMiddleware",
     # Last: turns a locked-out log-in (pages, admin, the API's token) into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -252,7 +254,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "avatars.api.permissions.NotSuspended",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "avatars.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "avatars.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

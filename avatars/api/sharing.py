@@ -15,6 +15,7 @@ from avatars.api.views import _avatar, _turn
 from avatars.models import Avatar, Report
 from avatars.selectors import avatar_get_shared
 from avatars.services.sharing import avatar_share, avatar_unshare, report_create, share_path
+from pixme.numbers import IntegerSerializerField
 
 
 class ShareApi(APIView):
@@ -24,7 +25,7 @@ class ShareApi(APIView):
     parser_classes = [SafeJSONParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
-        turn = serializers.IntegerField(required=False, allow_null=True)
+        turn = IntegerSerializerField(min_value=1, required=False, allow_null=True)
         reel = serializers.BooleanField(
             required=False,
             default=False,

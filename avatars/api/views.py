@@ -63,6 +63,7 @@ from avatars.services.turns import (
 )
 from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
+from pixme.numbers import IntegerSerializerField
 
 # Ids are signed 64-bit in SQLite and PostgreSQL: a larger number is nobody's object (404),
 # not a database error (500).
@@ -324,7 +325,7 @@ class AvatarListCreateApi(GenericAPIView):
         aspect_ratio = serializers.CharField(default="", allow_blank=True, max_length=8)
         image_size = serializers.CharField(default="", allow_blank=True, max_length=8)
         title = serializers.CharField(default="", allow_blank=True, max_length=120)
-        variants = serializers.IntegerField(
+        variants = IntegerSerializerField(
             default=1,
             min_value=1,
             max_value=MAX_TAKES,
@@ -421,7 +422,7 @@ class EditApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         instruction = serializers.CharField(max_length=2000)
-        parent = serializers.IntegerField(required=False, allow_null=True)
+        parent = IntegerSerializerField(min_value=1, required=False, allow_null=True)
 
         class Meta:
             ref_name = "Edit"

@@ -44,6 +44,7 @@ from avatars.models import Style
 from avatars.reels import reel_encode
 from avatars.services.avatars import engine_check, engine_options_check, source_normalise
 from avatars.services.context import profile_context, profile_references
+from pixme.commands import migrated_database_check
 from pixme.errors import ApplicationError
 
 
@@ -95,6 +96,7 @@ class Command(BaseCommand):
         # The file is checked first: it is what a person most often gets wrong.
         with path.open("rb") as fh:
             source = source_normalise(upload=fh).image
+        migrated_database_check()  # after the arguments: they are checked without it
         style = Style.objects.filter(slug=opts["style"]).first()
         if style is None:
             slugs = ", ".join(Style.objects.values_list("slug", flat=True))
