@@ -19,6 +19,7 @@ from accounts.services import (
     profile_update,
     user_create,
 )
+from avatars.api.throttles import ExportRateThrottle, rate_limit_check
 from avatars.files import ServedFile
 from pixme.errors import ApplicationError
 from pixme.numbers import parse_int
@@ -108,6 +109,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_export_download(request: HttpRequest) -> FileResponse:
+    rate_limit_check(request, ExportRateThrottle)  # one limit with the API's export
     export = account_export(user=request.user)
     response = ServedFile(
         export.file, as_attachment=True, filename=export.filename, content_type="application/zip"

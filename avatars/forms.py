@@ -5,6 +5,7 @@ from django.conf import settings
 
 from avatars.engines.base import engine_catalogue
 from avatars.selectors import style_list_enabled
+from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
 from avatars.services.takes import MAX_TAKES
 from pixme.numbers import IntegerFormField, parse_int
 
@@ -22,7 +23,8 @@ class AvatarCreateForm(forms.Form):
     instruction = forms.CharField(
         label="Anything to add? (optional)",
         required=False,
-        max_length=2000,
+        max_length=INSTRUCTION_MAX_LENGTH,
+        error_messages={"max_length": INSTRUCTION_TOO_LONG},
         widget=forms.TextInput(attrs={"placeholder": "e.g. add round glasses"}),
     )
     aspect_ratio = forms.ChoiceField(label="Shape", required=False)
@@ -76,8 +78,11 @@ class AvatarCreateForm(forms.Form):
 
 class EditForm(forms.Form):
     instruction = forms.CharField(
-        max_length=2000,
-        error_messages={"required": "Tell us what to change, for example “add round glasses”."},
+        max_length=INSTRUCTION_MAX_LENGTH,
+        error_messages={
+            "required": "Tell us what to change, for example “add round glasses”.",
+            "max_length": INSTRUCTION_TOO_LONG,
+        },
         widget=forms.TextInput(
             attrs={"placeholder": "Try “add sunglasses and make it warmer”", "autocomplete": "off"}
         ),

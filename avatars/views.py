@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user
+from avatars.api.throttles import CreateRateThrottle, rate_limit_check
 from avatars.faces import likeness_words
 from avatars.files import ServedFile
 from avatars.forms import AvatarCreateForm, EditForm
@@ -91,7 +92,15 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
     )
     too_large = oversize_refusal(request)
     busy = None
-    if too_large and request.method == "POST":
+    if request.method == "POST":
+        try:  # before anything is decoded: one limit with the API's creates
+            rate_limit_check(request, CreateRateThrottle)
+        except ApplicationError as exc:
+            busy = exc
+    if busy:
+        form.is_valid()  # what was chosen stays chosen
+        form.add_error(None, busy.message)
+    elif too_large and request.method == "POST":
         form.is_valid()
         form.errors.pop("photo", None)
         form.add_error("photo", too_large)
@@ -199,9 +208,14 @@ def avatar_share_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
     turn = None
     if turn_id:
         turn = _turn_or_404(request, avatar.pk, parse_int(turn_id, low=1, name="The version"))
+    reel = request.POST.get("reel") == "1"
     try:
-        avatar_share(avatar=avatar, turn=turn, reel=request.POST.get("reel") == "1")
+        if reel:  # the reel is made now: a job, like a render
+            rate_limit_check(request, CreateRateThrottle)
+        avatar_share(avatar=avatar, turn=turn, reel=reel)
     except ApplicationError as exc:
+        if "retry_after" in exc.extra:
+            return _wait_page(request, avatar, exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, "Shared: anyone with the link below can see it.")
@@ -224,6 +238,7 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
     avatar = _avatar_or_404(request, avatar_id)
     form = EditForm(request.POST)
     try:
+        rate_limit_check(request, CreateRateThrottle)  # one limit with the API's edits
         if not form.is_valid():
             raise ApplicationError(next(iter(form.errors.values()))[0])
         parent = None
@@ -255,12 +270,24 @@ def turn_action(request: HttpRequest, avatar_id: int, turn_id: int, action: str)
         elif action == "cancel":
             turn_cancel(turn=turn)
         elif action == "retry":
+            rate_limit_check(request, CreateRateThrottle)  # a retry draws again
             turn_retry(turn=turn)
         else:
             raise Http404
     except ApplicationError as exc:
+        if "retry_after" in exc.extra:
+            return _wait_page(request, turn.avatar, exc)
         messages.error(request, exc.message)
     return redirect(_detail_url(turn.avatar))
+
+
+def _wait_page(request: HttpRequest, avatar: Avatar, exc: ApplicationError) -> HttpResponse:
+    """A refusal that only asks to wait (a limit, a busy user): 429 with Retry-After, on the
+    avatar's page (or as JSON), not a redirect that would hide the status."""
+    if _wants_json(request):
+        return _with_wait(JsonResponse({"detail": exc.message, "code": exc.code}), exc)
+    messages.error(request, exc.message)
+    return _with_wait(_detail_page(request, avatar), exc)
 
 
 @login_required

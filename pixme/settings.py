@@ -306,6 +306,8 @@ PIXME_C2PA_TRUST_ANCHORS = env_str("PIXME_C2PA_TRUST_ANCHORS", "")
 PIXME_C2PA_DIR = Path(env_str("PIXME_C2PA_DIR", str(VAR_DIR / "c2pa")))
 # Files checked at /verify/ and POST /api/verify/ per address (a DRF rate; off = none).
 PIXME_VERIFY_RATE = env_rate("PIXME_VERIFY_RATE", "30/min")
+# Account exports (the zip of everything) per user, on the page and the API together.
+PIXME_EXPORT_RATE = env_rate("PIXME_EXPORT_RATE", "5/hour")
 PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
 
 # Open reports that pause a shared link and put the avatar in the moderators' queue.

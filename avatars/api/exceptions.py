@@ -16,6 +16,7 @@ from pixme.errors import ApplicationError
 STATUS_BY_CODE = {
     "quota": 429,
     "busy": 429,
+    "throttled": 429,
     "too_large": 413,
     "idempotency_in_progress": 409,
     "idempotency_key_reused": 422,

@@ -52,6 +52,7 @@ from avatars.selectors import (
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
+from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
 from avatars.services.sharing import avatar_moderation_check, share_path
 from avatars.services.takes import MAX_TAKES
 from avatars.services.turns import (
@@ -321,7 +322,12 @@ class AvatarListCreateApi(GenericAPIView):
         style = serializers.SlugRelatedField(slug_field="slug", queryset=Style.objects.all())
         engine = serializers.CharField(default="studio")
         model = serializers.CharField(default="", allow_blank=True)
-        instruction = serializers.CharField(default="", allow_blank=True, max_length=2000)
+        instruction = serializers.CharField(
+            default="",
+            allow_blank=True,
+            max_length=INSTRUCTION_MAX_LENGTH,
+            error_messages={"max_length": INSTRUCTION_TOO_LONG},
+        )
         aspect_ratio = serializers.CharField(default="", allow_blank=True, max_length=8)
         image_size = serializers.CharField(default="", allow_blank=True, max_length=8)
         title = serializers.CharField(default="", allow_blank=True, max_length=120)
@@ -421,7 +427,9 @@ class EditApi(APIView):
     starts_renders = True
 
     class InputSerializer(serializers.Serializer):
-        instruction = serializers.CharField(max_length=2000)
+        instruction = serializers.CharField(
+            max_length=INSTRUCTION_MAX_LENGTH, error_messages={"max_length": INSTRUCTION_TOO_LONG}
+        )
         parent = IntegerSerializerField(min_value=1, required=False, allow_null=True)
 
         class Meta:

@@ -13,7 +13,12 @@ from avatars import images
 from avatars.engines.base import ENGINES, EngineError, get_engine
 from avatars.models import Avatar, Style
 from avatars.services.flags import avatar_flag_check
-from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
+from avatars.services.limits import (
+    instruction_check,
+    user_can_generate_check,
+    user_lock,
+    user_unfinished_check,
+)
 from avatars.services.takes import takes_count_check, takes_create
 from avatars.services.turns import turn_quota_check
 from pixme.errors import ApplicationError
@@ -83,6 +88,7 @@ def avatar_create(
     ``variants``: several takes of the same request, drawn differently in one job (see
     :mod:`avatars.services.takes`)."""
     takes_count_check(variants=variants)
+    instruction_check(instruction=instruction)
     user_can_generate_check(user=owner)
     engine_check(engine=engine, style=style)
     model, aspect_ratio, image_size = engine_options_check(
