@@ -6,15 +6,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.leaving import account_delete, account_export
 from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from avatars.api.throttles import ExportRateThrottle
 from avatars.files import ServedFile
 
 
 class AccountExportApi(APIView):
     allowed_while_suspended = True  # a suspended person may still take their data and leave
+    # Building the zip reads every file: PIXME_EXPORT_RATE, shared with the profile page's.
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ExportRateThrottle]
 
     @extend_schema(
         summary="Everything you have here, as one zip (open while suspended)",

@@ -37,6 +37,8 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["favourite_styles"].queryset = style_list_enabled()
+        # Chosen by slug, as in the API: no number for a form to read.
+        self.fields["favourite_styles"].to_field_name = "slug"
         engines = configured_engines()
         if len(engines) < 2:
             # Nothing to choose: a dropdown with one entry only asks a question with no answer.

@@ -22,9 +22,10 @@ from accounts.services import (
     profile_update,
     user_create,
 )
-from avatars.api.throttles import SignupRateThrottle
+from avatars.api.throttles import ExportRateThrottle, SignupRateThrottle, rate_limit_check
 from avatars.files import ServedFile
 from pixme.errors import ApplicationError
+from pixme.numbers import parse_int
 from webhooks.views import webhook_profile_context
 
 
@@ -112,10 +113,10 @@ class ApiTokenForm(forms.Form):
 def api_token(request: HttpRequest) -> HttpResponse:
     """Create a named API token (action=create) or revoke one (action=revoke, token=<id>)."""
     if request.POST.get("action") == "revoke":
-        token_id = request.POST.get("token", "")
+        token_id = parse_int(request.POST.get("token", ""), low=1, name="The token")
         try:
-            api_token_revoke(user=request.user, token_id=int(token_id))
-        except (ValueError, ApiToken.DoesNotExist):
+            api_token_revoke(user=request.user, token_id=token_id)
+        except ApiToken.DoesNotExist:
             raise Http404 from None
         messages.success(request, "API token revoked: programs using it can no longer sign in.")
         return redirect("profile")
@@ -136,6 +137,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_export_download(request: HttpRequest) -> FileResponse:
+    rate_limit_check(request, ExportRateThrottle)  # one limit with the API's export
     export = account_export(user=request.user)
     response = ServedFile(
         export.file, as_attachment=True, filename=export.filename, content_type="application/zip"

@@ -5,7 +5,9 @@ from django.conf import settings
 
 from avatars.engines.base import engine_catalogue
 from avatars.selectors import style_list_enabled
+from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
 from avatars.services.takes import MAX_TAKES
+from pixme.numbers import IntegerFormField, parse_int
 
 
 class AvatarCreateForm(forms.Form):
@@ -21,7 +23,8 @@ class AvatarCreateForm(forms.Form):
     instruction = forms.CharField(
         label="Anything to add? (optional)",
         required=False,
-        max_length=2000,
+        max_length=INSTRUCTION_MAX_LENGTH,
+        error_messages={"max_length": INSTRUCTION_TOO_LONG},
         widget=forms.TextInput(attrs={"placeholder": "e.g. add round glasses"}),
     )
     aspect_ratio = forms.ChoiceField(label="Shape", required=False)
@@ -34,7 +37,7 @@ class AvatarCreateForm(forms.Form):
     title = forms.CharField(required=False, max_length=120)
     variants = forms.TypedChoiceField(
         label="How many takes",
-        coerce=int,
+        coerce=parse_int,
         required=False,  # a form without it (an older page, a script) asks for one
         empty_value=1,
         initial=1,
@@ -75,9 +78,13 @@ class AvatarCreateForm(forms.Form):
 
 class EditForm(forms.Form):
     instruction = forms.CharField(
-        max_length=2000,
+        max_length=INSTRUCTION_MAX_LENGTH,
+        error_messages={
+            "required": "Tell us what to change, for example “add round glasses”.",
+            "max_length": INSTRUCTION_TOO_LONG,
+        },
         widget=forms.TextInput(
             attrs={"placeholder": "Try “add sunglasses and make it warmer”", "autocomplete": "off"}
         ),
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = IntegerFormField(min_value=1, required=False, widget=forms.HiddenInput)

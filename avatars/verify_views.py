@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from avatars.api.exceptions import STATUS_BY_CODE
-from avatars.api.throttles import VerifyRateThrottle
+from avatars.api.throttles import VerifyRateThrottle, rate_limit_check
 from avatars.models import Avatar, Turn
 from avatars.selectors import avatar_get_shared, turn_get_for_user
 from avatars.services.provenance import Verification, upload_verify
@@ -102,7 +102,9 @@ def _stored_page(request, field, *, subject: str) -> HttpResponse:
 @login_required
 @require_safe
 def turn_credentials(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpResponse:
-    """The owner's version, checked as stored (its PNG)."""
+    """The owner's version, checked as stored (its PNG): a check like any other, so it counts
+    against the same per-address limit."""
+    rate_limit_check(request, VerifyRateThrottle)
     try:
         turn = turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
     except Turn.DoesNotExist:
@@ -112,7 +114,9 @@ def turn_credentials(request: HttpRequest, avatar_id: int, turn_id: int) -> Http
 
 @require_safe
 def shared_credentials(request: HttpRequest, token: str) -> HttpResponse:
-    """The shared version's Content Credentials, for anyone with the link."""
+    """The shared version's Content Credentials, for anyone with the link (counted like any
+    check)."""
+    rate_limit_check(request, VerifyRateThrottle)
     try:
         shared = avatar_get_shared(token=token)
     except Avatar.DoesNotExist:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user
+from avatars.api.throttles import CreateRateThrottle, rate_limit_check
 from avatars.faces import likeness_words
 from avatars.files import ServedFile
 from avatars.forms import AvatarCreateForm, EditForm
@@ -52,6 +53,7 @@ from avatars.services.turns import (
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
 from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
+from pixme.numbers import parse_int
 
 
 def _avatar_or_404(request: HttpRequest, avatar_id: int) -> Avatar:
@@ -78,7 +80,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def avatar_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(avatar_list_for_user(user=request.user), 12).get_page(request.GET.get("page"))
+    number = parse_int(request.GET.get("page") or "1", low=1, name="The page")
+    page = Paginator(avatar_list_for_user(user=request.user), 12).get_page(number)
     return render(request, "avatars/list.html", {"page": page})
 
 
@@ -90,7 +93,15 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
     )
     too_large = oversize_refusal(request)
     busy = None
-    if too_large and request.method == "POST":
+    if request.method == "POST":
+        try:  # before anything is decoded: one limit with the API's creates
+            rate_limit_check(request, CreateRateThrottle)
+        except ApplicationError as exc:
+            busy = exc
+    if busy:
+        form.is_valid()  # what was chosen stays chosen
+        form.add_error(None, busy.message)
+    elif too_large and request.method == "POST":
         form.is_valid()
         form.errors.pop("photo", None)
         form.add_error("photo", too_large)
@@ -149,9 +160,10 @@ def _detail_page(
     """The avatar page. ``?v=N`` only looks at version N; ``?v=N&edit=1`` also makes it the
     base of the next edit (a new branch). Otherwise the edit starts from the current version."""
     turns = list(turn_list_for_avatar(avatar=avatar))
-    by_number = {str(t.number): t for t in turns}
+    by_number = {t.number: t for t in turns}
     current = next((t for t in turns if t.pk == avatar.current_turn_id), None)
-    shown = by_number.get(request.GET.get("v", ""))
+    asked = request.GET.get("v")
+    shown = by_number.get(parse_int(asked, low=1, name="The version")) if asked else None
     if shown is None or shown.status != Turn.Status.SUCCEEDED:
         shown = current  # only a finished version can be looked at
     base = shown if request.GET.get("edit") else current
@@ -198,10 +210,17 @@ def avatar_share_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
     """Share by a new link (the old one dies): the chosen version, or whichever is current."""
     avatar = _avatar_or_404(request, avatar_id)
     turn_id = request.POST.get("turn", "")
-    turn = _turn_or_404(request, avatar.pk, int(turn_id)) if turn_id.isdigit() else None
+    turn = None
+    if turn_id:
+        turn = _turn_or_404(request, avatar.pk, parse_int(turn_id, low=1, name="The version"))
+    reel = request.POST.get("reel") == "1"
     try:
-        avatar_share(avatar=avatar, turn=turn, reel=request.POST.get("reel") == "1")
+        if reel:  # the reel is made now: a job, like a render
+            rate_limit_check(request, CreateRateThrottle)
+        avatar_share(avatar=avatar, turn=turn, reel=reel)
     except ApplicationError as exc:
+        if "retry_after" in exc.extra:
+            return _wait_page(request, avatar, exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, "Shared: anyone with the link below can see it.")
@@ -224,8 +243,9 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
     avatar = _avatar_or_404(request, avatar_id)
     form = EditForm(request.POST)
     try:
+        rate_limit_check(request, CreateRateThrottle)  # one limit with the API's edits
         if not form.is_valid():
-            raise ApplicationError("Tell us what to change, for example “add round glasses”.")
+            raise ApplicationError(next(iter(form.errors.values()))[0])
         parent = None
         if form.cleaned_data["parent"]:
             parent = _turn_or_404(request, avatar.pk, form.cleaned_data["parent"])
@@ -259,12 +279,24 @@ def turn_action(request: HttpRequest, avatar_id: int, turn_id: int, action: str)
         elif action == "cancel":
             turn_cancel(turn=turn)
         elif action == "retry":
+            rate_limit_check(request, CreateRateThrottle)  # a retry draws again
             turn_retry(turn=turn)
         else:
             raise Http404
     except ApplicationError as exc:
+        if "retry_after" in exc.extra:
+            return _wait_page(request, turn.avatar, exc)
         messages.error(request, exc.message)
     return redirect(_detail_url(turn.avatar))
+
+
+def _wait_page(request: HttpRequest, avatar: Avatar, exc: ApplicationError) -> HttpResponse:
+    """A refusal that only asks to wait (a limit, a busy user): 429 with Retry-After, on the
+    avatar's page (or as JSON), not a redirect that would hide the status."""
+    if _wants_json(request):
+        return _with_wait(JsonResponse({"detail": exc.message, "code": exc.code}), exc)
+    messages.error(request, exc.message)
+    return _with_wait(_detail_page(request, avatar), exc)
 
 
 @login_required

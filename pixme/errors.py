@@ -1,3 +1,10 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.deprecation import MiddlewareMixin
+
+
 class ApplicationError(Exception):
     """The one error type services raise: ``message`` is written for the user to read.
 
@@ -10,3 +17,24 @@ class ApplicationError(Exception):
         self.message = message
         self.code = code
         self.extra = extra or {}
+
+
+class ApplicationErrorMiddleware(MiddlewareMixin):
+    """An ApplicationError a page let out (a number it couldn't read, a limit reached) is
+    answered in the page's way, never as a 500: a page saying why with 400 — 429 and
+    ``Retry-After`` when it only asks to wait — or the API's JSON shape when JSON was asked
+    for. (API views answer their own through the API's exception handler.)"""
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ApplicationError):
+            return None
+        retry_after = exception.extra.get("retry_after")
+        status = 400 if retry_after is None else 429
+        if "application/json" in request.headers.get("Accept", ""):
+            body = {"detail": exception.message, "code": exception.code}
+            response = JsonResponse(body, status=status)
+        else:
+            response = render(request, "error.html", {"message": exception.message}, status=status)
+        if retry_after is not None:
+            response["Retry-After"] = str(int(retry_after))
+        return response

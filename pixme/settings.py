@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A page's unhandled ApplicationError (an unreadable number, a limit) as a 400/429 page.
+    "pixme.errors.ApplicationErrorMiddleware",
     # Last: turns a locked-out log-in (pages, admin, the API's token) into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -274,7 +276,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "avatars.api.permissions.NotSuspended",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "avatars.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "avatars.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -356,6 +358,8 @@ if PIXME_VERIFY_WORKERS < 1 or PIXME_VERIFY_TIMEOUT_SECONDS <= 0:
     raise ImproperlyConfigured(
         "PIXME_VERIFY_WORKERS must be at least 1 and PIXME_VERIFY_TIMEOUT_SECONDS above 0"
     )
+# Account exports (the zip of everything) per user, on the page and the API together.
+PIXME_EXPORT_RATE = env_rate("PIXME_EXPORT_RATE", "5/hour")
 PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
 
 # Every open report puts the avatar in the moderators' queue; this many from established

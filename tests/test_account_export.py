@@ -222,3 +222,17 @@ def test_a_big_archive_is_written_to_disk_not_kept_in_memory(alice, edited_avata
         assert zipfile.ZipFile(export.file).testzip() is None
     finally:
         export.file.close()
+
+
+def test_the_page_and_the_api_share_one_export_limit(alice, alice_client, settings):
+    """Building the zip reads every file Alice has: PIXME_EXPORT_RATE, page and API together."""
+    settings.PIXME_EXPORT_RATE = "2/hour"
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    assert alice_client.get("/accounts/profile/export/").status_code == 200
+    assert api.get("/api/account/export/").status_code == 200
+    page = alice_client.get("/accounts/profile/export/")
+    assert page.status_code == 429 and 0 < int(page["Retry-After"]) <= 3600
+    assert "Please try again in" in page.content.decode()
+    refused = api.get("/api/account/export/")
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"

@@ -36,13 +36,18 @@ def test_a_url_no_view_matches_is_a_json_404_under_the_api(api, client):
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
 
 
-def test_an_id_too_large_for_the_database_is_a_404_not_a_500(api, alice_avatar):
+def test_an_id_too_large_for_the_database_is_never_a_500(api, alice_avatar):
     huge = 2**64
     turn = alice_avatar.current_turn_id
     for response in (
         api.get(f"/api/avatars/{huge}/"),
         api.post(f"/api/avatars/{alice_avatar.pk}/turns/{huge}/retry/"),
         api.get(f"/api/avatars/{huge}/turns/{turn}/image.png"),
+    ):
+        assert response.status_code == 404, response.content
+        assert response.json()["code"] == "not_found"
+    # In a body it is a number out of range, said as such (pixme.numbers; tests/test_numbers.py).
+    for response in (
         api.post(
             f"/api/avatars/{alice_avatar.pk}/edits/",
             {"instruction": "add a hat", "parent": huge},
@@ -50,8 +55,8 @@ def test_an_id_too_large_for_the_database_is_a_404_not_a_500(api, alice_avatar):
         ),
         api.post(f"/api/avatars/{alice_avatar.pk}/share/", {"turn": huge}, format="json"),
     ):
-        assert response.status_code == 404, response.content
-        assert response.json()["code"] == "not_found"
+        assert response.status_code == 400, response.content
+        assert response.json()["code"] == "invalid"
     assert alice_avatar.turns.count() == 1
 
 

@@ -230,3 +230,107 @@ def test_a_malformed_rate_stops_start_up(monkeypatch):
     monkeypatch.setenv("PIXME_CREATE_RATE", "lots")
     with pytest.raises(ImproperlyConfigured, match="PIXME_CREATE_RATE"):
         env_rate("PIXME_CREATE_RATE", "10/min")
+
+
+# --- one limit for the site and the API ----------------------------------------------------
+
+
+def _create_rate(settings, rate: str) -> None:
+    settings.PIXME_MAX_UNFINISHED_PER_USER = 0
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "create": rate,
+        },
+    }
+
+
+def test_the_pages_count_against_the_apis_create_rate(
+    api, alice, alice_client, alice_avatar, selfie_jpeg, settings
+):
+    """Edits, creates and retries from the site and the API draw on one counter: after two
+    edits (one from each), the page's create and edit and the API's edit all wait."""
+    _create_rate(settings, "2/min")
+    edit_page = reverse("avatars:edit", args=[alice_avatar.pk])
+    json_page = {"HTTP_ACCEPT": "application/json"}
+    edit = alice_client.post(edit_page, {"instruction": "add a crown"}, **json_page)
+    assert edit.status_code == 202
+    assert (
+        api.post(
+            f"/api/avatars/{alice_avatar.pk}/edits/", {"instruction": "add a cap"}, format="json"
+        ).status_code
+        == 202
+    )
+
+    created = alice_client.post(
+        reverse("avatars:new"),
+        {"style": "comics", "engine": "studio", "photo": upload(selfie_jpeg)},
+    )
+    assert created.status_code == 429 and 0 < int(created["Retry-After"]) <= 60
+    assert "Please try again in" in created.content.decode()
+    edited = alice_client.post(edit_page, {"instruction": "add a beard"}, **json_page)
+    assert edited.status_code == 429 and 0 < int(edited["Retry-After"]) <= 60
+    assert edited.json()["code"] == "throttled"
+    page = alice_client.post(edit_page, {"instruction": "add a beard"})
+    assert page.status_code == 429 and "Please try again in" in page.content.decode()
+    refused = api.post(
+        f"/api/avatars/{alice_avatar.pk}/edits/", {"instruction": "add a beard"}, format="json"
+    )
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert alice_avatar.turns.count() == 3, "two edits, nothing for the refusals"
+    assert Avatar.objects.filter(owner=alice).count() == 1
+
+
+def test_a_retry_and_a_reel_count_too(alice, alice_client, alice_avatar, run_jobs, settings):
+    with run_jobs():
+        failed = turn_request_edit(avatar=alice_avatar, instruction="undo")  # nothing earlier
+    Turn.objects.filter(pk=failed.pk).update(error_code="unavailable")  # a retry could help
+    _create_rate(settings, "1/min")
+    assert alice_client.post(f"/api/avatars/{alice_avatar.pk}/reel/").status_code == 202
+    retry = reverse("avatars:turn-action", args=[alice_avatar.pk, failed.pk, "retry"])
+    refused = alice_client.post(retry)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Please try again in" in refused.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == Turn.Status.FAILED, "not queued again"
+    shared = alice_client.post(reverse("avatars:share", args=[alice_avatar.pk]), {"reel": "1"})
+    assert shared.status_code == 429
+    alice_avatar.refresh_from_db()
+    assert not alice_avatar.share_token, "not shared either: nothing half-done"
+
+
+# --- how long an instruction may be --------------------------------------------------------
+
+# A fine edit, repeated: on its own it is one ask the studio can draw.
+LONG = ("add round glasses " * 30).strip()
+TOO_LONG = "more than 500 characters: ask for one or two things at a time"
+
+
+def test_a_long_instruction_is_refused_before_anything_reads_it(
+    api, alice, alice_client, alice_avatar, selfie_jpeg
+):
+    assert len(LONG) > 500
+    edit_page = reverse("avatars:edit", args=[alice_avatar.pk])
+    page = alice_client.post(edit_page, {"instruction": LONG})
+    assert page.status_code == 400 and TOO_LONG in page.content.decode()
+    assert 'maxlength="500"' in page.content.decode()
+    as_json = alice_client.post(edit_page, {"instruction": LONG}, HTTP_ACCEPT="application/json")
+    assert as_json.status_code == 400 and TOO_LONG in as_json.json()["detail"]
+    edit = api.post(f"/api/avatars/{alice_avatar.pk}/edits/", {"instruction": LONG}, format="json")
+    assert edit.status_code == 400 and TOO_LONG in edit.json()["detail"]
+    create = api.post(
+        "/api/avatars/",
+        {"photo": upload(selfie_jpeg), "style": "comics", "instruction": LONG},
+        format="multipart",
+    )
+    assert create.status_code == 400 and TOO_LONG in create.json()["detail"]
+    with pytest.raises(ApplicationError, match=TOO_LONG):
+        turn_request_edit(avatar=alice_avatar, instruction=LONG)
+    assert alice_avatar.turns.count() == 1 and Avatar.objects.filter(owner=alice).count() == 1
+    # At the cap it is read (and queued) as ever.
+    at_cap = "add round glasses" + "," * (500 - len("add round glasses"))
+    edit = api.post(
+        f"/api/avatars/{alice_avatar.pk}/edits/", {"instruction": at_cap}, format="json"
+    )
+    assert edit.status_code == 202, edit.content

@@ -41,10 +41,10 @@ def test_an_unknown_style_is_refused(selfie_file, tmp_path):
     assert not out.exists()
 
 
-def run_cli(*args, cwd=ROOT):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+def run_cli(*args, cwd=ROOT, command="pixme_render", **env):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env}
     return subprocess.run(
-        [sys.executable, "manage.py", "pixme_render", *args],
+        [sys.executable, "manage.py", command, *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -174,3 +174,35 @@ def test_gemini_lite_at_its_extreme_shape_and_its_signed_original(
     assert gemini_server.last.image_config == {"aspectRatio": "8:1"}
     assert out.read_bytes() == gemini_server.last.answered_image
     assert "Kept the model's signed original (C2PA) as it came." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["pixme_render", "{photo}", "--style", "comics", "-o", "{out}"],
+        ["pixme_samples", "{photo}"],
+        ["pixme_recover"],
+        ["pixme_worker", "--max-tasks", "1"],
+        ["webhooks_recover"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_a_database_never_migrated_says_what_to_run(tmp_path, selfie_file, command):
+    """A newcomer's first command on a fresh data directory: one line saying what to run,
+    no traceback, nothing written."""
+    name, *args = (a.format(photo=selfie_file, out=tmp_path / "out.png") for a in command)
+    done = run_cli(
+        *args,
+        command=name,
+        DJANGO_SETTINGS_MODULE="pixme.settings",
+        PIXME_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL="",
+        REDIS_URL="",
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"CommandError: The database at {tmp_path / 'var' / 'pixme.sqlite3'} has not been set "
+        "up yet. Run `python manage.py migrate` first (it makes the tables and the styles)."
+    )
+    assert not (tmp_path / "out.png").exists()

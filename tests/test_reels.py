@@ -1,6 +1,7 @@
 """The reel: selfie → each version on the path to the current one, made once per path."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -54,11 +55,12 @@ def branched(alice_avatar, run_jobs):
 
 
 def get_reel(client, avatar, run_jobs, fmt="webp"):
-    """Ask (202, the job runs at the end of the block), then ask again (200)."""
+    """Ask with a POST (202, the job runs at the end of the block), then GET it (200)."""
     with run_jobs():
-        first = client.get(f"/api/avatars/{avatar.pk}/reel.{fmt}")
+        first = client.post(f"/api/avatars/{avatar.pk}/reel/")
     assert first.status_code == 202, first.content
     assert first["Retry-After"] == "2"
+    assert first["Location"] == f"http://testserver/api/avatars/{avatar.pk}/reel.webp"
     assert first.json()["status"] == "queued"
     second = client.get(f"/api/avatars/{avatar.pk}/reel.{fmt}")
     assert second.status_code == 200
@@ -113,7 +115,10 @@ def test_a_second_ask_makes_nothing_new_and_an_edit_makes_a_new_reel(
     reel = Reel.objects.get(avatar=alice_avatar)
     with django_capture_on_commit_callbacks() as queued:
         again = client.get(f"/api/avatars/{alice_avatar.pk}/reel.webp")
+        asked = client.post(f"/api/avatars/{alice_avatar.pk}/reel/")
     assert again.status_code == 200 and not queued, "nothing new made"
+    assert asked.status_code == 200 and asked.json()["status"] == "ready"
+    assert asked["Location"].endswith(f"/api/avatars/{alice_avatar.pk}/reel.webp")
     assert Reel.objects.get(pk=reel.pk).webp.name == reel.webp.name
 
     with run_jobs():
@@ -132,6 +137,63 @@ def test_only_the_owner_gets_it(alice_avatar, bob, run_jobs):
     assert token_client(bob).get(f"/api/avatars/{alice_avatar.pk}/reel.webp").status_code == 404
     assert APIClient().get(f"/api/avatars/{alice_avatar.pk}/reel.webp").status_code == 401
     assert token_client(bob).get(f"/api/avatars/{alice_avatar.pk}/reel.mp4").status_code == 404
+    assert token_client(bob).post(f"/api/avatars/{alice_avatar.pk}/reel/").status_code == 404
+    assert APIClient().post(f"/api/avatars/{alice_avatar.pk}/reel/").status_code == 401
+    assert not Reel.objects.exists()
+
+
+def test_following_the_link_never_starts_a_reel(
+    alice, alice_client, alice_avatar, django_capture_on_commit_callbacks
+):
+    """A GET only looks: the API's, the page's (which offers the reel) and the shared page's."""
+    url = f"/api/avatars/{alice_avatar.pk}/reel.webp"
+    with django_capture_on_commit_callbacks() as queued:
+        for client in (token_client(alice), alice_client):
+            answer = client.get(url)
+            assert answer.status_code == 404, answer.content
+            assert answer.json() == {
+                "detail": "Nobody has asked for this avatar's reel yet: "
+                f"POST /api/avatars/{alice_avatar.pk}/reel/ to make it.",
+                "code": "reel_not_started",
+            }
+            assert client.get(f"/api/avatars/{alice_avatar.pk}/reel.gif").status_code == 404
+        assert alice_client.get(f"/avatars/{alice_avatar.pk}/").status_code == 200
+    assert not queued and not Reel.objects.exists(), "nothing started, nothing written"
+
+
+def test_the_page_asks_with_its_csrf_token(alice, alice_avatar, run_jobs):
+    """The page's script POSTs with the token the page carries; without it, nothing starts."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    page = browser.get(f"/avatars/{alice_avatar.pk}/").content.decode()
+    assert f'data-ask="/api/avatars/{alice_avatar.pk}/reel/"' in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    url = f"/api/avatars/{alice_avatar.pk}/reel/"
+    assert browser.post(url).status_code == 403
+    assert not Reel.objects.exists()
+    with run_jobs():
+        assert browser.post(url, HTTP_X_CSRFTOKEN=token).status_code == 202
+    assert browser.get(f"/api/avatars/{alice_avatar.pk}/reel.webp").status_code == 200
+
+
+def test_a_reel_whose_maker_died_is_not_started_until_asked_again(
+    alice, alice_avatar, run_jobs, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from avatars.services.reels import STALE_AFTER
+
+    client = token_client(alice)
+    with django_capture_on_commit_callbacks():  # queued, never run: as if its process died
+        client.post(f"/api/avatars/{alice_avatar.pk}/reel/")
+    Reel.objects.update(
+        status=Reel.Status.RUNNING, updated_at=timezone.now() - STALE_AFTER - timedelta(seconds=1)
+    )
+    stale = client.get(f"/api/avatars/{alice_avatar.pk}/reel.webp")
+    assert stale.status_code == 404 and stale.json()["code"] == "reel_not_started"
+    get_reel(client, alice_avatar, run_jobs)
 
 
 def test_both_formats_carry_the_ai_mark(alice, alice_avatar, run_jobs):
@@ -180,6 +242,7 @@ def test_a_moderator_removal_takes_the_reel_too(alice, alice_avatar, run_jobs):
     assert not any(storage.exists(name) for storage, name in files)
     answer = token_client(alice).get(f"/api/avatars/{alice_avatar.pk}/reel.webp")
     assert answer.status_code == 403
+    assert token_client(alice).post(f"/api/avatars/{alice_avatar.pk}/reel/").status_code == 403
 
 
 def test_the_shared_page_shows_the_reel_only_when_the_owner_shares_it(
@@ -233,7 +296,7 @@ def test_a_failed_reel_says_why_and_is_made_again_only_when_asked(
     url = f"/api/avatars/{alice_avatar.pk}/reel.webp"
     alice_avatar.source.storage.delete(alice_avatar.source.name)  # the job can't read it
     with run_jobs():
-        assert client.get(url).status_code == 202
+        assert client.post(f"/api/avatars/{alice_avatar.pk}/reel/").status_code == 202
     failed = client.get(url)
     assert failed.status_code == 500
     assert failed.json() == {
@@ -244,7 +307,7 @@ def test_a_failed_reel_says_why_and_is_made_again_only_when_asked(
         assert client.get(url).status_code == 500
     assert not queued, "asking again doesn't start the same failing job again"
     with django_capture_on_commit_callbacks() as queued:
-        again = client.get(url + "?retry=1")
+        again = client.post(f"/api/avatars/{alice_avatar.pk}/reel/")
     assert again.status_code == 202 and again.json()["status"] == "queued" and queued
 
 

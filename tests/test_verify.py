@@ -116,3 +116,21 @@ def test_checking_is_rate_limited_per_address_on_the_page_and_the_api(
         "/api/verify/", {"file": upload(edited_file, "v.png", "image/png")}, format="multipart"
     )
     assert api.status_code == 429 and api.json()["code"] == "throttled"
+
+
+def test_a_versions_and_a_shared_links_credentials_count_like_any_check(
+    alice_client, alice_avatar, client, settings
+):
+    """Each credentials page reads a stored file's manifest: the same per-address limit."""
+    from avatars.services.sharing import avatar_share
+
+    avatar_share(avatar=alice_avatar)
+    turn = alice_avatar.current_turn_id
+    settings.PIXME_VERIFY_RATE = "2/min"
+    own = f"/avatars/{alice_avatar.pk}/v/{turn}/credentials/"
+    shared = f"/s/{alice_avatar.share_token}/credentials/"
+    assert alice_client.get(own).status_code == 200
+    assert client.get(shared).status_code == 200
+    for refused in (alice_client.get(own), client.get(shared)):
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        assert "Please try again in" in html.unescape(refused.content.decode())

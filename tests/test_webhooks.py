@@ -508,3 +508,14 @@ def test_the_profile_page_has_the_webhooks_section(alice_client, settings):
     assert response.status_code == 302
     page = alice_client.get("/accounts/profile/").content.decode()
     assert 'id="webhooks"' in page and "http://127.0.0.1:9/hook" in page
+
+
+def test_a_url_longer_than_a_webhook_holds_is_refused_on_the_page_too(alice_client, settings):
+    """The API's serializer caps the URL; the profile page's form posts it straight to the
+    service, which must cap it itself (PostgreSQL would refuse to store it: a 500)."""
+    settings.PIXME_WEBHOOKS_ALLOW_PRIVATE = True
+    url = "http://127.0.0.1:9/" + "a" * 2000
+    response = alice_client.post("/accounts/profile/webhooks/", {"url": url})
+    assert response.status_code == 302
+    assert "longer than 2,000 characters" in str(list(response.wsgi_request._messages)[0])
+    assert not Webhook.objects.exists()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from avatars.api.pagination import PageNumberPagination
 from avatars.api.parsers import SafeJSONParser
 from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, ErrorSerializer, error_responses
 from webhooks.models import Delivery, Webhook

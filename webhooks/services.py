@@ -59,6 +59,11 @@ def webhook_url_check(*, url: str) -> str:
     url = url.strip()
     if not url:
         raise ApplicationError("Enter the URL to call.", code="invalid_url")
+    longest = Webhook._meta.get_field("url").max_length  # the page's form has no field to say it
+    if len(url) > longest:
+        raise ApplicationError(
+            f"That URL is longer than {longest:,} characters.", code="invalid_url"
+        )
     try:
         transport.destination_check(url)
     except transport.DeliveryError as exc:

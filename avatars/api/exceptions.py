@@ -18,6 +18,7 @@ STATUS_BY_CODE = {
     "quota": 429,
     "busy": 429,
     "server_busy": 503,
+    "throttled": 429,
     "too_large": 413,
     # A moderator's decision rules it out (avatars.services.moderation_rules).
     **dict.fromkeys(REFUSAL_CODES, 403),

@@ -5,5 +5,6 @@ from django.urls import path
 from avatars.api import reels
 
 urlpatterns = [
+    path("avatars/<int:avatar_id>/reel/", reels.ReelRequestApi.as_view(), name="api-reel-request"),
     path("avatars/<int:avatar_id>/reel.<str:fmt>", reels.ReelApi.as_view(), name="api-reel"),
 ]

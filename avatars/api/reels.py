@@ -1,6 +1,11 @@
-"""``GET /api/avatars/<id>/reel.webp`` (and ``reel.gif``): the avatar's reel, from the selfie
-through each version to the current one. 200 with the file when it is made; otherwise 202
-with ``Retry-After`` while a job makes it (asking starts it). Owner only, like the images."""
+"""The avatar's reel, from the selfie through each version to the current one. Owner only, like
+the images.
+
+``POST /api/avatars/<id>/reel/`` asks for it (a job, counted like a render): 202 with
+``Location`` and ``Retry-After`` while it is being made, 200 once it is. ``GET
+/api/avatars/<id>/reel.webp`` (and ``reel.gif``) only looks: 200 with the file when it is
+made, 202 with ``Retry-After`` while it is being made, 404 ``reel_not_started`` when nobody
+asked — following a link never starts a job."""
 
 from __future__ import annotations
 
@@ -8,16 +13,31 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from avatars.api.schema import AUTHENTICATED_ERRORS, error_responses
 from avatars.api.views import _avatar
 from avatars.files import ServedFile
-from avatars.models import Reel
-from avatars.services.reels import RETRY_AFTER_SECONDS, reel_request
+from avatars.models import Avatar, Reel
+from avatars.services.reels import RETRY_AFTER_SECONDS, reel_get, reel_request
 
 FORMATS = {"webp": "image/webp", "gif": "image/gif"}
+REEL_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[200, 202],
+    description="The reel as WebP (`reel.gif` beside it): ask it until it is 200.",
+)
+MAKING_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[202, 429],
+    description="Seconds to wait before asking again.",
+)
 
 
 class ReelStatusSerializer(serializers.Serializer):
@@ -29,36 +49,83 @@ class ReelStatusSerializer(serializers.Serializer):
         ref_name = "ReelStatus"
 
 
+def _owned(request, avatar_id: int, service) -> tuple[Avatar, Reel | None]:
+    """The owner's avatar and ``service(avatar=…)``'s reel (the services refuse a moderated
+    avatar or a suspended owner with the error the handler makes a 403)."""
+    avatar = _avatar(request, avatar_id)
+    return avatar, service(avatar=avatar)
+
+
+def _status(reel: Reel, *, code: int, detail: str, location: str = "") -> Response:
+    body = {"status": reel.status, "percent": reel.percent, "detail": detail}
+    response = Response(ReelStatusSerializer(body).data, status=code)
+    if code == 202:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if location:
+        response["Location"] = location
+    return response
+
+
+class ReelRequestApi(APIView):
+    starts_renders = True  # a job: counted against PIXME_CREATE_RATE like a render
+
+    @extend_schema(
+        operation_id="avatars_reel_create",
+        summary="Make the avatar's reel (the selfie turning into the current version)",
+        description=(
+            "An animation (at most 720 px and 2 MB, 2–12 s) from the selfie through each "
+            "version on the path to the current one, as WebP and GIF. Starts a job and answers "
+            "202 with `Retry-After`; `Location` is the WebP: ask it until it is 200. Once made, "
+            "the reel is kept until the path changes (a new edit, a revert), and asking again "
+            "answers 200 at once; after a failure, asking again tries again."
+        ),
+        request=None,
+        parameters=[REEL_LOCATION, MAKING_RETRY_AFTER],
+        responses={
+            200: OpenApiResponse(ReelStatusSerializer, description="Made: fetch `Location`."),
+            202: OpenApiResponse(ReelStatusSerializer, description="Being made."),
+            **error_responses(400, 404, *AUTHENTICATED_ERRORS),
+        },
+    )
+    def post(self, request, avatar_id: int):
+        avatar, reel = _owned(request, avatar_id, reel_request)
+        location = request.build_absolute_uri(f"/api/avatars/{avatar.pk}/reel.webp")
+        if reel.status == Reel.Status.READY:
+            return _status(reel, code=200, detail="The reel is made.", location=location)
+        return _status(reel, code=202, detail="The reel is being made.", location=location)
+
+
 class ReelApi(APIView):
     @extend_schema(
         operation_id="avatars_reel",
-        summary="The avatar's reel: the selfie turning into the current version",
+        summary="The avatar's reel, once asked for",
         description=(
-            "An animation (at most 720 px and 2 MB, 2–12 s) from the selfie through each "
-            "version on the path to the current one. The first ask starts a job and answers "
-            "202 with `Retry-After`; ask again until it is 200. It is kept until the path "
-            "changes (a new edit, a revert). If making it failed, the answer is a 500 saying "
-            "why; ask with `?retry=1` to try again."
+            "200 with the file once `POST /api/avatars/{avatar_id}/reel/` made it; 202 with "
+            "`Retry-After` while it is being made; 404 `reel_not_started` when nobody asked "
+            "for the reel of the current path (a GET never starts one). If making it failed, "
+            "the answer is a 500 saying why; POST again to try again."
         ),
         parameters=[
             OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS)),
-            RETRY_AFTER,
-            OpenApiParameter(
-                "retry", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["1"], required=False
-            ),
+            MAKING_RETRY_AFTER,
         ],
         responses={
             (200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY, description="The reel."),
             (200, "image/gif"): OpenApiResponse(OpenApiTypes.BINARY, description="The reel."),
             202: ReelStatusSerializer,
-            **error_responses(400, 404, 500, *AUTHENTICATED_ERRORS),
+            **error_responses(404, 500, *AUTHENTICATED_ERRORS),
         },
     )
     def get(self, request, avatar_id: int, fmt: str):
         if fmt not in FORMATS:
             raise Http404
-        avatar = _avatar(request, avatar_id)
-        reel = reel_request(avatar=avatar, retry=request.query_params.get("retry") == "1")
+        avatar, reel = _owned(request, avatar_id, reel_get)
+        if reel is None:
+            raise NotFound(
+                "Nobody has asked for this avatar's reel yet: "
+                f"POST /api/avatars/{avatar.pk}/reel/ to make it.",
+                code="reel_not_started",
+            )
         if reel.status == Reel.Status.FAILED:
             body = {"detail": reel.error_message, "code": "reel_failed"}
             return Response(body, status=500)
@@ -67,11 +134,4 @@ class ReelApi(APIView):
             response["Cache-Control"] = "private, max-age=60"
             response["X-Content-Type-Options"] = "nosniff"
             return response
-        body = {
-            "status": reel.status,
-            "percent": reel.percent,
-            "detail": "The reel is being made; ask again shortly.",
-        }
-        response = Response(ReelStatusSerializer(body).data, status=202)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return _status(reel, code=202, detail="The reel is being made; ask again shortly.")

@@ -11,10 +11,12 @@ from rest_framework.views import APIView
 
 from avatars.api.parsers import SafeJSONParser
 from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from avatars.api.throttles import CreateRateThrottle, rate_limit_check
 from avatars.api.views import _avatar, _turn
 from avatars.models import Avatar, Report
 from avatars.selectors import avatar_get_shared
 from avatars.services.sharing import avatar_share, avatar_unshare, report_create, share_path
+from pixme.numbers import IntegerSerializerField
 
 
 class ShareApi(APIView):
@@ -24,7 +26,7 @@ class ShareApi(APIView):
     parser_classes = [SafeJSONParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
-        turn = serializers.IntegerField(required=False, allow_null=True)
+        turn = IntegerSerializerField(min_value=1, required=False, allow_null=True)
         reel = serializers.BooleanField(
             required=False,
             default=False,
@@ -58,9 +60,10 @@ class ShareApi(APIView):
         serializer.is_valid(raise_exception=True)
         turn_id = serializer.validated_data.get("turn")
         turn = _turn(request, avatar.pk, turn_id) if turn_id else None
-        avatar = avatar_share(
-            avatar=avatar, turn=turn, reel=serializer.validated_data.get("reel", False)
-        )
+        reel = serializer.validated_data.get("reel", False)
+        if reel:  # the reel is made now: a job, counted like a render
+            rate_limit_check(request, CreateRateThrottle)
+        avatar = avatar_share(avatar=avatar, turn=turn, reel=reel)
         return Response(
             {
                 "share_url": request.build_absolute_uri(share_path(avatar=avatar)),

@@ -1,19 +1,27 @@
-"""API rate limits (DRF throttles, counted in the cache: Redis when several processes share it).
+"""Rate limits (DRF throttles, counted in the cache: Redis when several processes share it).
 
-Every authenticated client has a burst and a sustained rate; creating and editing — the calls
-that start a render — have a stricter one of their own. Anonymous callers are counted by
+Every authenticated API client has a burst and a sustained rate; the calls that start work on
+the drawing desks — creating, editing, retrying, a reel — have a stricter one of their own, and
+so do an account's export and checking a file's credentials. Anonymous callers are counted by
 their address as ``pixme.client_address`` finds it (never DRF's own ``get_ident``, which
-believes any X-Forwarded-For). Rates are settings (``DEFAULT_THROTTLE_RATES``); a rate of
-None is no limit.
+believes any X-Forwarded-For). Rates are settings (``DEFAULT_THROTTLE_RATES``,
+``PIXME_*_RATE``); None is no limit.
+
+The site's pages that start the same work count on the same counters (:func:`rate_limit_check`:
+the same cache key), so a limit is one limit for the site and the API together.
 """
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
+from django.http import HttpRequest
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle, UserRateThrottle
 
 from pixme.client_address import client_address
+from pixme.errors import ApplicationError
 
 
 class ClientAddressIdent:
@@ -39,7 +47,8 @@ class SustainedRateThrottle(SettingsRateThrottle):
 
 
 class CreateRateThrottle(SettingsRateThrottle):
-    """Counts only the POSTs of views that start work (``starts_renders = True``)."""
+    """Counts only the POSTs of views that start work (``starts_renders = True``): renders,
+    edits, retries and reels (``PIXME_CREATE_RATE``)."""
 
     scope = "create"
 
@@ -75,3 +84,38 @@ class SignupRateThrottle(AddressRateThrottle):
 
     scope = "signup"
     rate_setting = "PIXME_SIGNUP_RATE"
+
+
+class ExportRateThrottle(SimpleRateThrottle):
+    """An account's export reads every file it has into one zip: per user, on the page and
+    the API alike (``PIXME_EXPORT_RATE``)."""
+
+    scope = "export"
+
+    def get_rate(self) -> str | None:
+        return settings.PIXME_EXPORT_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class _Page:
+    """A page that starts work, as a throttle sees it (an API view says so itself)."""
+
+    starts_renders = True
+
+
+def rate_limit_check(request: HttpRequest, throttle_class: type[BaseThrottle]) -> None:
+    """Count a page's ``request`` against ``throttle_class``'s limit, on the API's own counter
+    (the same cache key: the user's id, or the address), so the page and the API share it.
+    Raises :class:`ApplicationError` (code ``throttled``, with ``retry_after``) once it is used
+    up: pages answer 429 with ``Retry-After``, as the API does."""
+    throttle = throttle_class()
+    if throttle.allow_request(request, _Page):
+        return
+    wait = max(1, math.ceil(throttle.wait() or 1))
+    raise ApplicationError(
+        f"You've asked for a lot in a short time. Please try again in {wait} s.",
+        code="throttled",
+        extra={"retry_after": wait},
+    )

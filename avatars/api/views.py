@@ -51,6 +51,7 @@ from avatars.selectors import (
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
+from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
 from avatars.services.moderation_rules import avatar_moderation_check
 from avatars.services.sharing import share_path
 from avatars.services.takes import MAX_TAKES
@@ -63,6 +64,7 @@ from avatars.services.turns import (
 )
 from avatars.uploads import oversize_refusal
 from pixme.errors import ApplicationError
+from pixme.numbers import IntegerSerializerField
 
 # Ids are signed 64-bit in SQLite and PostgreSQL: a larger number is nobody's object (404),
 # not a database error (500).
@@ -320,11 +322,16 @@ class AvatarListCreateApi(GenericAPIView):
         style = serializers.SlugRelatedField(slug_field="slug", queryset=Style.objects.all())
         engine = serializers.CharField(default="studio")
         model = serializers.CharField(default="", allow_blank=True)
-        instruction = serializers.CharField(default="", allow_blank=True, max_length=2000)
+        instruction = serializers.CharField(
+            default="",
+            allow_blank=True,
+            max_length=INSTRUCTION_MAX_LENGTH,
+            error_messages={"max_length": INSTRUCTION_TOO_LONG},
+        )
         aspect_ratio = serializers.CharField(default="", allow_blank=True, max_length=8)
         image_size = serializers.CharField(default="", allow_blank=True, max_length=8)
         title = serializers.CharField(default="", allow_blank=True, max_length=120)
-        variants = serializers.IntegerField(
+        variants = IntegerSerializerField(
             default=1,
             min_value=1,
             max_value=MAX_TAKES,
@@ -420,8 +427,10 @@ class EditApi(APIView):
     starts_renders = True
 
     class InputSerializer(serializers.Serializer):
-        instruction = serializers.CharField(max_length=2000)
-        parent = serializers.IntegerField(required=False, allow_null=True)
+        instruction = serializers.CharField(
+            max_length=INSTRUCTION_MAX_LENGTH, error_messages={"max_length": INSTRUCTION_TOO_LONG}
+        )
+        parent = IntegerSerializerField(min_value=1, required=False, allow_null=True)
 
         class Meta:
             ref_name = "Edit"

@@ -15,6 +15,7 @@ from avatars.models import Avatar, Style
 from avatars.services.decoding import decode_slot
 from avatars.services.flags import avatar_flag_check
 from avatars.services.limits import (
+    instruction_check,
     user_can_generate_check,
     user_lock,
     user_unfinished_check,
@@ -90,6 +91,7 @@ def avatar_create(
     ``variants``: several takes of the same request, drawn differently in one job (see
     :mod:`avatars.services.takes`)."""
     takes_count_check(variants=variants)
+    instruction_check(instruction=instruction)
     user_can_generate_check(user=owner)
     engine_check(engine=engine, style=style)
     model, aspect_ratio, image_size = engine_options_check(

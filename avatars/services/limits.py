@@ -2,7 +2,9 @@
 
 Each render costs real CPU (studio) or money (Gemini), so one user flooding must not starve
 everyone else. The daily quota of paid engines lives with the turns (``turn_quota_check``);
-this is the cap on *unfinished* versions — queued or drawing — per user, for every engine.
+this is the cap on *unfinished* versions — queued or drawing — per user, for every engine,
+and on how long an instruction may be. How often work may be asked for is the rate limits'
+business (``avatars.api.throttles``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ from accounts.models import User
 from avatars.models import Turn
 from avatars.services.moderation_rules import user_suspension_check
 from pixme.errors import ApplicationError
+
+# An edit is a sentence or two ("add round glasses and a starfield background" is 45
+# characters); the forms, the API and the services all refuse longer before anything reads it.
+INSTRUCTION_MAX_LENGTH = 500
+INSTRUCTION_TOO_LONG = (
+    f"That's more than {INSTRUCTION_MAX_LENGTH} characters: ask for one or two things at a "
+    "time, in a sentence or two."
+)
 
 # A studio version takes about a second; tell a client to look again after a few.
 BUSY_RETRY_AFTER_SECONDS = 5
@@ -92,6 +102,12 @@ def user_unfinished_reserve(*, user: User, adding: int = 1) -> Iterator[None]:
             _reading[user.pk] -= adding
             if _reading[user.pk] <= 0:
                 del _reading[user.pk]
+
+
+def instruction_check(*, instruction: str) -> None:
+    """Refuse an instruction longer than INSTRUCTION_MAX_LENGTH, before any engine parses it."""
+    if len(instruction) > INSTRUCTION_MAX_LENGTH:
+        raise ApplicationError(INSTRUCTION_TOO_LONG, code="too_long")
 
 
 def user_lock(*, user: User) -> None:

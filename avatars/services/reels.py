@@ -3,7 +3,9 @@
 The path is the chain of versions from the first one to the current one (``parent`` links:
 other branches are not on it). The reel's ``key`` hashes that path; asking again for the same
 path returns the stored files, and a new edit or a revert makes a new reel on the next ask.
-Progress goes to the avatar's page as ``reel`` events, like any render's.
+Only asking (:func:`reel_request`: a POST, or sharing with the reel) starts a job; looking
+(:func:`reel_get`: a GET) never does. Progress goes to the avatar's page as ``reel`` events,
+like any render's.
 """
 
 from __future__ import annotations
@@ -56,10 +58,26 @@ def _publish(reel: Reel) -> None:
     )
 
 
-def reel_request(*, avatar: Avatar, retry: bool = False) -> Reel:
-    """The avatar's reel for its current path: the stored one, the one being made, or a new
-    job queued for it. A reel that failed for this path is returned as it is (saying why)
-    unless ``retry``: asking again must not start the same failing job again and again."""
+def _stale(reel: Reel) -> bool:
+    return reel.status == Reel.Status.RUNNING and reel.updated_at < timezone.now() - STALE_AFTER
+
+
+def reel_get(*, avatar: Avatar) -> Reel | None:
+    """The reel of the avatar's current path as it is — made, on its way, or failed (saying
+    why) — or None when nobody has asked for it (or the process making it died): looking
+    never starts a job, :func:`reel_request` does."""
+    avatar_moderation_check(avatar=avatar, doing="made into a reel")
+    path = reel_path(avatar=avatar)
+    if not path:
+        return None
+    reel = Reel.objects.filter(avatar=avatar, key=reel_key(avatar=avatar, path=path)).first()
+    return None if reel is None or _stale(reel) else reel
+
+
+def reel_request(*, avatar: Avatar) -> Reel:
+    """Ask for the avatar's reel of its current path: the stored one when it is made or on
+    its way, else a new job queued for it — also when the last try failed, since asking is
+    deliberate (a POST, a share; polling is :func:`reel_get`, which never starts one)."""
     avatar_moderation_check(avatar=avatar, doing="made into a reel")
     user_suspension_check(user=avatar.owner, doing="make reels")
     path = reel_path(avatar=avatar)
@@ -70,12 +88,9 @@ def reel_request(*, avatar: Avatar, retry: bool = False) -> Reel:
         reel, created = Reel.objects.select_for_update().get_or_create(
             avatar=avatar, defaults={"key": key}
         )
-        stale = (
-            reel.status == Reel.Status.RUNNING and reel.updated_at < timezone.now() - STALE_AFTER
-        )
         failed = reel.status == Reel.Status.FAILED
-        if not created and reel.key == key and not stale and not (failed and retry):
-            return reel  # ready, on its way, or failed (and not asked to try again)
+        if not created and reel.key == key and not _stale(reel) and not failed:
+            return reel  # made, or on its way
         old = [f for f in (reel.webp, reel.gif) if f]
         reel.key, reel.status, reel.percent, reel.error_message = key, Reel.Status.QUEUED, 0, ""
         reel.webp = reel.gif = ""

@@ -38,7 +38,12 @@ from avatars.services.context import turn_render_request
 from avatars.services.downloads import turn_webp_store
 from avatars.services.flags import avatar_flag_check, turn_refusal_flag
 from avatars.services.likeness import turn_likeness_measure
-from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
+from avatars.services.limits import (
+    instruction_check,
+    user_can_generate_check,
+    user_lock,
+    user_unfinished_check,
+)
 from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from avatars.services.reels import reel_path_changed
 from avatars.signals import turn_finished
@@ -109,6 +114,7 @@ def turn_request_edit(
     instruction = instruction.strip()
     if not instruction:
         raise ApplicationError("Tell us what to change, for example “add round glasses”.")
+    instruction_check(instruction=instruction)  # before the engine reads a word of it
     # Read the parent afresh: the caller's objects may predate the job that finished it.
     parent_id = (
         parent.pk

@@ -1,5 +1,6 @@
-// The avatar page's reel: ask for it (the first ask starts a job: 202 with Retry-After and
-// its progress), ask again until it is made (200), then play it where the button was.
+// The avatar page's reel: ask for it (a POST, with the page's CSRF token: it starts a job that
+// answers 202 with Retry-After, or 200 when the reel is made already), then look at it (GETs,
+// which never start anything) until it is made, and play it where the button was.
 (function () {
   "use strict";
   const button = document.getElementById("reel-play");
@@ -8,30 +9,53 @@
   const bar = document.getElementById("reel-progress");
   const image = document.getElementById("reel-image");
   const downloads = document.getElementById("reel-downloads");
+  const csrf = button.parentNode.querySelector("input[name=csrfmiddlewaretoken]");
   let shownAt = -1;
-  let retry = false;  // after a failure, the next ask starts the job again
+  let asks = 0;  // a reel the server lost (its maker died) is asked for once more, not forever
 
   function say(words) { status.textContent = words; }
 
+  function failed(body) {
+    throw new Error(body.detail || "The reel couldn't be made. Please try again.");
+  }
+
+  function progress(r) {
+    return r.json().then(function (body) {
+      bar.hidden = false;
+      bar.value = body.percent;
+      bar.textContent = body.percent + "%";
+      // Say it once, not at every percent.
+      if (shownAt < 0) { say("Making your reel…"); shownAt = 0; }
+      const wait = Number(r.headers.get("Retry-After") || 2);
+      setTimeout(look, Math.min(Math.max(wait, 1), 10) * 1000 / 2);
+    });
+  }
+
   function ask() {
-    const url = button.dataset.url + (retry ? "?retry=1" : "");
-    retry = false;
-    fetch(url, { credentials: "same-origin", headers: { Accept: "image/webp,application/json" } })
+    asks += 1;
+    fetch(button.dataset.ask, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
+    })
       .then(function (r) {
-        if (r.status === 202) {
-          return r.json().then(function (body) {
-            bar.hidden = false;
-            bar.value = body.percent;
-            bar.textContent = body.percent + "%";
-            // Say it once, not at every percent.
-            if (shownAt < 0) { say("Making your reel…"); shownAt = 0; }
-            const wait = Number(r.headers.get("Retry-After") || 2);
-            setTimeout(ask, Math.min(Math.max(wait, 1), 10) * 1000 / 2);
-          });
-        }
+        if (r.status === 202) return progress(r);
+        if (!r.ok) return r.json().catch(function () { return {}; }).then(failed);
+        look();
+      })
+      .catch(stop);
+  }
+
+  function look() {
+    fetch(button.dataset.url, {
+      credentials: "same-origin", headers: { Accept: "image/webp,application/json" },
+    })
+      .then(function (r) {
+        if (r.status === 202) return progress(r);
         if (!r.ok) {
           return r.json().catch(function () { return {}; }).then(function (body) {
-            throw new Error(body.detail || "The reel couldn't be made. Please try again.");
+            if (body.code === "reel_not_started" && asks < 2) return ask();
+            failed(body);
           });
         }
         return r.blob().then(function (blob) {
@@ -44,13 +68,14 @@
           say("Your reel is ready.");
         });
       })
-      .catch(function (err) {
-        bar.hidden = true;
-        button.disabled = false;
-        button.textContent = "↻ Try again";
-        retry = true;
-        say(err.message);
-      });
+      .catch(stop);
+  }
+
+  function stop(err) {
+    bar.hidden = true;
+    button.disabled = false;
+    button.textContent = "↻ Try again";
+    say(err.message);
   }
 
   button.addEventListener("click", function () {
@@ -63,6 +88,7 @@
     }
     button.disabled = true;
     shownAt = -1;
+    asks = 0;
     ask();
   });
 })();

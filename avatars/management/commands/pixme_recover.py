@@ -15,10 +15,11 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from avatars.services.turns import turn_recover_unfinished
+from pixme.commands import MigratedDatabaseRequired
 from webhooks.services import delivery_recover_stalled
 
 
-class Command(BaseCommand):
+class Command(MigratedDatabaseRequired, BaseCommand):
     help = "Re-queue turns whose job died (scale-out deployments; run on a timer)."
 
     def add_arguments(self, parser):

@@ -44,6 +44,8 @@ from avatars.models import Style
 from avatars.reels import reel_encode
 from avatars.services.avatars import engine_check, engine_options_check, source_normalise
 from avatars.services.context import profile_context, profile_references
+from avatars.services.limits import instruction_check
+from pixme.commands import migrated_database_check
 from pixme.errors import ApplicationError
 
 
@@ -95,10 +97,13 @@ class Command(BaseCommand):
         # The file is checked first: it is what a person most often gets wrong.
         with path.open("rb") as fh:
             source = source_normalise(upload=fh).image
+        migrated_database_check()  # after the arguments: they are checked without it
         style = Style.objects.filter(slug=opts["style"]).first()
         if style is None:
             slugs = ", ".join(Style.objects.values_list("slug", flat=True))
             raise ApplicationError(f"There's no style {opts['style']!r}. Choose one of: {slugs}.")
+        for text in opts["edit"]:
+            instruction_check(instruction=text)
         engine_check(engine=opts["engine"], style=style)
         model, aspect_ratio, image_size = engine_options_check(
             engine=opts["engine"],

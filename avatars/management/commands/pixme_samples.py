@@ -23,6 +23,7 @@ from avatars.faces import analyse, likeness
 from avatars.models import Style
 from avatars.reels import reel_encode
 from avatars.services.avatars import source_normalise
+from pixme.commands import MigratedDatabaseRequired
 from pixme.errors import ApplicationError
 
 CHAIN = (
@@ -33,7 +34,7 @@ CHAIN = (
 )
 
 
-class Command(BaseCommand):
+class Command(MigratedDatabaseRequired, BaseCommand):
     help = "Render every enabled style from one photo (samples for the site and the docs)."
 
     def add_arguments(self, parser):

@@ -13,9 +13,10 @@ from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
 from avatars.worker import make_worker, run_forever
+from pixme.commands import MigratedDatabaseRequired
 
 
-class Command(db_worker.Command):
+class Command(MigratedDatabaseRequired, db_worker.Command):
     help = "Run jobs, woken as soon as one is queued (db_worker's options)."
 
     def add_arguments(self, parser) -> None:

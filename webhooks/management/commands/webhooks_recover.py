@@ -13,10 +13,11 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
+from pixme.commands import MigratedDatabaseRequired
 from webhooks.services import delivery_recover_stalled
 
 
-class Command(BaseCommand):
+class Command(MigratedDatabaseRequired, BaseCommand):
     help = "Re-queue webhook deliveries whose task was lost (run on a timer)."
 
     def add_arguments(self, parser):

@@ -15,6 +15,12 @@ edit, and what matters is the behaviour at the edges. The rules, in order:
   are refused with a pointer to undo / "Edit from here" — never answered by drawing the very
   thing the user wanted gone.
 * Complaints turn around: "too dark" brightens, "less contrast" softens.
+
+The work grows with the length of the text, not its square (``bench/parse.py``): each clause
+is read in a fixed number of passes, no pattern starts with a run of spaces that it would
+scan again from each of its positions, and "every glasses" or "every background word" of a
+clause is taken in one pass. The site also refuses an instruction over 500 characters before this
+reads it (``avatars.services.limits``).
 """
 
 from __future__ import annotations
@@ -23,8 +29,6 @@ import re
 from dataclasses import dataclass
 
 from avatars.engines.base import BadRequest
-
-MAX_LENGTH = 2000
 
 CAN_DO = (
     "add glasses (round, square or sunglasses), a hat (top hat, cap, wizard hat or crown, "
@@ -127,11 +131,15 @@ _QUOTES = re.compile(
     r"«([^»\n]{0,200})»|(?:(?<=\s)|^)'([^'\n]{1,200})'(?=\s|$|[,.;!?])"
 )
 _MARK = re.compile(r"\x00(\d+)\x00")
+# No \s* around the separators: each clause is stripped anyway, and a leading \s* would scan
+# a run of spaces again from each of its positions (quadratic in the run's length).
 _SPLIT = re.compile(
-    r"\s*(?:[,;!?&+\n]|\.(?!\w)|\band\s+then\b|\bthen\b|\band\s+also\b|\balso\b|\bplus\b"
-    r"|\band\b|\bbut\b|\bwhile\b)\s*",
+    r"[,;!?&+\n]|\.(?!\w)|\band\s+then\b|\bthen\b|\band\s+also\b|\balso\b|\bplus\b"
+    r"|\band\b|\bbut\b|\bwhile\b",
     re.IGNORECASE,
 )
+# Runs of spaces, tabs and the like (not newlines: they cut clauses) are one space.
+_SPACES = re.compile(r"[^\S\n]+")
 # Compounds with "and"/"&" in them: rewritten before the sentence is cut at "and".
 _BLACK_AND_WHITE = re.compile(
     r"\bblack[\s-]*(?:and|&|n|'n')[\s-]*white\b|\bb\s*[&/]\s*w\b", re.IGNORECASE
@@ -172,17 +180,30 @@ _MODIFY = re.compile(
     r"\b(?:bigger|smaller|larger|move|moved|resize|shift|higher|rotate|tilt|thicker|thinner|"
     r"wider|narrower|left|right|middle|centre|center|centered|side)\b"
 )
-_REPLACE = re.compile(
-    r"\b(?:replace|swap|switch|change|turn|exchange)\b(.*?)\b(?:with|to|into|for|by)\b(.*)$"
-)
+_REPLACE_VERB = re.compile(r"\b(?:replace|swap|switch|change|turn|exchange)\b")
+_REPLACE_BY = re.compile(r"\b(?:with|to|into|for|by)\b")
 _ACCESSORY_WORDS = re.compile(
     r"\b(?:glasses|sunglasses|shades|specs|spectacles|hats?|tophat|caps?|crowns?|tiaras?|wizard|"
     r"moustache|mustache|beard|goatee)\b"
 )
-_BG = re.compile(
-    r"\b(?:background|backgrounds|backdrop|bg)\b"
-    r"|\bbehind(?=\s+(?:me|us|him|her|them|you|my\s+head)\b|\s*$)"
+_BG_WORDS = r"\b(?:background|backgrounds|backdrop|bg)\b"
+_BEHIND_ME = r"\s+(?:me|us|him|her|them|you|my\s+head)\b"
+_BG = re.compile(rf"{_BG_WORDS}|\bbehind(?={_BEHIND_ME}|\s*$)")
+# Every background word of a clause in one pass (see _take_all). "behind" is one only before
+# "me" or at the end, which taking the words after it can make it: so a run of "behind"s and
+# background words goes whole when what follows the run makes it the background, and only its
+# background words go otherwise. Possessive: a run that doesn't is never scanned again.
+_BG_RUN = re.compile(
+    rf"\bbehind(?:\s+(?:behind\b|{_BG_WORDS}))*+(?P<ends>(?={_BEHIND_ME}|\s*$))?|{_BG_WORDS}"
 )
+
+
+def _bg_run(match: re.Match) -> str:
+    if match.group("ends") is not None or not match.group(0).startswith("behind"):
+        return " "
+    return re.sub(_BG_WORDS, " ", match.group(0))
+
+
 _POSITION = re.compile(
     r"\b(?:at|on|in|along|across|to)?\s*(?:the\s+)?(top|bottom|above|below|upper|lower|header|footer)\b"
 )
@@ -316,11 +337,14 @@ _DEFAULT_WORDS = {
 }
 
 
-def _take_all(c: _Clause, pattern: str) -> bool:
-    found = False
-    while c.take(pattern):
-        found = True
-    return found
+def _take_all(c: _Clause, pattern: str | re.Pattern, repl=" ") -> bool:
+    """Take every match at once: one pass, where taking them one by one would search the
+    clause again after each. The same result: a match starts and ends with a word character,
+    so cutting one (for a space) never makes or breaks another (background words, which can,
+    pass _BG_RUN)."""
+    before = c.text
+    c.text = re.sub(pattern, repl, c.text)
+    return c.text != before
 
 
 def _background(c: _Clause) -> EditOp | None:
@@ -337,20 +361,20 @@ def _background(c: _Clause) -> EditOp | None:
     elif bg and c.take(r"\b(?:yellow\s+)?(?:flowers?|sunflowers|daisies|blossoms?)\b"):
         scene = "flowers"
     if scene:
-        _take_all(c, _BG.pattern)
+        _take_all(c, _BG_RUN, _bg_run)
         return EditOp("background", scene)
     if not bg:
         return None
     where = re.search(_BG.pattern, c.text).start()
     if c.take(r"\bmonochrome\b|\bdesaturated?\b|\bcolou?rless\b"):
-        _take_all(c, _BG.pattern)
+        _take_all(c, _BG_RUN, _bg_run)
         return EditOp("background", "black and white")
     name, colour = _colour(c, near=where)
     if not colour and c.take(r"\b(?:dark|darker)\b"):
         name, colour = "dark", "#1a1a22"
     elif not colour and c.take(r"\b(?:light|lighter|bright|pale)\b"):
         name, colour = "light", "#eeeeee"
-    _take_all(c, _BG.pattern)
+    _take_all(c, _BG_RUN, _bg_run)
     if colour:
         return EditOp("background", name, colour)
     raise ParseError(
@@ -442,6 +466,30 @@ def _is_undo(text: str) -> bool:
     )
 
 
+_FROM = re.compile(r"\bfrom\b")
+_TO = re.compile(r"\bto\b")
+
+
+def _from_to(text: str) -> str:
+    """Each "from … to" as " to " (as ``re.sub(r"\bfrom\b.*?\bto\b", " to ", text)``), in one
+    pass: once a "from" has no "to" after it, no later one has, so the search stops there
+    instead of trying every later "from" to the end again."""
+    out, at = [], 0
+    while (start := _FROM.search(text, at)) and (end := _TO.search(text, start.end())):
+        out += [text[at : start.start()], " to "]
+        at = end.end()
+    return "".join(out) + text[at:]
+
+
+def _replaced(text: str) -> str | None:
+    """What is being swapped out in "replace the crown with a cap" (the words between the
+    verb and "with"/"to"/…), or None. The first verb decides: a later one has no connector
+    after it if the first has none."""
+    verb = _REPLACE_VERB.search(text)
+    by = verb and _REPLACE_BY.search(text, verb.end())
+    return text[verb.end() : by.start()] if by else None
+
+
 def _clause_ops(original: str, quoted: list[str], default_caption: str) -> list[EditOp]:
     lowered = original.lower()
     for pattern, replacement in _NORMALISE:
@@ -455,9 +503,9 @@ def _clause_ops(original: str, quoted: list[str], default_caption: str) -> list[
         raise ParseError("Undo goes back one version on its own: send just “undo”.")
     marked = _MARK.sub(" ", lowered)
     has_quote = "\x00" in lowered
-    lowered = re.sub(r"\bfrom\b.*?\bto\b", " to ", lowered)  # "from blue to red" → "to red"
-    replace = _REPLACE.search(_MARK.sub(" ", lowered))
-    if replace and _ACCESSORY_WORDS.search(replace.group(1)):
+    lowered = _from_to(lowered)  # "from blue to red" → "to red"
+    swapped = _replaced(_MARK.sub(" ", lowered))
+    if swapped and _ACCESSORY_WORDS.search(swapped):
         raise ParseError(NOT_DRAWN_OVER.format(shown=shown))
     if _REMOVE.search(marked):
         raise ParseError(NOT_DRAWN_OVER.format(shown=shown))
@@ -500,10 +548,6 @@ def parse(text: str, *, default_caption: str = "") -> list[EditOp]:
     the studio can't do (the whole instruction is refused, so nothing half-applies)."""
     if not isinstance(text, str) or not text.strip(" \t\r\n.,;:!?&+-"):
         raise ParseError(f"Tell me what to change. The studio can: {CAN_DO}.")
-    if len(text) > MAX_LENGTH:
-        raise ParseError(
-            f"That's more than {MAX_LENGTH:,} characters: ask for one thing at a time."
-        )
     quoted: list[str] = []
 
     def stash(match: re.Match) -> str:
@@ -511,6 +555,7 @@ def parse(text: str, *, default_caption: str = "") -> list[EditOp]:
         return f" \x00{len(quoted) - 1}\x00 "
 
     masked = _QUOTES.sub(stash, text.replace("\x00", " "))
+    masked = _SPACES.sub(" ", masked)
     masked = _BLACK_AND_WHITE.sub(" monochrome ", masked)
     if _is_undo(masked):
         return [EditOp("undo")]
