@@ -147,42 +147,62 @@ def _work_size(width: int, height: int) -> tuple[int, int]:
 
 def refine(rgb: np.ndarray, coarse: np.ndarray) -> np.ndarray:
     """Snap a coarse 0-1 mask to the picture's own edges: a guided filter (He, Sun and Tang,
-    2010) with the picture's luminance as the guide. Within a window the output is a linear
-    function of the guide's brightness, so a hair against a pale sky keeps its own soft edge
-    where the coarse mask only had a staircase.
+    2010) with the picture's colours as the guide. Within a small window the output is a
+    linear function of the colour, so a hair against a pale sky keeps its own soft edge
+    where the coarse mask only had a staircase; the colour guide (not just brightness) also
+    follows a dark navy cap against a dark blue flag.
 
     The filter's coefficients are smooth, so they are worked out at about 512 px on the long
     side (``coarse`` may come at that size) and only applied to the full-size picture: the
-    "fast guided filter" (He and Sun, 2015). 1024²: about 6 ms on one core."""
+    "fast guided filter" (He and Sun, 2015)."""
     h, w = rgb.shape[:2]
     small = _work_size(w, h)
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    g = cv2.resize(grey, small, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    guide = cv2.resize(rgb, small, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     p = (
         coarse
         if coarse.shape[::-1] == small
         else cv2.resize(coarse, small, interpolation=cv2.INTER_AREA)
     )
-    radius = max(2, round(max(small) / 64))
+    radius = max(1, round(max(small) / 256))
     window = (2 * radius + 1, 2 * radius + 1)
 
     def mean(x: np.ndarray) -> np.ndarray:
         return cv2.boxFilter(x, -1, window, borderType=cv2.BORDER_REFLECT)
 
-    mean_g, mean_p = mean(g), mean(p)
-    var_g = mean(g * g) - mean_g * mean_g
-    cov = mean(g * p) - mean_g * mean_p
-    a = cov / (var_g + EPSILON)
-    b = mean_p - a * mean_g
-    # Applied to the 0-255 guide: a / 255 instead of dividing a million pixels.
-    a, b = mean(a) / 255.0, mean(b)
+    chans = [np.ascontiguousarray(guide[..., c]) for c in range(3)]
+    mu = [mean(c) for c in chans]
+    mean_p = mean(p)
+    cov = [mean(c * p) - m * mean_p for c, m in zip(chans, mu, strict=True)]
+    # The colours' 3 × 3 covariance in each window (symmetric: six maps), plus EPSILON.
+    s = {}
+    for i in range(3):
+        for j in range(i, 3):
+            s[i, j] = mean(chans[i] * chans[j]) - mu[i] * mu[j] + (EPSILON if i == j else 0.0)
+    # a = S⁻¹ cov, by the adjugate: no per-pixel solver.
+    c00 = s[1, 1] * s[2, 2] - s[1, 2] * s[1, 2]
+    c01 = s[0, 2] * s[1, 2] - s[0, 1] * s[2, 2]
+    c02 = s[0, 1] * s[1, 2] - s[0, 2] * s[1, 1]
+    c11 = s[0, 0] * s[2, 2] - s[0, 2] * s[0, 2]
+    c12 = s[0, 2] * s[0, 1] - s[0, 0] * s[1, 2]
+    c22 = s[0, 0] * s[1, 1] - s[0, 1] * s[0, 1]
+    det = s[0, 0] * c00 + s[0, 1] * c01 + s[0, 2] * c02
+    a = [
+        (c00 * cov[0] + c01 * cov[1] + c02 * cov[2]) / det,
+        (c01 * cov[0] + c11 * cov[1] + c12 * cov[2]) / det,
+        (c02 * cov[0] + c12 * cov[1] + c22 * cov[2]) / det,
+    ]
+    b = mean_p - a[0] * mu[0] - a[1] * mu[1] - a[2] * mu[2]
+    # Applied to the 0-255 picture: a / 255 instead of dividing millions of pixels.
+    a = cv2.merge([mean(x) / 255.0 for x in a])
+    b = mean(b)
     if small != (w, h):
         a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
         b = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
-    out = cv2.add(cv2.multiply(a, grey.astype(np.float32)), b)
+    weighted = cv2.multiply(a, rgb.astype(np.float32))
+    out = cv2.add(cv2.transform(weighted, np.ones((1, 3), np.float32)), b)
     return np.clip(out, 0.0, 1.0, out=out)
 
 
-# How much brightness variation counts as an edge worth following (on 0-1 luminance):
-# smaller follows fainter edges, larger smooths more.
+# How much colour variation counts as an edge worth following (on 0-1 colours): smaller
+# follows fainter edges, larger smooths more.
 EPSILON = 1e-3
