@@ -183,3 +183,61 @@ def grabcut_mask(rgb: np.ndarray, faces: FaceAnalysis) -> np.ndarray:
     full = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     feather = max(3, round(max(h, w) / 300)) * 2 + 1
     return np.clip(cv2.GaussianBlur(full, (feather, feather), 0), 0, 1)
+
+
+# --- landmarks -------------------------------------------------------------------------------
+
+TURNS = (0, 12, -12, 25)  # degrees: each marked photo upright and turned, at twice the size
+
+
+def marked_faces():
+    """(name, degrees, picture, [left pupil, right pupil, hat line]) for each marked photo,
+    upright and turned (the marks turned with it), at 2× so a face is as big as on a 1K
+    avatar."""
+    marks = json.loads((MASKS / "landmarks.json").read_text())
+    for name in ("astronaut", "hopper"):
+        rgb = _photo(name)
+        points = np.array(
+            [marks[name][k] for k in ("left_pupil", "right_pupil", "hat_line")], np.float64
+        )
+        h, w = rgb.shape[:2]
+        for degrees in TURNS:
+            matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 2.0)
+            matrix[0, 2] += w / 2
+            matrix[1, 2] += h / 2
+            turned = cv2.warpAffine(
+                rgb, matrix, (2 * w, 2 * h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+            )
+            yield name, degrees, turned, points @ matrix[:, :2].T + matrix[:, 2]
+
+
+def placement_errors(rgb: np.ndarray, marks: np.ndarray) -> dict | None:
+    """How far, in eye-distances (the marked pupils' distance), each way of placing glasses
+    and hats lands from the marks: dlib's eye corners and its fixed hat rule (the brim 1.15
+    eye-distances above the eyes, resting 0.2 below that) against the face mesh's eye
+    outlines and forehead."""
+    from avatars import face_mesh
+    from avatars.engines.studio.edits.accessories import BRIM_REST
+    from avatars.faces import analyse
+
+    face = analyse(Image.fromarray(rgb), with_embedding=False).face
+    if face is None:
+        return None
+    mesh = face_mesh.mesh(rgb, face)
+    if mesh is None:
+        return None
+    unit = float(np.hypot(*(marks[1] - marks[0])))
+    left, right = np.array(face.left_eye), np.array(face.right_eye)
+    angle = np.radians(face.roll_degrees)
+    up = np.array([np.sin(angle), -np.cos(angle)])
+    rule = (left + right) / 2 + (1.15 - BRIM_REST) * face.eye_distance * up
+
+    def off(a, b) -> float:
+        return float(np.hypot(*(np.asarray(a) - b))) / unit
+
+    return {
+        "eyes_dlib": (off(left, marks[0]) + off(right, marks[1])) / 2,
+        "eyes_mesh": (off(mesh.left_eye, marks[0]) + off(mesh.right_eye, marks[1])) / 2,
+        "hat_rule": off(rule, marks[2]),
+        "hat_mesh": off(mesh.forehead, marks[2]),
+    }
