@@ -32,7 +32,7 @@ MODEL = "selfie_segmentation"
 # Under 1% of the picture is a stray patch of wall, not somebody.
 MIN_SHARE = 0.01
 # The long side the soft edge is worked out at (see refine).
-WORK_SIDE = 512
+WORK_SIDE = 256
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,7 +152,7 @@ def refine(rgb: np.ndarray, coarse: np.ndarray) -> np.ndarray:
     where the coarse mask only had a staircase; the colour guide (not just brightness) also
     follows a dark navy cap against a dark blue flag.
 
-    The filter's coefficients are smooth, so they are worked out at about 512 px on the long
+    The filter's coefficients are smooth, so they are worked out at about 256 px on the long
     side (``coarse`` may come at that size) and only applied to the full-size picture: the
     "fast guided filter" (He and Sun, 2015)."""
     h, w = rgb.shape[:2]
