@@ -1,6 +1,6 @@
 """The offline ``studio`` engine: OpenCV, Pillow and numpy on the CPU, no network, no weights
-beyond the face models that ship in installed packages. Deterministic: the same photo, style
-and instruction give the same pixels.
+beyond the face and person models that ship in installed packages (dlib's, MediaPipe's).
+Deterministic: the same photo, style and instruction give the same pixels.
 
 Generation runs the style's module (see :mod:`.registry`) at the output size the user asked
 for (:mod:`.sizes`: 1K by default), not at the selfie's stored size; an edit is parsed from

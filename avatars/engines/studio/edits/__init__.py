@@ -1,7 +1,8 @@
 """Studio edits: plain-language instructions applied to the version being edited.
 
 ``edit(request, progress)`` parses the instruction (:mod:`.parser`), finds the face in the
-version being edited (falling back to the selfie's cached faces when a style hides it), applies
+version being edited (falling back to the selfie's cached faces when a style hides it) and,
+for a background, the person (the version's kept mask, or the model's answer now), applies
 each ask in a fixed, sensible order — background first so hats and glasses go over the new
 scene, light and colour after the accessories so a warmer picture warms the hat too, the
 caption last so it stays legible — and says what it did in one sentence.
