@@ -150,3 +150,22 @@ def test_a_version_whose_style_hides_the_face_still_gets_its_background(face_pho
     )
     corner = arr(result.image)[:100, :100]
     assert (corner >= 250).all(axis=2).mean() > 0.95
+
+
+def test_a_person_too_small_or_too_big_for_a_new_background_is_told_which(astronaut):
+    from avatars.engines.studio.edits import background
+
+    # The astronaut small in a big empty room: about 2% of it, found, but too little of her
+    # to keep in front of a scene. (Through the engine, dlib can't find a face that small, so
+    # it says it couldn't find a person at all.)
+    room = Image.new("RGB", (1024, 1024), (200, 180, 160))
+    room.paste(astronaut.resize((340, 340)), (430, 684))
+    mask = person.find(room)
+    assert mask.found
+    with pytest.raises(background.NoSeparation) as caught:
+        background.replace_background(np.asarray(room), mask.alpha(room), "city")
+    assert caught.value.share < 0.03
+    # A close-up of her face: too little background to change, and the engine says so.
+    face = astronaut.crop((185, 70, 265, 150)).resize((600, 600))
+    with pytest.raises(BadRequest, match="fill almost all"):
+        edit(face, "put me on a city background")

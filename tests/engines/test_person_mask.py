@@ -126,3 +126,23 @@ def test_the_soft_edge_is_soft_and_the_rest_is_sure(face_photo):
     assert alpha.min() >= 0.0 and alpha.max() <= 1.0
     unsure = ((alpha > 0.05) & (alpha < 0.95)).mean()
     assert 0.002 < unsure < 0.06, "a band along the outline, not a fog"
+
+
+def test_the_mask_follows_the_studios_crops(face_photo, face_analysis):
+    from avatars.engines.studio import crop_to_ratio, frame_take
+
+    mask = person.find(face_photo)
+    whole = mask.alpha(face_photo)
+
+    def seen(moved: PersonMask, picture: Image.Image) -> np.ndarray:
+        """The whole picture's alpha, cut to the moved mask's region, at the picture's size."""
+        left, top, right, bottom = (round(v * 1024) for v in moved.region)
+        part = Image.fromarray(whole[top:bottom, left:right])
+        return np.asarray(part.resize(picture.size, Image.Resampling.BILINEAR)) > 0.5
+
+    cropped, _faces, moved = crop_to_ratio(face_photo, face_analysis, "3:4", mask)
+    assert cropped.size == (768, 1024) and moved.region[1::2] == (0.0, 1.0)
+    assert mq.iou(moved.alpha(cropped) > 0.5, seen(moved, cropped)) > 0.98
+    closer, _faces, nearer = frame_take(face_photo, face_analysis, 0.68, 1024, mask)
+    assert nearer.region[2] - nearer.region[0] < 0.7
+    assert mq.iou(nearer.alpha(closer) > 0.5, seen(nearer, closer)) > 0.98

@@ -131,7 +131,12 @@ def edit(request: RenderRequest, progress: Progress) -> RenderResult:
         if op.kind == "background":
             try:
                 rgb = background.replace_background(rgb, alpha, op.variant, op.value)
-            except background.NoSeparation:
+            except background.NoSeparation as exc:
+                if exc.share < 0.5:
+                    raise NoPerson(
+                        "You're too small in this picture to keep in front of a new "
+                        "background, so we left it alone. Try a closer version."
+                    ) from None
                 raise BadRequest(
                     "You fill almost all of this picture: there's too little background to "
                     "change, so we left it alone. Try a version with more room around you."

@@ -24,7 +24,12 @@ WHITE: RGB = (255, 255, 255)
 
 
 class NoSeparation(Exception):
-    """The person covers (almost) all of the picture: there's no background to change."""
+    """The person covers (almost) all of the picture, or almost none of it: there's no
+    background to change, or no one to keep in front of it. ``share`` says which."""
+
+    def __init__(self, share: float):
+        super().__init__(f"the person covers {share:.0%} of the picture")
+        self.share = share
 
 
 def _vertical(h: int, w: int, stops: list[tuple[float, RGB]]) -> np.ndarray:
@@ -208,7 +213,7 @@ def replace_background(
     h, w = rgb.shape[:2]
     share = float(alpha.mean())
     if not MIN_SHARE < share < MAX_SHARE:
-        raise NoSeparation
+        raise NoSeparation(share)
     if variant == "black and white":
         back = mono(rgb).astype(np.float32)
         front = rgb.astype(np.float32)  # the same picture behind: nothing to unmix
