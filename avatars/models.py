@@ -71,6 +71,8 @@ class Avatar(models.Model):
     source_height = models.PositiveIntegerField(default=0)
     # The face analysis of the source, computed once (avatars.faces.FaceAnalysis.to_dict()).
     source_faces = models.JSONField(null=True, blank=True)
+    # Where the person is in the source, found once (avatars.person.PersonMask.to_dict()).
+    source_person = models.JSONField(null=True, blank=True)
     face_note = models.CharField(max_length=200, blank=True)
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
@@ -150,6 +152,9 @@ class Turn(models.Model):
     # The faces found in this version's own picture (when its likeness was measured): an
     # edit of it places glasses and hats with these instead of detecting them again.
     faces = models.JSONField(null=True, blank=True)
+    # Where the person is in this version's own picture (avatars.person.PersonMask.to_dict()),
+    # found once after it is shown: its background edits and cut-outs use it.
+    person = models.JSONField(null=True, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     likeness = models.FloatField(

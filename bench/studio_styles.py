@@ -6,7 +6,7 @@ Targets (issue #12), on one core of this machine (the script pins itself to the 
 it may use): every style's median under 200 ms at 1024², over 15 runs after a warm-up
 (p95 reported beside it); the median likeness distance across styles under 0.6 (dlib's
 "same person" line) on both photos. Then each kind of edit on the Comics avatar: under 3 s at
-1024², over 5 runs (a background swap runs GrabCut and is the slowest).
+1024², over 5 runs.
 
 Times are wall-clock through the engine (as a worker renders). Another process on the same
 core stretches them, so each result also records the process's CPU time ("cpu_median_ms");

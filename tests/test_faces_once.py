@@ -3,6 +3,7 @@ measured after "done"; each download format is encoded once per version."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.test import override_settings
 
@@ -129,3 +130,37 @@ def test_a_removed_version_gets_no_webp_and_no_faces_written_back(alice_avatar):
     assert not turn_webp_store(turn=v1, image=picture)
     v1.refresh_from_db()
     assert v1.faces is None and not v1.webp
+
+
+def test_the_person_is_found_once_in_the_selfie_and_once_in_each_version(alice_avatar, run_jobs):
+    from avatars.person import PersonMask
+
+    assert alice_avatar.source_person  # found by the first version's job, and kept
+    v1 = alice_avatar.turns.get(number=1)
+    assert v1.person  # found in the version's own picture after it was shown
+    kept = PersonMask.from_dict(v1.person)
+    assert kept.found and (kept.width, kept.height) == (v1.width, v1.height)
+    with override_settings(TASKS=NOT_RUN), run_jobs():
+        v2 = turn_request_edit(avatar=alice_avatar, instruction="remove the background")
+    v2 = Turn.objects.select_related("avatar__style", "avatar__owner", "parent").get(pk=v2.pk)
+    request = turn_render_request(turn=v2)
+    assert np.array_equal(request.base_person.grid, kept.grid)
+    source = PersonMask.from_dict(alice_avatar.source_person)
+    assert np.array_equal(request.person.grid, source.grid)
+
+
+def test_a_background_edit_of_a_version_with_nobody_in_it_fails_in_words(alice_avatar, run_jobs):
+    from avatars.person import PersonMask
+
+    v1 = alice_avatar.turns.get(number=1)
+    # As kept for a version whose picture shows nobody (a landscape the user drew, say).
+    nobody = PersonMask(np.zeros((256, 256), bool), v1.width, v1.height)
+    Turn.objects.filter(pk=v1.pk).update(person=nobody.to_dict())
+    with run_jobs():
+        v2 = turn_request_edit(avatar=alice_avatar, instruction="put me on a city background")
+    v2.refresh_from_db()
+    alice_avatar.refresh_from_db()
+    assert v2.status == Turn.Status.FAILED and v2.error_code == "no_person"
+    assert "couldn't find a person" in v2.error_message
+    assert not v2.image
+    assert alice_avatar.current_turn_id == v1.pk  # the picture is kept, as it was

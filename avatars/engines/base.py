@@ -6,7 +6,9 @@ Contract
 
 * ``request`` (:class:`RenderRequest`) carries the normalised source selfie (an RGB
   ``PIL.Image``), the style, the instruction, the image being edited (for an edit), the
-  conversation history, the profile context and reference images, and the output shape.
+  conversation history, the profile context and reference images, and the output shape;
+  and what was found once and kept: the faces and the person mask of the selfie and of the
+  image being edited (None when not found yet: an engine that needs them finds them).
 * ``progress(stage, percent, message=None, text_delta=None)`` is called as work advances:
   ``stage`` is a short machine name (``decode``, ``detect``, ``stylise``, ``letter``,
   ``encode`` for studio; ``sending``, ``drawing``, ``received`` for a remote model),
@@ -19,7 +21,8 @@ Contract
 Errors are typed (all subclasses of :class:`EngineError`, whose ``message`` is safe to show
 a user): :class:`Blocked` (safety; the user may rephrase), :class:`RateLimited` (carries
 ``retry_after`` seconds), :class:`Unavailable` (transient: the job runner retries these with
-backoff), :class:`BadRequest` (permanent: the request itself cannot be done) and
+backoff), :class:`BadRequest` (permanent: the request itself cannot be done; its kind
+:class:`NoPerson` when an edit needs a person the picture doesn't show) and
 :class:`Misconfigured` (the operator's problem; never includes secrets), and its kind
 :class:`ModelGone` (the provider no longer has that model: the user picks another). Only
 ``EngineError.retryable`` errors are retried, by one policy for the jobs and the CLI alike:
@@ -37,6 +40,7 @@ from django.conf import settings
 from PIL import Image
 
 from avatars.faces import FaceAnalysis
+from avatars.person import PersonMask
 
 
 class EngineError(Exception):
@@ -76,6 +80,12 @@ class Unavailable(EngineError):
 
 class BadRequest(EngineError):
     code = "bad_request"
+
+
+class NoPerson(BadRequest):
+    """The picture shows nobody to tell from a background (a background edit can't be done)."""
+
+    code = "no_person"
 
 
 class Misconfigured(EngineError):
@@ -155,6 +165,9 @@ class RenderRequest:
     faces: FaceAnalysis | None = None  # detected once per source and cached
     # The faces found in base_image itself (edits of a version whose likeness was measured).
     base_faces: FaceAnalysis | None = None
+    person: PersonMask | None = None  # where the person is in the source, found once
+    # Where the person is in base_image itself (edits of a version whose person was found).
+    base_person: PersonMask | None = None
     model: str = ""
     aspect_ratio: str = ""  # "1:1", "3:4", … ; "" keeps the source's shape
     image_size: str = ""  # "1K", "2K", … for engines that support it

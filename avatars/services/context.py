@@ -9,6 +9,7 @@ from avatars.engines.base import HistoryItem, ProfileContext, RenderRequest
 from avatars.models import Avatar, Turn
 from avatars.selectors import turn_ancestors
 from avatars.services.likeness import source_faces_find, version_faces
+from avatars.services.person import source_person_find, version_person
 
 
 def profile_context(*, profile: Profile) -> ProfileContext:
@@ -37,6 +38,7 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
     profile = profile_for_user(user=avatar.owner)
     source = _open(avatar.source)
     faces = source_faces_find(avatar=avatar, source=source) if avatar.source else None
+    person = source_person_find(avatar=avatar, source=source) if avatar.source else None
     history: list[HistoryItem] = []
     base_image = None
     if turn.kind == Turn.Kind.EDIT and turn.parent is not None:
@@ -63,6 +65,8 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
         references=references,
         faces=faces,
         base_faces=version_faces(turn.parent) if base_image is not None else None,
+        person=person,
+        base_person=version_person(turn.parent) if base_image is not None else None,
         model=turn.model,
         aspect_ratio=turn.aspect_ratio,
         image_size=turn.image_size,

@@ -129,8 +129,11 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
     names = [(f.storage, f.name) for f in files]
     # The reel shows every picture too: its row goes, and its files with it (django-cleanup).
     Reel.objects.filter(avatar=avatar).delete()
-    # The faces kept from each version go too: they hold its face embedding.
-    Turn.objects.filter(avatar=avatar).update(image="", thumbnail="", webp="", faces=None)
+    # The faces kept from each version go too: they hold its face embedding; and so does
+    # the outline of the person in each.
+    Turn.objects.filter(avatar=avatar).update(
+        image="", thumbnail="", webp="", faces=None, person=None
+    )
     # No queued edit may draw from a selfie that is about to go.
     Turn.objects.filter(avatar=avatar, status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).update(
         status=Turn.Status.CANCELLED,
@@ -141,6 +144,7 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
     avatar.moderation_reason = reason
     avatar.source = ""
     avatar.source_faces = None
+    avatar.source_person = None
     avatar.visibility = Avatar.Visibility.PRIVATE
     avatar.share_token = None
     avatar.shared_turn = None
@@ -150,6 +154,7 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
             "moderation_reason",
             "source",
             "source_faces",
+            "source_person",
             "visibility",
             "share_token",
             "shared_turn",

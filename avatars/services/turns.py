@@ -45,6 +45,7 @@ from avatars.services.limits import (
     user_unfinished_check,
 )
 from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
+from avatars.services.person import turn_person_find
 from avatars.services.reels import reel_path_changed
 from avatars.signals import turn_finished
 from avatars.stages import stage_words
@@ -547,12 +548,17 @@ def _is_one_of_several_takes(turn: Turn) -> bool:
 
 
 def _turn_after_done(turn: Turn, image) -> None:
-    """What the user need not wait for: the likeness (announced when measured) and the
-    WebP download. A failure here costs only that: the version is already done."""
+    """What the user need not wait for: the likeness (announced when measured), where the
+    person is (for its background edits and cut-outs) and the WebP download. A failure here
+    costs only that: the version is already done."""
     try:
         turn_likeness_measure(turn=turn, image=image)
     except Exception:
         logger.exception("turn %s: could not measure the likeness", turn.pk)
+    try:
+        turn_person_find(turn=turn, image=image)
+    except Exception:
+        logger.exception("turn %s: could not find the person", turn.pk)
     try:
         turn_webp_store(turn=turn, image=image)
     except Exception:

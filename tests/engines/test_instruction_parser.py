@@ -180,6 +180,42 @@ def test_the_studio_never_draws_what_the_user_wanted_gone():
             parse(text)
 
 
+# Issue #25: the backgrounds the person mask makes possible. Taking the background away is the
+# one removal the studio does; "transparent" is answered with plain white (versions carry no
+# alpha), and a city is drawn.
+BACKGROUNDS = [
+    ("remove the background", [G("background", "removed")]),
+    ("Remove background", [G("background", "removed")]),
+    ("get rid of the background", [G("background", "removed")]),
+    ("take the background away", [G("background", "removed")]),
+    ("delete the bg", [G("background", "removed")]),
+    ("no background please", [G("background", "removed")]),
+    ("cut me out", [G("background", "removed")]),
+    ("transparent background", [G("background", "transparent")]),
+    ("make the background transparent", [G("background", "transparent")]),
+    ("a see-through background", [G("background", "transparent")]),
+    ("put me on a yellow background", [G("background", "yellow", COLOURS["yellow"])]),
+    ("put me on a sunset background", [G("background", "sunset")]),
+    ("put me on a city background", [G("background", "city")]),
+    ("put me in front of a city skyline", [G("background", "city")]),
+    (
+        "remove the background and add sunglasses",
+        [G("background", "removed"), G("glasses", "sunglasses")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BACKGROUNDS)
+def test_background_phrasings_the_person_mask_serves(text, expected):
+    assert parse(text) == expected
+
+
+def test_taking_the_background_away_does_not_open_the_door_to_other_removals():
+    for text in ("remove the hat", "remove the glasses and the background", "no glasses"):
+        with pytest.raises(ParseError, match="undo"):
+            parse(text)
+
+
 def test_quoted_captions_are_taken_literally():
     # Words inside quotes are the caption, not instructions.
     assert parse('write "no glasses, add a hat" at the top') == [

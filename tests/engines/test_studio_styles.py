@@ -246,7 +246,7 @@ def test_engine_letters_the_profile_caption(face_photo, face_analysis):
 
 
 def test_engine_crops_to_the_requested_ratio_around_the_face(face_photo, face_analysis):
-    cropped, faces = crop_to_ratio(face_photo, face_analysis, "3:4")
+    cropped, faces, _person = crop_to_ratio(face_photo, face_analysis, "3:4")
     assert cropped.size == (768, 1024)
     left, top, right, bottom = faces.face.box
     assert 0 <= left < right <= 768 and 0 <= top < bottom <= 1024

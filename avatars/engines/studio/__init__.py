@@ -1,6 +1,6 @@
 """The offline ``studio`` engine: OpenCV, Pillow and numpy on the CPU, no network, no weights
-beyond the face models that ship in installed packages. Deterministic: the same photo, style
-and instruction give the same pixels.
+beyond the face and person models that ship in installed packages (dlib's, MediaPipe's).
+Deterministic: the same photo, style and instruction give the same pixels.
 
 Generation runs the style's module (see :mod:`.registry`) at the output size the user asked
 for (:mod:`.sizes`: 1K by default), not at the selfie's stored size; an edit is parsed from
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from avatars import person as people
 from avatars.engines.base import (
     BadRequest,
     Engine,
@@ -20,6 +21,7 @@ from avatars.engines.base import (
     no_progress,
 )
 from avatars.faces import Face, FaceAnalysis, analyse
+from avatars.person import PersonMask
 
 from .common import StyleContext, hex_to_rgb
 from .registry import STYLES
@@ -75,16 +77,21 @@ class StudioEngine(Engine):
         elif (faces.width, faces.height) != image.size:
             faces = faces.scaled_to(*image.size)
         progress("detect", 18, faces.note or "Found your face")
+        person = request.person if request.person is not None else people.find(image)
         if request.aspect_ratio:
-            image, faces = crop_to_ratio(image, faces, request.aspect_ratio)
-        image, faces = frame_take(image, faces, FRAMING[request.variant % len(FRAMING)], side)
+            image, faces, person = crop_to_ratio(image, faces, request.aspect_ratio, person)
+        image, faces, person = frame_take(
+            image, faces, FRAMING[request.variant % len(FRAMING)], side, person
+        )
         palette = tuple(hex_to_rgb(c) for c in request.profile.palette)
 
         def step(percent: int, message: str) -> None:
             progress("stylise", 20 + round(percent * 0.65), message)
 
         progress("stylise", 20, f"Drawing you in {name}")
-        ctx = StyleContext(faces=faces, palette=palette, step=step, variant=request.variant)
+        ctx = StyleContext(
+            faces=faces, palette=palette, step=step, variant=request.variant, person=person
+        )
         out = style(image, ctx)
         text = f"Drew you in {name} style."
         caption = request.profile.caption.strip()
@@ -110,30 +117,35 @@ def parse_ratio(ratio: str) -> float:
     return w / h
 
 
+Framed = tuple[Image.Image, FaceAnalysis, PersonMask | None]
+
+
 def crop_to_ratio(
-    image: Image.Image, faces: FaceAnalysis, ratio: str
-) -> tuple[Image.Image, FaceAnalysis]:
-    """Crop to ``ratio`` (width:height) keeping the face as central as the photo allows."""
+    image: Image.Image, faces: FaceAnalysis, ratio: str, person: PersonMask | None = None
+) -> Framed:
+    """Crop to ``ratio`` (width:height) keeping the face as central as the photo allows; the
+    faces and the person mask (if any) follow the crop."""
     target = parse_ratio(ratio)
     w, h = image.size
     if abs(w / h - target) < 0.01:
-        return image, faces
+        return image, faces, person
     if w / h > target:
         cw, ch = round(h * target), h
     else:
         cw, ch = w, round(w / target)
-    return crop_around_face(image, faces, cw, ch)
+    return crop_around_face(image, faces, cw, ch, person)
 
 
 def crop_around_face(
-    image: Image.Image, faces: FaceAnalysis, cw: int, ch: int
-) -> tuple[Image.Image, FaceAnalysis]:
+    image: Image.Image, faces: FaceAnalysis, cw: int, ch: int, person: PersonMask | None = None
+) -> Framed:
     """A ``cw`` × ``ch`` crop with the face as central as the photo allows."""
     w, h = image.size
     cx, cy = faces.face.center if faces.face else (w / 2, h / 2)
     left = int(min(max(0, cx - cw / 2), w - cw))
     top = int(min(max(0, cy - ch / 2), h - ch))
-    cropped = image.crop((left, top, left + cw, top + ch))
+    box = (left, top, left + cw, top + ch)
+    cropped = image.crop(box)
     moved = tuple(
         Face(
             box=(f.box[0] - left, f.box[1] - top, f.box[2] - left, f.box[3] - top),
@@ -142,25 +154,32 @@ def crop_around_face(
         )
         for f in faces.faces
     )
-    return cropped, FaceAnalysis(cw, ch, moved, faces.embedding)
+    if person is not None:
+        person = person.cropped(box, image.size)
+    return cropped, FaceAnalysis(cw, ch, moved, faces.embedding), person
 
 
 def frame_take(
-    image: Image.Image, faces: FaceAnalysis, keep: float, side: int
-) -> tuple[Image.Image, FaceAnalysis]:
+    image: Image.Image,
+    faces: FaceAnalysis,
+    keep: float,
+    side: int,
+    person: PersonMask | None = None,
+) -> Framed:
     """``image`` fitted to ``side``, keeping ``keep`` of each side around the face (1: all
     of it). A closer framing is cropped from the full-size photo, for its detail, and comes
     out the size the whole picture would have: every take of a create is the same size."""
+    # A person mask is the same at any size: only crops change it.
     if keep >= 1:
-        return fit_to_side(image, faces, side)
+        return (*fit_to_side(image, faces, side), person)
     whole = image.size
     scale = min(1.0, side / max(whole))
     size = (max(1, round(whole[0] * scale)), max(1, round(whole[1] * scale)))
-    image, faces = crop_around_face(
-        image, faces, max(1, round(whole[0] * keep)), max(1, round(whole[1] * keep))
+    image, faces, person = crop_around_face(
+        image, faces, max(1, round(whole[0] * keep)), max(1, round(whole[1] * keep)), person
     )
     image, faces = fit_to_side(image, faces, side)
     if image.size != size:
         image = image.resize(size, Image.Resampling.BICUBIC)
         faces = faces.scaled_to(*size)
-    return image, faces
+    return image, faces, person

@@ -1,4 +1,5 @@
-"""Comics: bold ink outlines from edges, flat quantised colour, Ben-Day halftone dots."""
+"""Comics: bold ink outlines from edges (and a bolder one around the person), flat quantised
+colour, Ben-Day halftone dots."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .common import (
     grow,
     ink_lines,
     kmeans_colours,
+    outline,
     paint,
     pull_toward_palette,
     saturate,
@@ -69,6 +71,11 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     palette = np.vstack([centres, shades, INK[None]])
     index = labels + dots.astype(np.uint8) * colours
     index[lines | edges] = 2 * colours
+    person = ctx.person_alpha(rgb)
+    if person is not None:
+        # A bold ink line around the figure, as a penciller would ink it: the person reads
+        # first, whatever the background does.
+        index[outline(person, size / 170)] = 2 * colours
     return Image.fromarray(paint(index, palette), "RGB")
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from avatars.faces import FaceAnalysis
+from avatars.person import PersonMask
 
 RGB = tuple[int, int, int]
 Step = Callable[[int, str], None]
@@ -32,12 +33,21 @@ class StyleContext:
     """What a style needs besides the pixels: faces (in the image's coordinates), the
     profile's palette (RGB, most important first), a progress callback for sub-steps
     (``step(percent_within_style, message)``, 0-100) and which take of several this is
-    (``variant``, 0 for the first: see :meth:`take`)."""
+    (``variant``, 0 for the first: see :meth:`take`), and where the person is (``person``,
+    for the picture as the style receives it: see :meth:`person_alpha`)."""
 
     faces: FaceAnalysis | None = None
     palette: tuple[RGB, ...] = ()
     step: Step = field(default=_no_step)
     variant: int = 0
+    person: PersonMask | None = None
+
+    def person_alpha(self, rgb: np.ndarray) -> np.ndarray | None:
+        """The person's soft alpha (float32 0-1) in ``rgb``, the style's picture; None when
+        nobody was found (the style then draws the whole picture alike)."""
+        if self.person is None or not self.person.found:
+            return None
+        return self.person.alpha(rgb)
 
     def take(self, takes: Sequence[T]) -> T:
         """This take's parameters from a style's ``TAKES``: the first is the style as it has
@@ -357,6 +367,23 @@ def skin_mask(rgb: np.ndarray, faces: FaceAnalysis | None) -> np.ndarray:
         mask = (cr_ok & cb_ok).astype(np.float32)
     k = max(3, round(max(small.shape[:2]) / 100)) | 1
     return grow(cv2.GaussianBlur(mask.astype(np.float32), (k, k), 0), w, h)
+
+
+def outline(alpha: np.ndarray, width: float) -> np.ndarray:
+    """A band about ``width`` px wide along the person's edge (bool), two thirds of it
+    outside: an ink line around the figure that eats little of the person. The picture's
+    own frame is no edge: a person cut off by it gets no line there."""
+    inside = (alpha > 0.5).astype(np.uint8)
+    out_k = max(1, round(width * 2 / 3))
+    in_k = max(0, round(width / 3))
+    grown = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * out_k + 1,) * 2))
+    if in_k:
+        inside = cv2.erode(
+            inside,
+            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * in_k + 1,) * 2),
+            borderType=cv2.BORDER_REPLICATE,
+        )
+    return (grown > 0) & (inside == 0)
 
 
 def face_mask(shape, faces: FaceAnalysis | None, grow: float = 1.25) -> np.ndarray:

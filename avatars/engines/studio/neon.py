@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import RGB, StyleContext, as_rgb, smooth, to_array, to_image, wide_blur
+from .common import RGB, StyleContext, as_rgb, outline, smooth, to_array, to_image, wide_blur
 
 TUBES: tuple[RGB, ...] = ((255, 40, 200), (0, 230, 255), (140, 80, 255), (255, 220, 60))
 NIGHT = np.hstack([np.eye(3) * 0.1, [[6], [4], [18]]]).astype(np.float32)
@@ -50,6 +50,13 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(12, size // 40)
     tubes = keep[cc].astype(np.float32)
     tubes = cv2.dilate(tubes, np.ones((2, 2), np.uint8), iterations=max(1, size // 700))
+    person = ctx.person_alpha(rgb)
+    if person is not None:
+        # The figure is the sign: one tube along the person's outline, and the room's own
+        # tubes (a flag, a shelf) turned down so they don't compete with it.
+        near = wide_blur(person, size / 60)
+        tubes *= 0.3 + 0.7 * np.clip(near * 1.5, 0, 1)
+        np.maximum(tubes, outline(person, max(2.0, size / 400)).astype(np.float32), out=tubes)
     ctx.step(40, "Bending the tubes")
     colour = _gradient(h, w, colours, take.slope)
     ctx.step(65, "Switching on the glow")

@@ -55,6 +55,12 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     strokes = cv2.GaussianBlur(strokes, (0, 0), max(0.6, size / 1500))
     ctx.step(75, "Laying it on paper")
     ink = np.clip(lines * strokes, 0, 1)
+    person = ctx.person_alpha(rgb)
+    if person is not None:
+        # A portrait study: the sitter drawn in full, the room only suggested, fading out to
+        # the paper away from them.
+        near = np.clip(wide_blur(person, size / 40) * 1.4, 0, 1)
+        ink = 1 - (1 - ink) * (0.22 + 0.78 * near)
     grain = (
         noise((h, w), seed=take.seed + 1, scale=1.2) * 0.03
         + noise((h, w), seed=take.seed + 2, scale=size / 30) * 0.02

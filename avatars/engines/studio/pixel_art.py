@@ -62,6 +62,13 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     edge = np.zeros_like(g, dtype=bool)
     edge[:, 1:] |= np.abs(np.diff(g, axis=1)) > 70
     edge[1:, :] |= np.abs(np.diff(g, axis=0)) > 70
+    person = ctx.person_alpha(rgb)
+    if person is not None:
+        # The sprite's own outline: every cell just outside the figure, so the person reads
+        # as one character against the scene.
+        inside = cv2.resize(person, (gw, gh), interpolation=cv2.INTER_AREA) > 0.5
+        ring = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        edge |= ring & ~inside
     darkest = centres[np.argmin(centres.astype(int).sum(1))]
     sprite[edge] = darkest
     ctx.step(90, "Scaling up, pixel for pixel")

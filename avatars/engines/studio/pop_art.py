@@ -1,4 +1,5 @@
-"""Pop Art: a 2×2 Warhol grid of posterised, high-contrast panels in four loud palettes."""
+"""Pop Art: a 2×2 Warhol grid of posterised, high-contrast panels in four loud palettes, the
+person on a flat field of each panel's light colour."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import RGB, StyleContext, ink_lines, paint, smooth, to_array
+from .common import RGB, StyleContext, ink_lines, outline, paint, smooth, to_array
 
 # Each palette: background, mid-tone (skin), shadow, ink — darkest last.
 PALETTES: tuple[tuple[RGB, RGB, RGB, RGB], ...] = (
@@ -57,6 +58,13 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     lines = ink_lines(panel, c=8)
     index = level.astype(np.uint8)
     index[lines] = 0  # ink
+    person = ctx.person_alpha(rgb)
+    if person is not None:
+        # Warhol's screens: the figure on a flat field of the panel's light colour, with an
+        # ink line around it, instead of the room behind the sitter in four loud colours.
+        alpha = cv2.resize(person, (pw, ph), interpolation=cv2.INTER_AREA)
+        index[alpha < 0.5] = 3
+        index[outline(alpha, max(pw, ph) / 150)] = 0
     out = np.zeros((h, w, 3), np.uint8)
     for i, palette in enumerate(_palettes(ctx)):
         ctx.step(45 + 12 * i, f"Printing panel {i + 1} of 4")

@@ -1,7 +1,8 @@
 """Studio edits: plain-language instructions applied to the version being edited.
 
 ``edit(request, progress)`` parses the instruction (:mod:`.parser`), finds the face in the
-version being edited (falling back to the selfie's cached faces when a style hides it), applies
+version being edited (falling back to the selfie's cached faces when a style hides it) and,
+for a background, the person (the version's kept mask, or the model's answer now), applies
 each ask in a fixed, sensible order — background first so hats and glasses go over the new
 scene, light and colour after the accessories so a warmer picture warms the hat too, the
 caption last so it stays legible — and says what it did in one sentence.
@@ -9,8 +10,10 @@ caption last so it stays legible — and says what it did in one sentence.
 
 from __future__ import annotations
 
-from avatars.engines.base import BadRequest, Progress, RenderRequest, RenderResult
+from avatars import person as people
+from avatars.engines.base import BadRequest, NoPerson, Progress, RenderRequest, RenderResult
 from avatars.faces import FaceAnalysis, analyse
+from avatars.person import PersonMask
 
 from ..common import hex_to_rgb, to_array, to_image
 from ..lettering import fitted_caption, letter_caption
@@ -55,6 +58,15 @@ def _faces_for(image, request: RenderRequest) -> FaceAnalysis:
     return found
 
 
+def _person_for(image, request: RenderRequest) -> PersonMask:
+    known = request.base_person
+    if known is not None and (known.width, known.height) == image.size:
+        return known  # found in this very picture after it was shown
+    if request.base_image is None and request.person is not None:
+        return request.person  # the selfie itself, at the output size
+    return people.find(image)
+
+
 def _undo(request: RenderRequest, progress: Progress) -> RenderResult:
     earlier = [item for item in request.history if item.image is not None]
     if len(earlier) < 2:
@@ -86,13 +98,19 @@ def edit(request: RenderRequest, progress: Progress) -> RenderResult:
                 f"We couldn't find a face in this version to put {wanted} on. "
                 "Try editing an earlier version where the face shows clearly."
             )
-        if not faces.faces and any(op.kind == "background" for op in ops):
-            # Without a face we can't tell the person from the background, and guessing
-            # could paint over them.
-            raise BadRequest(
-                "We couldn't find you in this version, so we can't tell you from the "
-                "background. Try editing an earlier version where the face shows clearly."
+    alpha = None
+    if any(op.kind == "background" for op in ops):
+        progress("detect", 17, "Finding you in the picture")
+        person = _person_for(base, request)
+        # The model takes any figure in front of a plain ground for a person (a cat, a cup):
+        # a face, found in this picture or kept from the selfie, says somebody is there.
+        if not person.found or not faces.faces:
+            # Guessing could paint over the person: say so, and change nothing.
+            raise NoPerson(
+                "We couldn't find a person in this picture, so we can't tell you from the "
+                "background; it's unchanged. Try a version where you show clearly."
             )
+        alpha = person.alpha(base)
     accent = hex_to_rgb(request.profile.palette[0]) if request.profile.palette else None
 
     ops = sorted(ops, key=lambda op: ORDER.index(op.kind))
@@ -112,11 +130,16 @@ def edit(request: RenderRequest, progress: Progress) -> RenderResult:
         progress("stylise", percent, _describe(op).capitalize())
         if op.kind == "background":
             try:
-                rgb = background.replace_background(rgb, faces, op.variant, op.value)
-            except background.NoSeparation:
+                rgb = background.replace_background(rgb, alpha, op.variant, op.value)
+            except background.NoSeparation as exc:
+                if exc.share < 0.5:
+                    raise NoPerson(
+                        "You're too small in this picture to keep in front of a new "
+                        "background, so we left it alone. Try a closer version."
+                    ) from None
                 raise BadRequest(
-                    "We couldn't tell you apart from the background in this picture, so we "
-                    "left it alone. Try a version with a plainer background."
+                    "You fill almost all of this picture: there's too little background to "
+                    "change, so we left it alone. Try a version with more room around you."
                 ) from None
         elif op.kind == "glasses":
             frame = hex_to_rgb(op.value) if op.value else None

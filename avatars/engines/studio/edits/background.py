@@ -1,99 +1,35 @@
-"""Background swaps: cut the person out with GrabCut, put them in front of a new scene.
+"""Background swaps: the person, as the person mask finds them, in front of a new scene.
 
-GrabCut (OpenCV's graph-cut segmentation) runs on a copy at most 384 px long, seeded from the
-face: the face box is certainly the person, a column under the chin is probably the person
-(neck and shoulders), and everything outside a head-and-shoulders box is certainly not. The
-mask is cleaned (largest region touching the face), scaled back up and feathered, so edges
-are soft rather than jagged. OpenCV's random generator is seeded first: the same picture
-always gets the same cut.
+The mask (:mod:`avatars.person`: MediaPipe's selfie segmentation, found once per selfie and
+per version) gives a soft alpha, hair included. Before the person goes over the new scene,
+the old background's colour is taken out of their soft edge (:func:`unmix`): otherwise every
+wisp of hair would carry a halo of the old wall onto the new sky.
+
+Every scene is drawn here, from numbers: nothing is downloaded, and seeded generators make
+the same stars, flowers and windows every time.
 """
 
 from __future__ import annotations
 
-import contextlib
-
 import cv2
 import numpy as np
 
-from avatars.faces import FaceAnalysis
-
-from ..common import RGB, hex_to_rgb
+from ..common import RGB, hex_to_rgb, wide_blur
 from .lighting import mono
 
-WORK = 384
+# A background edit needs somebody in front and something behind: the person must cover
+# between 3% and 97% of the picture.
+MIN_SHARE, MAX_SHARE = 0.03, 0.97
+WHITE: RGB = (255, 255, 255)
 
 
 class NoSeparation(Exception):
-    """The cut found (almost) nothing, or (almost) everything, to be the person."""
+    """The person covers (almost) all of the picture, or almost none of it: there's no
+    background to change, or no one to keep in front of it. ``share`` says which."""
 
-
-def person_mask(rgb: np.ndarray, faces: FaceAnalysis) -> np.ndarray:
-    """Float mask 0..1 (h, w): 1 where the person is (NoSeparation without a face)."""
-    face = faces.face
-    if face is None:
-        raise NoSeparation  # without a face there is nothing to seed the person from
-    h, w = rgb.shape[:2]
-    scale = min(1.0, WORK / max(h, w))
-    small = cv2.resize(
-        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
-    )
-    sh, sw = small.shape[:2]
-    mask = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
-    x0, t, r, b = (round(v * scale) for v in face.box)
-    fw, fh = max(1, r - x0), max(1, b - t)
-    cx = (x0 + r) // 2
-    # Shoulders and chest: below the chin, about three faces wide.
-    mask[min(sh, b + fh // 3) :, max(0, x0 - int(1.6 * fw)) : min(sw, r + int(1.6 * fw))] = (
-        cv2.GC_PR_FGD
-    )
-    # The head with its hair.
-    mask[
-        max(0, t - int(0.7 * fh)) : min(sh, b + fh // 3),
-        max(0, x0 - int(0.4 * fw)) : min(sw, r + int(0.4 * fw)),
-    ] = cv2.GC_PR_FGD
-    # Certainly background: well above the head, and beside it down to the chin.
-    mask[: max(0, t - int(0.9 * fh))] = cv2.GC_BGD
-    mask[: max(0, b), : max(0, x0 - int(1.2 * fw))] = cv2.GC_BGD
-    mask[: max(0, b), min(sw, r + int(1.2 * fw)) :] = cv2.GC_BGD
-    # A close-up leaves little beside the head: the picture's own edges above the chin
-    # and its top edge away from the head are background too.
-    edge = max(2, sw // 30)
-    mask[: max(0, b), :edge] = cv2.GC_BGD
-    mask[: max(0, b), sw - edge :] = cv2.GC_BGD
-    top_band = mask[: max(2, sh // 40)]
-    top_band[:, : max(0, x0 - int(0.4 * fw))] = cv2.GC_BGD
-    top_band[:, min(sw, r + int(0.4 * fw)) :] = cv2.GC_BGD
-    for other in faces.faces:
-        ol, ot, orr, ob = (round(v * scale) for v in other.box)
-        mask[max(0, ot) : max(0, ob), max(0, ol) : max(0, orr)] = cv2.GC_FGD
-    mask[min(sh, b) :, max(0, cx - fw // 4) : min(sw, cx + fw // 4)] = cv2.GC_FGD
-    seed = (max(0, min(sh - 1, (t + b) // 2)), max(0, min(sw - 1, cx)))
-    if not (mask == cv2.GC_BGD).any() or not np.isin(mask, (cv2.GC_BGD, cv2.GC_PR_BGD)).any():
-        return np.ones((h, w), np.float32)
-    cv2.setRNGSeed(12345)
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    with contextlib.suppress(cv2.error):  # a degenerate mask: keep the seeds as they are
-        cv2.grabCut(small, mask, None, bgd, fgd, 5, cv2.GC_INIT_WITH_MASK)
-    fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, kernel)
-    fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, kernel)
-    count, labels = cv2.connectedComponents(fg)
-    if count > 2:
-        label = labels[seed]
-        if label == 0:
-            sizes = np.bincount(labels.ravel())[1:]
-            label = 1 + int(np.argmax(sizes))
-        fg = (labels == label).astype(np.uint8)
-    # Holes inside the person (a white cap badge, a shirt button) are the person too: only
-    # background that reaches the picture's edge is background.
-    count, labels = cv2.connectedComponents((fg == 0).astype(np.uint8))
-    if count > 1:
-        border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-        fg = np.where(np.isin(labels, border[border > 0]), 0, 1).astype(np.uint8)
-    full = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    feather = max(3, round(max(h, w) / 300)) * 2 + 1
-    return np.clip(cv2.GaussianBlur(full, (feather, feather), 0), 0, 1)
+    def __init__(self, share: float):
+        super().__init__(f"the person covers {share:.0%} of the picture")
+        self.share = share
 
 
 def _vertical(h: int, w: int, stops: list[tuple[float, RGB]]) -> np.ndarray:
@@ -188,6 +124,56 @@ def flowers(h: int, w: int) -> np.ndarray:
     return img.astype(np.float32)
 
 
+def city(h: int, w: int) -> np.ndarray:
+    """A city at dusk: a violet-to-amber sky, two rows of towers in silhouette, lit windows."""
+    sky = _vertical(
+        h,
+        w,
+        [
+            (0.0, (34, 30, 82)),
+            (0.45, (120, 70, 140)),
+            (0.72, (250, 150, 110)),
+            (1.0, (255, 196, 128)),
+        ],
+    )
+    img = np.clip(sky, 0, 255).astype(np.uint8)
+    rng = np.random.default_rng(7)
+    unit = max(h, w) / 1024
+    for row, (shade, low, high, lit) in enumerate(
+        (((70, 56, 104), 0.32, 0.62, 0.10), ((30, 26, 50), 0.42, 0.78, 0.22))
+    ):
+        x = -rng.uniform(0, 60) * unit
+        while x < w:
+            width = rng.uniform(60, 150) * unit
+            top = round(h * (1 - rng.uniform(low, high)))
+            left, right = round(x), round(x + width)
+            cv2.rectangle(img, (left, top), (right, h), shade, -1)
+            if row == 1 and rng.random() < 0.3:  # a mast on some of the near towers
+                mast = round(left + width / 2)
+                cv2.line(
+                    img, (mast, top), (mast, round(top - 40 * unit)), shade, max(1, round(3 * unit))
+                )
+            # Windows: a grid, some lit warm.
+            step_x, step_y = 18 * unit, 24 * unit
+            pane = (max(1, round(7 * unit)), max(1, round(10 * unit)))
+            wy = top + step_y * 0.8
+            while wy < h - step_y * 0.5:
+                wx = left + step_x * 0.6
+                while wx < right - step_x * 0.5:
+                    if rng.random() < lit:
+                        corner = (round(wx), round(wy))
+                        far = (corner[0] + pane[0], corner[1] + pane[1])
+                        cv2.rectangle(img, corner, far, (255, 214, 120), -1)
+                    wx += step_x
+                wy += step_y
+            x += width + rng.uniform(-10, 25) * unit
+    return img.astype(np.float32)
+
+
+def flat(h: int, w: int, colour: RGB) -> np.ndarray:
+    return np.broadcast_to(np.array(colour, np.float32), (h, w, 3))
+
+
 def scene(h: int, w: int, variant: str, value: str = "") -> np.ndarray:
     if variant == "sunset":
         return sunset(h, w)
@@ -195,22 +181,47 @@ def scene(h: int, w: int, variant: str, value: str = "") -> np.ndarray:
         return starfield(h, w)
     if variant == "flowers":
         return flowers(h, w)
+    if variant == "city":
+        return city(h, w)
+    if variant in ("removed", "transparent"):
+        return flat(h, w, WHITE)
     return colour_scene(h, w, hex_to_rgb(value or "#8a8a8a"))
 
 
+def unmix(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The person's own colours (float32) where the alpha is soft: a pixel at the edge is
+    alpha × person + (1 - alpha) × background, and the background there is estimated from
+    the background nearby (the picture weighted by 1 - alpha, blurred, over the blurred
+    weight); solving for the person takes the old wall's tint out of their hair."""
+    image = rgb.astype(np.float32)
+    behind = 1.0 - alpha
+    sigma = max(2.0, max(alpha.shape) / 128)
+    weight = wide_blur(behind, sigma) + 1e-4
+    estimate = np.stack(
+        [wide_blur(image[..., c] * behind, sigma) / weight for c in range(3)], axis=-1
+    )
+    a = np.maximum(alpha, 0.15)[..., None]
+    person = (image - behind[..., None] * estimate) / a
+    soft = ((alpha > 0.02) & (alpha < 0.98))[..., None]
+    return np.where(soft, np.clip(person, 0, 255), image)
+
+
 def replace_background(
-    rgb: np.ndarray, faces: FaceAnalysis, variant: str, value: str = ""
+    rgb: np.ndarray, alpha: np.ndarray, variant: str, value: str = ""
 ) -> np.ndarray:
+    """``rgb`` with everything but the person (``alpha``, float32 0-1) replaced."""
     h, w = rgb.shape[:2]
-    alpha = person_mask(rgb, faces)[..., None]
     share = float(alpha.mean())
-    if not 0.03 < share < 0.93:
-        raise NoSeparation
+    if not MIN_SHARE < share < MAX_SHARE:
+        raise NoSeparation(share)
     if variant == "black and white":
         back = mono(rgb).astype(np.float32)
+        front = rgb.astype(np.float32)  # the same picture behind: nothing to unmix
     else:
         back = scene(h, w, variant, value)
-    out = rgb.astype(np.float32) * alpha + back * (1 - alpha)
+        front = unmix(rgb, alpha)
+    a = alpha[..., None]
+    out = front * a + back * (1 - a)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -218,5 +229,11 @@ DESCRIBE = {
     "sunset": "put a sunset behind you",
     "starfield": "put a starfield behind you",
     "flowers": "put yellow flowers behind you",
+    "city": "put a city at dusk behind you",
     "black and white": "made the background black and white",
+    "removed": "took the background away (plain white)",
+    "transparent": (
+        "made the background plain white (a version is a picture without transparency, "
+        "so white stands in for it)"
+    ),
 }

@@ -34,7 +34,8 @@ CAN_DO = (
     "add glasses (round, square or sunglasses), a hat (top hat, cap, wizard hat or crown, "
     "in a colour if you like), a moustache or a beard; make it warmer, cooler, brighter, "
     "darker, more or less contrasty; make it black and white; change the background to a "
-    'colour, a sunset, a starfield or yellow flowers; write a caption (write "Ada" at the '
+    "colour, a sunset, a starfield, yellow flowers or a city, or take it away (plain white); "
+    'write a caption (write "Ada" at the '
     'bottom, or "add my caption"); or undo'
 )
 NOT_DRAWN_OVER = (
@@ -144,7 +145,25 @@ _SPACES = re.compile(r"[^\S\n]+")
 _BLACK_AND_WHITE = re.compile(
     r"\bblack[\s-]*(?:and|&|n|'n')[\s-]*white\b|\bb\s*[&/]\s*w\b", re.IGNORECASE
 )
+_BACKGROUND_WORDS = r"(?:background|backdrop|bg)"
 _NORMALISE = [
+    # Taking the background away is the one removal the studio can do: said here, before
+    # "remove" is read as "take something drawn away" (which it refuses).
+    (
+        r"\b(?:remove|removing|delete|erase|drop|ditch|lose|strip|cut\s+out|get\s+rid\s+of"
+        r"|take\s+(?:away|out|off))\s+(?:the\s+|my\s+|this\s+|that\s+)?"
+        + _BACKGROUND_WORDS
+        + r"s?\b",
+        " bgremoved ",
+    ),
+    (r"\b(?:no|without(?:\s+a|\s+the|\s+any)?)\s+" + _BACKGROUND_WORDS + r"\b", " bgremoved "),
+    (r"\b" + _BACKGROUND_WORDS + r"\s+(?:removed|gone|off)\b", " bgremoved "),
+    (r"\bcut\s+(?:me|us|him|her|them)\s+out\b", " bgremoved "),
+    (
+        r"\b(?:take|get|cut)\s+(?:the\s+|my\s+)?" + _BACKGROUND_WORDS + r"\s+(?:away|out|off)\b",
+        " bgremoved ",
+    ),
+    (r"\bsee[\s-]*through\b", " transparent "),
     (r"\btop[\s-]?hats?\b", " tophat "),
     (r"\bbaseball\s+caps?\b", " cap "),
     (r"\bsun\s+glasses\b", " sunglasses "),
@@ -350,7 +369,13 @@ def _take_all(c: _Clause, pattern: str | re.Pattern, repl=" ") -> bool:
 def _background(c: _Clause) -> EditOp | None:
     bg = c.has(_BG.pattern)
     scene = ""
-    if c.take(r"\b(?:sunsets?|sundown|dusk)\b"):
+    if c.take(r"\bbgremoved\b"):
+        scene = "removed"
+    elif c.take(r"\btransparent\b") or (bg and c.take(r"\bclear\b")):
+        scene = "transparent"
+    elif _take_all(c, r"\b(?:city|cities|cityscape|skyline|downtown|skyscrapers?)\b"):
+        scene = "city"
+    elif c.take(r"\b(?:sunsets?|sundown|dusk)\b"):
         scene = "sunset"
     elif c.take(r"\b(?:starfield|galaxy|galaxies)\b"):
         scene = "starfield"
@@ -379,7 +404,7 @@ def _background(c: _Clause) -> EditOp | None:
         return EditOp("background", name, colour)
     raise ParseError(
         "Which background? The studio can do a colour (“a blue background”), a sunset, "
-        "a starfield or yellow flowers."
+        "a starfield, yellow flowers or a city, or take it away (“remove the background”)."
     )
 
 
