@@ -10,9 +10,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.leaving import account_delete, account_export
-from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
-from avatars.api.throttles import ExportRateThrottle
-from avatars.files import ServedFile
+from pixme.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from pixme.api.throttles import ExportRateThrottle
+from pixme.http import NO_STORE, stored_file_response
 
 
 class AccountExportApi(APIView):
@@ -32,15 +32,12 @@ class AccountExportApi(APIView):
     )
     def get(self, request):
         export = account_export(user=request.user)
-        response = ServedFile(
+        return stored_file_response(
             export.file,
-            as_attachment=True,
-            filename=export.filename,
             content_type="application/zip",
+            cache_control=NO_STORE,
+            filename=export.filename,
         )
-        response["Cache-Control"] = "private, no-store"  # everything the person has
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class AccountDeleteApi(APIView):

@@ -158,7 +158,7 @@ def api_token_obtain(
 
     A suspended user gets one too, to take their data and leave: while they are suspended
     the API opens only the export and the account's deletion to it
-    (avatars.api.permissions.NotSuspended)."""
+    (pixme.api.permissions.NotSuspended)."""
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise ApplicationError("Wrong username or password.", code="bad_credentials")

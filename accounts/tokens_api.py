@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_list_for_user, api_token_revoke
-from avatars.api.schema import AUTHENTICATED_ERRORS, error_responses
+from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

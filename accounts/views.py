@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_POST
@@ -22,9 +22,9 @@ from accounts.services import (
     profile_update,
     user_create,
 )
-from avatars.api.throttles import ExportRateThrottle, SignupRateThrottle, rate_limit_check
-from avatars.files import ServedFile
+from pixme.api.throttles import ExportRateThrottle, SignupRateThrottle, rate_limit_check
 from pixme.errors import ApplicationError
+from pixme.http import NO_STORE, stored_file_response
 from pixme.numbers import parse_int
 from webhooks.views import webhook_profile_context
 
@@ -136,15 +136,15 @@ def api_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_export_download(request: HttpRequest) -> FileResponse:
+def account_export_download(request: HttpRequest) -> HttpResponse:
     rate_limit_check(request, ExportRateThrottle)  # one limit with the API's export
     export = account_export(user=request.user)
-    response = ServedFile(
-        export.file, as_attachment=True, filename=export.filename, content_type="application/zip"
+    return stored_file_response(
+        export.file,
+        content_type="application/zip",
+        cache_control=NO_STORE,
+        filename=export.filename,
     )
-    response["Cache-Control"] = "private, no-store"  # everything the person has
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class AccountDeleteForm(forms.Form):

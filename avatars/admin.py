@@ -7,14 +7,13 @@ Pictures are shown through the admin's own staff-only views below, never a stora
 from __future__ import annotations
 
 import io
-import mimetypes
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -33,6 +32,7 @@ from avatars.models import (
 )
 from avatars.services.moderation import Decision, avatar_decide, user_suspend_lift
 from pixme.errors import ApplicationError
+from pixme.http import stored_file_response
 
 SELFIE_PREVIEW_SIDE = 192
 
@@ -43,15 +43,6 @@ class StyleAdmin(admin.ModelAdmin):
     list_editable = ["enabled", "order"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
-
-
-def _file_response(field) -> FileResponse:
-    if not field:
-        raise Http404("No such file")
-    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    response = FileResponse(field.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def _turn_thumbnail(turn: Turn | None, *, width: int = 96) -> str:
@@ -437,13 +428,13 @@ class AvatarAdmin(admin.ModelAdmin):
         return get_object_or_404(Avatar, pk=avatar_id)
 
     def turn_image(self, request, turn_id: int):
-        return _file_response(self._turn(request, turn_id).image)
+        return stored_file_response(self._turn(request, turn_id).image)
 
     def turn_thumbnail(self, request, turn_id: int):
-        return _file_response(self._turn(request, turn_id).thumbnail)
+        return stored_file_response(self._turn(request, turn_id).thumbnail)
 
     def selfie_view(self, request, avatar_id: int):
-        return _file_response(self._avatar(request, avatar_id).source)
+        return stored_file_response(self._avatar(request, avatar_id).source)
 
     def selfie_preview(self, request, avatar_id: int):
         """A small copy for the queue: fifty full-size selfies would be a heavy page."""

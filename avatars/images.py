@@ -19,6 +19,8 @@ from django.conf import settings
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
+from pixme.uploads import too_large_message
+
 try:  # HEIC needs libheif; without it HEIC uploads are refused as an unknown format.
     import pillow_heif
 
@@ -190,17 +192,6 @@ def _webp_decoded(fp: BinaryIO, opened: Image.Image) -> Image.Image:
     image = Image.fromarray(decoded)  # RGB, or RGBA for a WebP with alpha
     image.info = dict(opened.info)
     return image
-
-
-def too_large_message(size: int, *, at_least: bool = False) -> str:
-    limit = settings.PIXME_UPLOAD_MAX_BYTES // (1024 * 1024)
-    if at_least:  # the upload was cut off at the limit: we only know it is bigger
-        return (
-            f"This file is larger than {limit} MB; the limit is {limit} MB. "
-            "Please choose a smaller photo."
-        )
-    shown = math.ceil(size / 1024 / 1024 * 10) / 10  # 15 MB and a byte is "15.1 MB"
-    return f"This file is {shown:.1f} MB; the limit is {limit} MB. Please choose a smaller photo."
 
 
 def _stored_copy(image: Image.Image, max_side: int) -> Image.Image:

@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from avatars.files import ServedFile
 from avatars.models import Avatar, Report
 from avatars.selectors import SharedAvatar, avatar_get_shared
 from avatars.services.downloads import turn_webp
 from avatars.services.reels import reel_shared
 from avatars.services.sharing import report_create
 from pixme.errors import ApplicationError
+from pixme.http import public, stored_file_response
 
 # Shared caches may keep an image this long after the link dies: keep it short.
 IMAGE_MAX_AGE = 300
@@ -87,17 +87,10 @@ def shared_image(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
         raise Http404("No such image")
     shared = _shared_or_404(token)
     turn = shared.turn
-    if fmt == "png":
-        response = ServedFile(turn.image.open("rb"), content_type="image/png")
-    else:
-        webp = turn_webp(turn=turn)
-        if not webp:
-            raise Http404("No such image")
-        response = ServedFile(webp.open("rb"), content_type="image/webp")
-    response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    stored = turn.image if fmt == "png" else turn_webp(turn=turn)
+    return stored_file_response(
+        stored, content_type=f"image/{fmt}", cache_control=public(IMAGE_MAX_AGE), noindex=True
+    )
 
 
 @require_safe
@@ -109,11 +102,12 @@ def shared_reel(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     reel = reel_shared(avatar=shared.avatar, turn=shared.turn)
     if reel is None:
         raise Http404("No reel is shared here.")
-    response = ServedFile(getattr(reel, fmt).open("rb"), content_type=f"image/{fmt}")
-    response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return stored_file_response(
+        getattr(reel, fmt),
+        content_type=f"image/{fmt}",
+        cache_control=public(IMAGE_MAX_AGE),
+        noindex=True,
+    )
 
 
 @login_required

@@ -13,13 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from avatars.api.exceptions import STATUS_BY_CODE
-from avatars.api.throttles import VerifyRateThrottle, rate_limit_check
 from avatars.models import Avatar, Turn
 from avatars.selectors import avatar_get_shared, turn_get_for_user
 from avatars.services.provenance import Verification, upload_verify
-from avatars.uploads import oversize_refusal
+from pixme.api.throttles import VerifyRateThrottle, rate_limit_check
 from pixme.errors import ApplicationError
+from pixme.uploads import oversize_refusal
 
 
 class VerifyForm(forms.Form):
@@ -52,7 +51,7 @@ def _refusal(request, exc: ApplicationError, *, form=None) -> HttpResponse:
     above the form, with the API's status and Retry-After."""
     form = form or _blank_form()
     form.add_error("file" if exc.code == "bad_image" else None, exc.message)
-    response = _page(request, form=form, status=STATUS_BY_CODE.get(exc.code, 400))
+    response = _page(request, form=form, status=exc.status)
     if "retry_after" in exc.extra:
         response["Retry-After"] = str(exc.extra["retry_after"])
     return response

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -18,9 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user
-from avatars.api.throttles import CreateRateThrottle, rate_limit_check
 from avatars.faces import likeness_words
-from avatars.files import ServedFile
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.models import Avatar, Turn
 from avatars.selectors import (
@@ -37,7 +34,6 @@ from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
 from avatars.services.moderation_rules import (
     MODERATED,
-    REFUSAL_CODES,
     avatar_moderation_check,
     user_suspension_reason,
 )
@@ -51,9 +47,11 @@ from avatars.services.turns import (
     turn_snapshot,
 )
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
-from avatars.uploads import oversize_refusal
-from pixme.errors import ApplicationError
+from pixme.api.throttles import CreateRateThrottle, rate_limit_check
+from pixme.errors import REFUSAL_CODES, ApplicationError
+from pixme.http import stored_file_response
 from pixme.numbers import parse_int
+from pixme.uploads import oversize_refusal
 
 
 def _avatar_or_404(request: HttpRequest, avatar_id: int) -> Avatar:
@@ -338,38 +336,27 @@ def _moderation_refusal(avatar: Avatar) -> HttpResponse | None:
     return None
 
 
-def _file_response(field, content_type: str, *, filename: str | None = None) -> FileResponse:
-    if not field:
-        raise Http404("Not drawn yet")
-    response = ServedFile(
-        field.open("rb"),
-        content_type=content_type,
-        as_attachment=filename is not None,
-        filename=filename or "",
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 @require_GET
-def avatar_source(request: HttpRequest, avatar_id: int) -> FileResponse:
+def avatar_source(request: HttpRequest, avatar_id: int) -> HttpResponse:
     avatar = _avatar_or_404(request, avatar_id)
-    return _file_response(avatar.source, "image/jpeg")
+    return stored_file_response(avatar.source, content_type="image/jpeg")
 
 
 @login_required
 @require_GET
 def turn_image(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpResponse:
     turn = _turn_or_404(request, avatar_id, turn_id)
-    return _moderation_refusal(turn.avatar) or _file_response(turn.image, "image/png")
+    return _moderation_refusal(turn.avatar) or stored_file_response(
+        turn.image, content_type="image/png"
+    )
 
 
 @login_required
 @require_GET
-def turn_thumbnail(request: HttpRequest, avatar_id: int, turn_id: int) -> FileResponse:
-    return _file_response(_turn_or_404(request, avatar_id, turn_id).thumbnail, "image/webp")
+def turn_thumbnail(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpResponse:
+    turn = _turn_or_404(request, avatar_id, turn_id)
+    return stored_file_response(turn.thumbnail, content_type="image/webp")
 
 
 @login_required
@@ -382,6 +369,5 @@ def turn_download(request: HttpRequest, avatar_id: int, turn_id: int, fmt: str) 
     if refusal:
         return refusal
     name = f"pixme-{turn.avatar.style.slug}-{turn.avatar_id}-v{turn.number}.{fmt}"
-    if fmt == "png":
-        return _file_response(turn.image, "image/png", filename=name)
-    return _file_response(turn_webp(turn=turn), "image/webp", filename=name)
+    stored = turn.image if fmt == "png" else turn_webp(turn=turn)
+    return stored_file_response(stored, content_type=f"image/{fmt}", filename=name)

@@ -17,7 +17,7 @@ from idempotency.models import IdempotencyRecord
 from pixme.errors import ApplicationError
 
 # A claim this old with no answer was left by a process that died mid-request: the answer and
-# the work are committed together (avatars.api.idempotency), so nothing was made and the
+# the work are committed together (idempotency.decorators), so nothing was made and the
 # request may run again. Far longer than any create or edit takes to answer.
 ABANDONED_AFTER = timedelta(minutes=5)
 IN_PROGRESS_RETRY_AFTER_SECONDS = 1

@@ -4,12 +4,29 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.deprecation import MiddlewareMixin
 
+# The HTTP status an error answers with, by its code (400 for the rest), on pages and in the
+# API alike.
+STATUS_BY_CODE = {
+    "quota": 429,
+    "busy": 429,
+    "throttled": 429,
+    "server_busy": 503,
+    "too_large": 413,
+    # A moderator's decision rules it out: no retry or other input changes that.
+    "moderated": 403,
+    "suspended": 403,
+    "idempotency_in_progress": 409,
+    "idempotency_key_reused": 422,
+}
+REFUSAL_CODES = frozenset(code for code, status in STATUS_BY_CODE.items() if status == 403)
+
 
 class ApplicationError(Exception):
     """The one error type services raise: ``message`` is written for the user to read.
 
     Pages show it as a form error or message, the API as ``{"detail": message, **extra}``,
-    and the CLI prints it on one line and exits non-zero.
+    and the CLI prints it on one line and exits non-zero. ``status`` is the HTTP status both
+    answer with.
     """
 
     def __init__(self, message: str, *, code: str = "invalid", extra: dict | None = None):
@@ -17,6 +34,10 @@ class ApplicationError(Exception):
         self.message = message
         self.code = code
         self.extra = extra or {}
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE.get(self.code, 400)
 
 
 class ApplicationErrorMiddleware(MiddlewareMixin):

@@ -245,7 +245,7 @@ CACHES = {
 # pixme_worker` processes (woken by PostgreSQL's LISTEN/NOTIFY).
 # The first handler stops keeping an upload once it passes PIXME_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_HANDLERS = [
-    "avatars.uploads.CappedUploadHandler",
+    "pixme.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -274,26 +274,26 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "avatars.api.permissions.NotSuspended",
+        "pixme.api.permissions.NotSuspended",
     ],
-    "DEFAULT_PAGINATION_CLASS": "avatars.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "pixme.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "avatars.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "pixme.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    # Never a 500 for a body: nesting too deep or a bad encoding is a 400 (avatars.api.parsers).
+    # Never a 500 for a body: nesting too deep or a bad encoding is a 400 (pixme.api.parsers).
     "DEFAULT_PARSER_CLASSES": [
-        "avatars.api.parsers.SafeJSONParser",
+        "pixme.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "avatars.api.throttles.BurstRateThrottle",
-        "avatars.api.throttles.SustainedRateThrottle",
-        "avatars.api.throttles.CreateRateThrottle",
+        "pixme.api.throttles.BurstRateThrottle",
+        "pixme.api.throttles.SustainedRateThrottle",
+        "pixme.api.throttles.CreateRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "burst": env_rate("PIXME_API_BURST_RATE", "120/min"),

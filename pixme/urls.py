@@ -35,4 +35,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler404 = "avatars.api.exceptions.not_found"
+handler404 = "pixme.api.exceptions.not_found"

@@ -9,9 +9,9 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.api.pagination import PageNumberPagination
-from avatars.api.parsers import SafeJSONParser
-from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, ErrorSerializer, error_responses
+from pixme.api.pagination import PageNumberPagination
+from pixme.api.parsers import SafeJSONParser
+from pixme.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, ErrorSerializer, error_responses
 from webhooks.models import Delivery, Webhook
 from webhooks.selectors import (
     delivery_list_for_webhook,

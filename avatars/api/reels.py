@@ -17,11 +17,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.api.schema import AUTHENTICATED_ERRORS, error_responses
 from avatars.api.views import _avatar
-from avatars.files import ServedFile
 from avatars.models import Avatar, Reel
 from avatars.services.reels import RETRY_AFTER_SECONDS, reel_get, reel_request
+from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
+from pixme.http import stored_file_response
 
 FORMATS = {"webp": "image/webp", "gif": "image/gif"}
 REEL_LOCATION = OpenApiParameter(
@@ -130,8 +130,7 @@ class ReelApi(APIView):
             body = {"detail": reel.error_message, "code": "reel_failed"}
             return Response(body, status=500)
         if reel.status == Reel.Status.READY:
-            response = ServedFile(getattr(reel, fmt).open("rb"), content_type=FORMATS[fmt])
-            response["Cache-Control"] = "private, max-age=60"
-            response["X-Content-Type-Options"] = "nosniff"
-            return response
+            return stored_file_response(
+                getattr(reel, fmt), content_type=FORMATS[fmt], cache_control="private, max-age=60"
+            )
         return _status(reel, code=202, detail="The reel is being made; ask again shortly.")

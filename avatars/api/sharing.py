@@ -9,13 +9,13 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.api.parsers import SafeJSONParser
-from avatars.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
-from avatars.api.throttles import CreateRateThrottle, rate_limit_check
 from avatars.api.views import _avatar, _turn
 from avatars.models import Avatar, Report
 from avatars.selectors import avatar_get_shared
 from avatars.services.sharing import avatar_share, avatar_unshare, report_create, share_path
+from pixme.api.parsers import SafeJSONParser
+from pixme.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
+from pixme.api.throttles import CreateRateThrottle, rate_limit_check
 from pixme.numbers import IntegerSerializerField
 
 

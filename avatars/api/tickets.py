@@ -8,10 +8,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.api.schema import AUTHENTICATED_ERRORS, error_responses
 from avatars.models import Avatar
 from avatars.selectors import avatar_get_for_user
 from avatars.ws_tickets import TICKET_SECONDS, ws_ticket_issue
+from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
 
 
 class WsTicketApi(APIView):

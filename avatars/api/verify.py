@@ -12,11 +12,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from avatars.api.schema import error_responses
-from avatars.api.throttles import VerifyRateThrottle
 from avatars.services.provenance import upload_verify
-from avatars.uploads import oversize_refusal
+from pixme.api.schema import error_responses
+from pixme.api.throttles import VerifyRateThrottle
 from pixme.errors import ApplicationError
+from pixme.uploads import oversize_refusal
 
 
 class LinkSerializer(serializers.Serializer):

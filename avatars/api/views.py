@@ -26,20 +26,7 @@ from rest_framework.views import APIView
 from accounts.models import Profile
 from accounts.services import api_token_obtain, profile_for_user, profile_update
 from avatars.api.filters import AvatarFilter, AvatarOrdering
-from avatars.api.idempotency import idempotent
-from avatars.api.parsers import SafeJSONParser
-from avatars.api.schema import (
-    AUTHENTICATED_ERRORS,
-    ETAG,
-    IDEMPOTENCY_KEY,
-    IDEMPOTENT_REPLAYED,
-    IF_NONE_MATCH,
-    LOCATION,
-    RETRY_AFTER,
-    error_responses,
-)
 from avatars.engines.base import configured_engines, engine_catalogue
-from avatars.files import ServedFile
 from avatars.models import Avatar, Style, Turn
 from avatars.selectors import (
     avatar_get_for_user,
@@ -62,9 +49,22 @@ from avatars.services.turns import (
     turn_revert,
     turn_snapshot,
 )
-from avatars.uploads import oversize_refusal
+from idempotency.decorators import idempotent
+from pixme.api.parsers import SafeJSONParser
+from pixme.api.schema import (
+    AUTHENTICATED_ERRORS,
+    ETAG,
+    IDEMPOTENCY_KEY,
+    IDEMPOTENT_REPLAYED,
+    IF_NONE_MATCH,
+    LOCATION,
+    RETRY_AFTER,
+    error_responses,
+)
 from pixme.errors import ApplicationError
+from pixme.http import stored_file_response
 from pixme.numbers import IntegerSerializerField
+from pixme.uploads import oversize_refusal
 
 # Ids are signed 64-bit in SQLite and PostgreSQL: a larger number is nobody's object (404),
 # not a database error (500).
@@ -516,24 +516,18 @@ class TurnFileApi(APIView):
         ],
     )
     def get(self, request, avatar_id: int, turn_id: int, kind: str):
-        response = self._file(request, avatar_id, turn_id, kind)
-        response["Cache-Control"] = "private, max-age=3600"  # owner-only: never shared caches
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
-
-    def _file(self, request, avatar_id: int, turn_id: int, kind: str):
         turn = _turn(request, avatar_id, turn_id)
         if kind != "thumbnail.webp":  # the owner still sees what a moderator hid, small
             avatar_moderation_check(avatar=turn.avatar, doing="downloaded")
-        if kind == "image.png" and turn.image:
-            return ServedFile(turn.image.open("rb"), content_type="image/png")
-        if kind == "thumbnail.webp" and turn.thumbnail:
-            return ServedFile(turn.thumbnail.open("rb"), content_type="image/webp")
-        if kind == "image.webp" and turn.image:
-            webp = turn_webp(turn=turn)
-            if webp:
-                return ServedFile(webp.open("rb"), content_type="image/webp")
-        raise Http404
+        if kind == "image.png":
+            stored = turn.image
+        elif kind == "thumbnail.webp":
+            stored = turn.thumbnail
+        elif kind == "image.webp" and turn.image:
+            stored = turn_webp(turn=turn)
+        else:
+            raise Http404
+        return stored_file_response(stored, content_type=f"image/{kind.rsplit('.', 1)[1]}")
 
 
 class ProfileApi(APIView):

@@ -4,7 +4,7 @@ Each render costs real CPU (studio) or money (Gemini), so one user flooding must
 everyone else. The daily quota of paid engines lives with the turns (``turn_quota_check``);
 this is the cap on *unfinished* versions — queued or drawing — per user, for every engine,
 and on how long an instruction may be. How often work may be asked for is the rate limits'
-business (``avatars.api.throttles``).
+business (``pixme.api.throttles``).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ download the export, delete their account, and delete what they made (an avatar,
 token). Nothing else: no new avatars or versions, retries, takes, reels, shares, reports,
 webhooks, API tokens, profile changes or live-progress sockets. ``POST /api/token/`` (the
 password exchange) still gives them a token, and while they are suspended the API opens only
-the export and the account's deletion to it (``avatars.api.permissions.NotSuspended``); the
+the export and the account's deletion to it (``pixme.api.permissions.NotSuspended``); the
 rest of what they may do is on the pages. Webhooks made before go on delivering: they only
 tell the owner what became of their own versions (the suspension cancelled the unfinished
 ones), and the picture URLs in them answer 403 like every other API call of theirs.
@@ -33,8 +33,6 @@ from avatars.models import Avatar
 from pixme.errors import ApplicationError
 
 MODERATED = (Avatar.Moderation.HIDDEN, Avatar.Moderation.REMOVED)
-# The codes of the refusals below: no retry or other input changes them (the API's 403).
-REFUSAL_CODES = frozenset({"moderated", "suspended"})
 
 
 def avatar_moderation_refusal(*, avatar: Avatar, doing: str) -> str | None:

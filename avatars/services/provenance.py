@@ -41,10 +41,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 
-from avatars import images
 from avatars.images import DIGITAL_SOURCE_TYPE
 from avatars.services import provenance_reader
 from pixme.errors import ApplicationError
+from pixme.uploads import too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -494,7 +494,7 @@ def upload_verify(*, upload: BinaryIO, size: int | None = None) -> Verification:
     first (size, pixels, formats: decoded, not trusted by name), then read as it came;
     nothing is stored."""
     if size is not None and size > settings.PIXME_UPLOAD_MAX_BYTES:
-        raise ApplicationError(images.too_large_message(size), code="bad_image")
+        raise ApplicationError(too_large_message(size), code="bad_image")
     upload.seek(0)
     return _check(upload.read(settings.PIXME_UPLOAD_MAX_BYTES + 1), mime=None)
 

@@ -10,21 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from avatars.services.moderation_rules import REFUSAL_CODES
 from pixme.errors import ApplicationError
-
-# Application error codes whose HTTP status is not the default 400.
-STATUS_BY_CODE = {
-    "quota": 429,
-    "busy": 429,
-    "server_busy": 503,
-    "throttled": 429,
-    "too_large": 413,
-    # A moderator's decision rules it out (avatars.services.moderation_rules).
-    **dict.fromkeys(REFUSAL_CODES, 403),
-    "idempotency_in_progress": 409,
-    "idempotency_key_reused": 422,
-}
 
 
 def _as_application_error(exc) -> ApplicationError | None:
@@ -67,7 +53,7 @@ def exception_handler(exc, context):
         retry_after = extra.pop("retry_after", None)
         response = Response(
             {"detail": exc.message, "code": exc.code, **extra},
-            status=STATUS_BY_CODE.get(exc.code, 400),
+            status=exc.status,
         )
         if retry_after is not None:
             response["Retry-After"] = str(int(retry_after))

@@ -9,11 +9,22 @@ socket, but nothing more is kept) and notes it on the request for the form to ex
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
 
-from avatars.images import too_large_message
+
+def too_large_message(size: int, *, at_least: bool = False) -> str:
+    limit = settings.PIXME_UPLOAD_MAX_BYTES // (1024 * 1024)
+    if at_least:  # the upload was cut off at the limit: we only know it is bigger
+        return (
+            f"This file is larger than {limit} MB; the limit is {limit} MB. "
+            "Please choose a smaller photo."
+        )
+    shown = math.ceil(size / 1024 / 1024 * 10) / 10  # 15 MB and a byte is "15.1 MB"
+    return f"This file is {shown:.1f} MB; the limit is {limit} MB. Please choose a smaller photo."
 
 
 class CappedUploadHandler(FileUploadHandler):
