@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import ApiToken, Profile, User
-from avatars.admin import versions_go_with_their_owner
+from pixme.admin import DeletesOwnedRowsMixin, ReadOnlyAdminMixin
 
 
 class ProfileInline(admin.StackedInline):
@@ -13,7 +13,7 @@ class ProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class PixmeUserAdmin(UserAdmin):
+class PixmeUserAdmin(DeletesOwnedRowsMixin, UserAdmin):
     inlines = [ProfileInline]
     list_display = [*UserAdmin.list_display, "suspended_at"]
     # Read here, decided in the moderators' queue (so every suspension leaves a record).
@@ -23,12 +23,9 @@ class PixmeUserAdmin(UserAdmin):
     ]
     readonly_fields = ["suspended_at", "suspension_reason"]
 
-    def get_deleted_objects(self, objs, request):
-        return versions_go_with_their_owner(super().get_deleted_objects(objs, request))
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """See and revoke (delete) users' API tokens. No digests shown, and none made here: a
     token's secret is for its owner's eyes, on their profile page."""
 
@@ -38,9 +35,3 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ["name", "user", "prefix", "created", "last_used_at", "expiry"]
     readonly_fields = fields
     ordering = ["-created"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from pixme.admin import ReadOnlyAdminMixin
 from webhooks.models import Delivery, Webhook
 
 
@@ -19,7 +20,7 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "webhook",
@@ -50,9 +51,3 @@ class DeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
         "created_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

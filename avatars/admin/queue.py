@@ -1,75 +1,26 @@
-"""The moderators' queue, in the Django admin. Actions and the change form are thin: they read a
-decision and its reason, and call ``avatars.services.moderation``.
-
-Pictures are shown through the admin's own staff-only views below, never a storage URL.
-"""
+"""The moderators' queue (the Avatar admin): flagged and reported avatars first. Actions and
+the change form are thin: they read a decision and its reason, and call
+``avatars.services.moderation``."""
 
 from __future__ import annotations
-
-import io
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from PIL import Image
 
+from avatars.admin.pictures import PicturesAdminMixin, selfie, turn_thumbnail
 from avatars.engines.base import ENGINES
-from avatars.models import (
-    Avatar,
-    BlockedTerm,
-    ModerationAction,
-    Report,
-    Style,
-    SuspendedUser,
-    Turn,
-)
-from avatars.services.moderation import Decision, avatar_decide, user_suspend_lift
+from avatars.models import Avatar, Report, Turn
+from avatars.services.moderation import Decision, avatar_decide
+from pixme.admin import DeletesOwnedRowsMixin, ReadOnlyAdminMixin
 from pixme.errors import ApplicationError
-from pixme.http import stored_file_response
-
-SELFIE_PREVIEW_SIDE = 192
 
 
-@admin.register(Style)
-class StyleAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "enabled", "order"]
-    list_editable = ["enabled", "order"]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name", "slug"]
-
-
-def _turn_thumbnail(turn: Turn | None, *, width: int = 96) -> str:
-    if turn is None or not turn.thumbnail:
-        return "—"
-    return format_html(
-        '<a href="{}" target="_blank"><img src="{}" width="{}" alt="version {}" '
-        'loading="lazy"></a>',
-        reverse("admin:avatars_turn_image", args=[turn.pk]),
-        reverse("admin:avatars_turn_thumbnail", args=[turn.pk]),
-        width,
-        turn.number,
-    )
-
-
-def _selfie(avatar: Avatar, *, width: int = 96) -> str:
-    if not avatar.source:
-        return "—"
-    return format_html(
-        '<a href="{}" target="_blank"><img src="{}" width="{}" alt="selfie" loading="lazy"></a>',
-        reverse("admin:avatars_avatar_selfie", args=[avatar.pk]),
-        reverse("admin:avatars_avatar_selfie_preview", args=[avatar.pk]),
-        width,
-    )
-
-
-class TurnInline(admin.TabularInline):
+class TurnInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Every version, read-only: what was asked, what the engine said, what it drew."""
 
     model = Turn
@@ -93,30 +44,18 @@ class TurnInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="image")
     def preview(self, turn: Turn):
-        return _turn_thumbnail(turn)
+        return turn_thumbnail(turn)
 
 
-class ReportInline(admin.TabularInline):
+class ReportInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Report
     extra = 0
     max_num = 0
     fields = ["reason", "note", "reporter", "established", "resolved", "created_at"]
     readonly_fields = fields
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ReasonActionForm(ActionForm):
@@ -194,7 +133,7 @@ def _count_of(queryset) -> Coalesce:
 
 
 @admin.register(Avatar)
-class AvatarAdmin(admin.ModelAdmin):
+class AvatarAdmin(DeletesOwnedRowsMixin, PicturesAdminMixin, admin.ModelAdmin):
     """The queue: flagged and reported avatars first, then the newest."""
 
     list_display = [
@@ -279,18 +218,15 @@ class AvatarAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def get_deleted_objects(self, objs, request):
-        return versions_go_with_their_owner(super().get_deleted_objects(objs, request))
-
     # --- columns ---------------------------------------------------------------------
 
     @admin.display(description="result")
     def result(self, avatar: Avatar):
-        return _turn_thumbnail(avatar.current_turn)
+        return turn_thumbnail(avatar.current_turn)
 
     @admin.display(description="selfie")
     def selfie(self, avatar: Avatar):
-        return _selfie(avatar)
+        return selfie(avatar)
 
     @admin.display(description="avatar", ordering="title")
     def title_or_id(self, avatar: Avatar):
@@ -327,7 +263,7 @@ class AvatarAdmin(admin.ModelAdmin):
     @admin.display(description="selfie · current version")
     def pictures(self, avatar: Avatar):
         return format_html(
-            "{} {}", _selfie(avatar, width=320), _turn_thumbnail(avatar.current_turn, width=320)
+            "{} {}", selfie(avatar, width=320), turn_thumbnail(avatar.current_turn, width=320)
         )
 
     # --- the change form: a decision, never an edit ----------------------------------
@@ -396,247 +332,3 @@ class AvatarAdmin(admin.ModelAdmin):
     @admin.action(description="Lift the owners' suspension", permissions=["change"])
     def lift_owner_suspension(self, request, queryset):
         self._decide(request, queryset, Decision.SUSPEND_LIFT, "Reinstated owners")
-
-    # --- pictures, for staff only ----------------------------------------------------
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        extra = [
-            path("turn/<int:turn_id>/image/", view(self.turn_image), name="avatars_turn_image"),
-            path(
-                "turn/<int:turn_id>/thumbnail/",
-                view(self.turn_thumbnail),
-                name="avatars_turn_thumbnail",
-            ),
-            path("<int:avatar_id>/selfie/", view(self.selfie_view), name="avatars_avatar_selfie"),
-            path(
-                "<int:avatar_id>/selfie/preview/",
-                view(self.selfie_preview),
-                name="avatars_avatar_selfie_preview",
-            ),
-        ]
-        return extra + super().get_urls()
-
-    def _turn(self, request, turn_id: int) -> Turn:
-        if not self.has_view_permission(request):
-            raise Http404
-        return get_object_or_404(Turn, pk=turn_id)
-
-    def _avatar(self, request, avatar_id: int) -> Avatar:
-        if not self.has_view_permission(request):
-            raise Http404
-        return get_object_or_404(Avatar, pk=avatar_id)
-
-    def turn_image(self, request, turn_id: int):
-        return stored_file_response(self._turn(request, turn_id).image)
-
-    def turn_thumbnail(self, request, turn_id: int):
-        return stored_file_response(self._turn(request, turn_id).thumbnail)
-
-    def selfie_view(self, request, avatar_id: int):
-        return stored_file_response(self._avatar(request, avatar_id).source)
-
-    def selfie_preview(self, request, avatar_id: int):
-        """A small copy for the queue: fifty full-size selfies would be a heavy page."""
-        avatar = self._avatar(request, avatar_id)
-        if not avatar.source:
-            raise Http404("No selfie")
-        with avatar.source.open("rb") as fh, Image.open(fh) as im:
-            side = SELFIE_PREVIEW_SIDE
-            im.draft("RGB", (side, side))  # decode the JPEG at a fraction of its size
-            small = im.convert("RGB")
-            small.thumbnail((side, side))
-            buf = io.BytesIO()
-            small.save(buf, "JPEG", quality=80)
-        response = HttpResponse(buf.getvalue(), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
-
-
-def versions_go_with_their_owner(deleted):
-    """Versions can't be deleted one by one, but they go with their avatar or their owner:
-    a delete that takes them is not refused for want of a turn-delete permission."""
-    to_delete, model_count, perms_needed, protected = deleted
-    perms_needed = set(perms_needed) - {Turn._meta.verbose_name}
-    return to_delete, model_count, perms_needed, protected
-
-
-@admin.register(Turn)
-class TurnAdmin(admin.ModelAdmin):
-    """Versions, read-only: the engine's record of each."""
-
-    list_display = [
-        "__str__",
-        "engine",
-        "model",
-        "status",
-        "error_code",
-        "flagged",
-        "signed",
-        "likeness",
-        "created_at",
-    ]
-    # "Signed: no" on a finished version: its Content Credentials failed (see the log).
-    list_filter = ["status", "engine", "error_code", "flagged", "signed"]
-    search_fields = ["instruction", "model_text", "avatar__owner__username"]
-    list_select_related = ["avatar"]
-    fields = [
-        "avatar",
-        "preview",
-        "parent",
-        "number",
-        "kind",
-        "instruction",
-        "model_text",
-        "engine",
-        "model",
-        "aspect_ratio",
-        "image_size",
-        "status",
-        "stage",
-        "percent",
-        "message",
-        "width",
-        "height",
-        "likeness",
-        "error_code",
-        "error_message",
-        "flagged",
-        "signed",
-        "usage",
-        "attempts",
-        "created_at",
-        "started_at",
-        "finished_at",
-    ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="image")
-    def preview(self, turn: Turn):
-        return _turn_thumbnail(turn, width=320)
-
-
-@admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    """Read-only: a report is resolved by deciding on its avatar in the queue."""
-
-    list_display = [
-        "avatar_link",
-        "reason",
-        "note",
-        "reporter",
-        "established",
-        "resolved",
-        "created_at",
-    ]
-    list_filter = ["resolved", "established", "reason"]
-    list_select_related = ["avatar", "avatar__style", "reporter"]
-    search_fields = ["note", "avatar__owner__username", "reporter__username"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="avatar")
-    def avatar_link(self, report: Report):
-        url = reverse("admin:avatars_avatar_change", args=[report.avatar_id])
-        return format_html('<a href="{}">{}</a>', url, report.avatar)
-
-
-@admin.register(BlockedTerm)
-class BlockedTermAdmin(admin.ModelAdmin):
-    """Words and phrases that flag an avatar for review (case-insensitive, whole words)."""
-
-    list_display = ["term", "created_at"]
-    search_fields = ["term"]
-
-
-@admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
-    """The audit trail: read by anyone allowed to see it, written only by the services."""
-
-    list_display = [
-        "created_at",
-        "moderator_repr",
-        "action",
-        "avatar_repr",
-        "subject_user_repr",
-        "reason",
-    ]
-    list_filter = ["action", "created_at"]
-    search_fields = ["moderator_repr", "avatar_repr", "subject_user_repr", "reason"]
-    fields = [
-        "created_at",
-        "moderator_repr",
-        "action",
-        "avatar",
-        "avatar_repr",
-        "subject_user_repr",
-        "reason",
-    ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SuspendedUser)
-class SuspendedUserAdmin(admin.ModelAdmin):
-    """Who is suspended and why; a moderator reinstates from here (and edits nobody)."""
-
-    list_display = ["username", "suspended_at", "suspension_reason"]
-    search_fields = ["username", "suspension_reason"]
-    fields = ["username", "suspended_at", "suspension_reason"]
-    readonly_fields = fields
-    action_form = ReasonActionForm
-    actions = ["lift"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(suspended_at__isnull=False)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_lift_permission(self, request):
-        # The right that suspends from the queue reinstates here.
-        return request.user.has_perm("avatars.change_avatar")
-
-    @admin.action(description="Lift the suspension", permissions=["lift"])
-    def lift(self, request, queryset):
-        reason = request.POST.get("reason", "").strip()
-        if not reason:
-            self.message_user(
-                request, "Give a reason (the user reads it): nothing was changed.", messages.ERROR
-            )
-            return
-        lifted = 0
-        for user in queryset:
-            try:
-                user_suspend_lift(user=user, moderator=request.user, reason=reason)
-                lifted += 1
-            except ApplicationError as exc:  # lifted by someone else a moment ago
-                self.message_user(request, exc.message, messages.WARNING)
-        self.message_user(request, f"Reinstated users: {lifted}.", messages.SUCCESS)
