@@ -4,7 +4,7 @@ The export is one zip: each selfie and every version's PNG as stored, and ``pixm
 the profile and each avatar's history, naming the files beside it. Thumbnails stay out: they
 are small copies of the PNGs, made by the site. A hidden or removed avatar's versions stay out
 too, as its downloads do: pixme.json lists them with the decision and says why in the
-download's words (``pictures_left_out``; the rule: avatars.services.moderation_rules).
+download's words (``pictures_left_out``; the rule: avatars.moderation.rules).
 
 The deletion takes every avatar, version and file; what other people need stays without the
 person: reports they made (reporter emptied) and the moderators' records (their descriptions
@@ -34,9 +34,9 @@ from accounts.models import User
 from accounts.services import api_token_list_for_user, profile_for_user
 from avatars.media_files import prune_empty_folder
 from avatars.models import Avatar, Report, Turn
+from avatars.moderation.rules import avatar_moderation_refusal
 from avatars.services.avatars import avatar_delete
 from avatars.services.limits import user_lock
-from avatars.services.moderation_rules import avatar_moderation_refusal
 from pixme.errors import ApplicationError
 
 # The zip is built in memory up to this size, then in a temporary file: a user with hundreds

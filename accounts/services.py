@@ -35,7 +35,6 @@ def profile_for_user(*, user: User) -> Profile:
 @transaction.atomic
 def profile_update(*, profile: Profile, data: dict) -> Profile:
     """Update the fields in ``data`` (already validated by a form or serializer)."""
-    from avatars.services.moderation_rules import user_suspension_check  # avatars imports us
 
     user_suspension_check(user=profile.user, doing="change your profile")
     styles = data.pop("favourite_styles", None)
@@ -68,7 +67,7 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
         if any(t.avatar.owner_id != profile.user_id for t in refs):
             raise ApplicationError("References must be your own avatars.")
         profile.references.set(refs)
-    from avatars.services.flags import profile_flag_check  # avatars imports accounts
+    from avatars.moderation.flags import profile_flag_check  # avatars imports accounts
 
     profile_flag_check(profile=profile, changed=data.keys())
     return profile
@@ -106,9 +105,8 @@ def api_token_create(
     A user may hold TOKEN_LIMIT_PER_USER tokens. A ``password_login`` (POST /api/token/) then
     revokes the least recently used token of the same name instead of refusing, so a script
     that logs in on every run never locks itself out. Only a password log-in gives a
-    suspended user a token: to take their data and leave (avatars.services.moderation_rules).
+    suspended user a token: to take their data and leave (avatars.moderation.rules).
     """
-    from avatars.services.moderation_rules import user_suspension_check  # avatars imports us
 
     name = name.strip()
     if not name:
@@ -191,3 +189,23 @@ def api_token_revoke_all(*, user: User) -> None:
 
     ApiToken.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
+
+
+# --- suspension (the rule: avatars/moderation/rules.py) ----------------------------------
+
+
+def user_suspension_reason(*, user: User) -> str | None:
+    """The moderator's reason if ``user`` is suspended now (read afresh), else None."""
+    suspended = User.objects.filter(pk=user.pk, suspended_at__isnull=False)
+    return suspended.values_list("suspension_reason", flat=True).first()
+
+
+def user_suspension_check(*, user: User, doing: str) -> None:
+    """Refuse ``doing`` (what the user can't do, e.g. "add webhooks") to a suspended user,
+    with the moderator's reason. Reads the row afresh: the caller's user may predate the
+    decision."""
+    reason = user_suspension_reason(user=user)
+    if reason is not None:
+        raise ApplicationError(
+            f"Your account is suspended, so you can't {doing}: {reason}", code="suspended"
+        )

@@ -15,9 +15,9 @@ from enum import IntEnum
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.services import user_suspension_check
 from avatars.models import Avatar
 from avatars.selectors import avatar_get_for_user, turn_list_for_avatar
-from avatars.services.moderation_rules import user_suspension_check
 from avatars.services.progress import EventType, group_name
 from avatars.services.turns import turn_snapshot
 from pixme.errors import ApplicationError

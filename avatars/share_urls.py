@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from avatars import share_views, verify_views
+from avatars import share_views
 
 app_name = "share"
 
@@ -10,6 +10,5 @@ urlpatterns = [
     path("<str:token>/", share_views.shared_page, name="page"),
     path("<str:token>/image.<str:fmt>", share_views.shared_image, name="image"),
     path("<str:token>/reel.<str:fmt>", share_views.shared_reel, name="reel"),
-    path("<str:token>/credentials/", verify_views.shared_credentials, name="credentials"),
     path("<str:token>/report/", share_views.shared_report, name="report"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avatars import verify_views, views
+from avatars import views
 
 app_name = "avatars"
 
@@ -20,11 +20,6 @@ urlpatterns = [
         "<int:avatar_id>/v/<int:turn_id>/download.<str:fmt>",
         views.turn_download,
         name="turn-download",
-    ),
-    path(
-        "<int:avatar_id>/v/<int:turn_id>/credentials/",
-        verify_views.turn_credentials,
-        name="turn-credentials",
     ),
     path("<int:avatar_id>/v/<int:turn_id>/<str:action>/", views.turn_action, name="turn-action"),
 ]

@@ -16,10 +16,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.services import profile_for_user
+from accounts.services import profile_for_user, user_suspension_reason
 from avatars.faces import likeness_words
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.models import Avatar, Turn
+from avatars.moderation.rules import MODERATED, avatar_moderation_check
 from avatars.selectors import (
     avatar_get_for_user,
     avatar_link_paused,
@@ -32,11 +33,6 @@ from avatars.selectors import (
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
-from avatars.services.moderation_rules import (
-    MODERATED,
-    avatar_moderation_check,
-    user_suspension_reason,
-)
 from avatars.services.sharing import avatar_share, avatar_unshare, share_path
 from avatars.services.turns import (
     turn_cancel,

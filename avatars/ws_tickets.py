@@ -30,7 +30,7 @@ _KEY = "ws-ticket:{}"
 def ws_ticket_issue(*, avatar: Avatar) -> str:
     """A new ticket that opens ``avatar``'s socket as its owner (the caller checked that);
     none for a suspended owner."""
-    from avatars.services.moderation_rules import user_suspension_check
+    from accounts.services import user_suspension_check
 
     user_suspension_check(user=avatar.owner, doing="follow progress live")
     ticket = secrets.token_urlsafe(32)

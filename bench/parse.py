@@ -89,7 +89,7 @@ def measure_parser(runs: int) -> dict[str, dict[int, float]]:
 def measure_blocklist(runs: int) -> dict[str, float]:
     """The blocklist's pattern (``blocked_terms_compile``, as the site builds it from the
     moderators' terms) for 1,000 random terms."""
-    from avatars.services.flags import blocked_terms_compile
+    from avatars.moderation.flags import blocked_terms_compile
 
     rng = random.Random(0)
 

@@ -37,7 +37,8 @@ def run(quick: bool = False) -> list[Result]:
     from avatars import images
     from avatars.engines.base import RenderRequest
     from avatars.engines.studio import StudioEngine
-    from avatars.services.provenance import Parent, sign, verify
+    from avatars.provenance.services import Parent, sign
+    from avatars.provenance.verify import verify
 
     runs = QUICK_N if quick else N
     source = Image.fromarray(data.astronaut()).resize((1024, 1024), Image.Resampling.LANCZOS)

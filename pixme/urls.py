@@ -4,9 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from avatars import verify_views
 from avatars import views as avatar_views
-from avatars.api.verify import VerifyApi
 from pixme import health
 
 urlpatterns = [
@@ -17,15 +15,16 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("webhooks.site_urls")),
+    # Before avatars/: a version's check sits under its URL (…/v/<turn>/credentials/).
+    path("", include("avatars.provenance.urls")),
     path("avatars/", include("avatars.urls")),
     path("s/", include("avatars.share_urls")),
-    path("verify/", verify_views.verify_page, name="verify"),
     # The contract (OpenAPI 3; ?format=json) and its docs, open to all: the assets come from
     # drf-spectacular-sidecar, so the docs work with no CDN. The split view serves the page's
     # script from a URL (?script) rather than inline: the site's CSP allows no inline script.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/verify/", VerifyApi.as_view(), name="api-verify"),
+    path("api/", include("avatars.provenance.api_urls")),
     path("api/account/", include("accounts.api_urls")),
     path("api/", include("accounts.token_urls")),
     path("api/", include("avatars.api.ticket_urls")),

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from avatars.models import ModerationAction
-from avatars.services.avatars import avatar_delete
-from avatars.services.moderation import (
+from avatars.moderation.services import (
     avatar_approve,
     avatar_flag,
     avatar_hide,
@@ -16,6 +15,7 @@ from avatars.services.moderation import (
     user_suspend,
     user_suspend_lift,
 )
+from avatars.services.avatars import avatar_delete
 from pixme.errors import ApplicationError
 from tests.moderation_people import moderator_create
 

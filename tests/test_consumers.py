@@ -72,7 +72,7 @@ async def test_another_users_socket_is_refused(alice, bob, selfie_jpeg, no_worke
 async def test_a_suspended_users_socket_is_refused_after_she_signs_in_again(
     alice, selfie_jpeg, no_workers
 ):
-    from avatars.services.moderation import user_suspend
+    from avatars.moderation.services import user_suspend
     from tests.moderation_people import moderator_create
 
     avatar = await make_avatar(alice, selfie_jpeg)

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 
 from avatars.engines.gemini_models import c2pa_type
 from avatars.models import Avatar, Style, Turn
+from avatars.provenance.verify import verify
 from avatars.services.avatars import avatar_create
-from avatars.services.provenance import verify
 from avatars.services.turns import turn_request_edit
 from tests.conftest import Listener, upload
 from tests.fakes.fixtures import TEST_API_KEY

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 from avatars.models import BlockedTerm, ModerationAction, Style
-from avatars.services.moderation import avatar_hide, user_suspend
+from avatars.moderation.services import avatar_hide, user_suspend
 from tests.moderation_people import client_for, moderator_create
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""What a moderator's decision means, wherever Alice tries (avatars.services.moderation_rules).
+"""What a moderator's decision means, wherever Alice tries (avatars.moderation.rules).
 
 Mona, a moderator, hides or removes one of Alice's avatars: Alice still sees it and may delete
 it, but nobody edits, retries or re-picks it, and its pictures leave neither as downloads nor
@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, Profile
 from accounts.services import api_token_create, profile_for_user
 from avatars.models import Avatar, Reel, Report, Turn
-from avatars.services.moderation import avatar_hide, avatar_remove, user_suspend
+from avatars.moderation.services import avatar_hide, avatar_remove, user_suspend
 from avatars.services.reels import reel_request
 from avatars.services.sharing import avatar_share
 from avatars.services.turns import turn_request_edit, turn_retry, turn_revert

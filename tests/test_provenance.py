@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from avatars.services import provenance
-from avatars.services.provenance import Parent, sign, verify
+from avatars.provenance import keys
+from avatars.provenance.services import Parent, sign
+from avatars.provenance.verify import verify
 
 RENDER = {"engine": "studio", "model": "studio", "style": "comics"}
 
@@ -87,22 +88,22 @@ def test_a_pillow_resave_has_no_manifest():
 
 
 def test_a_foreign_signer_is_untrusted(tmp_path, settings):
-    provenance.local_material_create(tmp_path / "theirs")
+    keys.local_material_create(tmp_path / "theirs")
     settings.PIXME_C2PA_CHAIN = str(tmp_path / "theirs" / "chain.pem")
     settings.PIXME_C2PA_KEY = str(tmp_path / "theirs" / "signer.key")
-    provenance.caches_clear()
+    keys.caches_clear()
     try:
         foreign = sign(picture(5), mime="image/png", title="theirs", render=RENDER)
     finally:
         settings.PIXME_C2PA_CHAIN = settings.PIXME_C2PA_KEY = ""
-        provenance.caches_clear()
+        keys.caches_clear()
     result = verify(foreign, mime="image/png")
     assert result.verdict == "untrusted" and not result.valid
     assert "don't know or trust" in result.words
 
 
 def test_the_local_keys_are_made_once_and_kept(settings):
-    material = provenance.signing_material()
+    material = keys.signing_material()
     assert material.local
-    provenance.caches_clear()
-    assert provenance.signing_material() == material
+    keys.caches_clear()
+    assert keys.signing_material() == material

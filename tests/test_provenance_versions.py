@@ -4,9 +4,9 @@ download, a first version as created by a model, an edit with its parent as ingr
 import logging
 
 from avatars.models import Turn
-from avatars.services import provenance
+from avatars.provenance import keys
+from avatars.provenance.verify import verify
 from avatars.services.downloads import turn_webp
-from avatars.services.provenance import verify
 from avatars.services.turns import turn_request_edit
 
 
@@ -63,7 +63,7 @@ def test_a_signing_failure_keeps_the_version_unsigned_and_says_so(
     broken.write_text("not a certificate")
     settings.PIXME_C2PA_CHAIN = str(broken)
     settings.PIXME_C2PA_KEY = str(broken)
-    provenance.caches_clear()
+    keys.caches_clear()
     try:
         with caplog.at_level(logging.ERROR), run_jobs():
             avatar = avatar_create(
@@ -71,7 +71,7 @@ def test_a_signing_failure_keeps_the_version_unsigned_and_says_so(
             )
     finally:
         settings.PIXME_C2PA_CHAIN = settings.PIXME_C2PA_KEY = ""
-        provenance.caches_clear()
+        keys.caches_clear()
     avatar.refresh_from_db()
     turn = avatar.current_turn
     assert turn.status == Turn.Status.SUCCEEDED and turn.image

@@ -230,7 +230,7 @@ def test_the_cli_writes_the_reel_of_its_chain(tmp_path, db, selfie_jpeg):
 
 def test_a_moderator_removal_takes_the_reel_too(alice, alice_avatar, run_jobs):
     from accounts.models import User
-    from avatars.services.moderation import avatar_remove
+    from avatars.moderation.services import avatar_remove
 
     get_reel(token_client(alice), alice_avatar, run_jobs)
     reel = Reel.objects.get(avatar=alice_avatar)

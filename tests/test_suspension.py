@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_token_rotate
 from avatars.models import Avatar, ModerationAction, Style, Turn
+from avatars.moderation.services import user_suspend, user_suspend_lift
 from avatars.services.avatars import avatar_create
-from avatars.services.moderation import user_suspend, user_suspend_lift
 from avatars.services.sharing import avatar_share
 from avatars.services.turns import turn_request_edit, turn_retry
 from pixme.errors import ApplicationError
@@ -173,7 +173,7 @@ def test_she_can_still_take_her_data_and_leave_through_the_api(alice, mona, alic
 def test_her_named_tokens_end_and_lifting_does_not_revive_them(alice, mona):
     from accounts.models import ApiToken
     from accounts.services import api_token_create
-    from avatars.services.moderation import user_suspend_lift
+    from avatars.moderation.services import user_suspend_lift
 
     _token, secret = api_token_create(user=alice, name="laptop")
     _suspend(alice, mona)

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from PIL import Image
 from rest_framework.test import APIClient
 
-from avatars.services.provenance import sign
+from avatars.provenance.services import sign
 from tests.conftest import encode, upload
 from tests.test_provenance import RENDER, chain_of_three, picture
 

@@ -14,7 +14,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from rest_framework.test import APIClient
 
-from avatars.services import provenance
+from avatars.provenance import keys
 from tests.conftest import upload
 
 ANSWER = "INTERNAL-ONLY-ANSWER-4417"  # what the address would say, were it asked
@@ -109,12 +109,12 @@ def test_the_command_says_remote_and_fetches_nothing(db, manifest_server, tmp_pa
     assert out.startswith("REMOTE: ")
 
 
-@pytest.mark.parametrize("section", sorted(provenance.NO_NETWORK))
+@pytest.mark.parametrize("section", sorted(keys.NO_NETWORK))
 def test_each_switch_alone_keeps_the_sdk_off_the_network(manifest_server, section):
     """c2pa ignores a settings key it doesn't know: each of our switches must work alone, so
     that an SDK which renamed one fails here instead of quietly leaning on the other."""
     url, requests = manifest_server
-    context = c2pa.Context.from_dict({section: provenance.NO_NETWORK[section]})
+    context = c2pa.Context.from_dict({section: keys.NO_NETWORK[section]})
     with pytest.raises(c2pa.C2paError) as refused:
         c2pa.Reader("image/png", io.BytesIO(pointing_file(url)), context=context)
     assert str(refused.value).startswith("Remote:")

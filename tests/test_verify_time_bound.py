@@ -16,7 +16,8 @@ from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
 
-from avatars.services.provenance import sign, upload_verify
+from avatars.provenance.services import sign
+from avatars.provenance.verify import upload_verify
 from avatars.services.sharing import avatar_share
 from tests.conftest import upload
 from tests.test_provenance import RENDER, picture

@@ -173,7 +173,7 @@ async def test_a_deleted_avatar_closes_to_its_ticket(alice, selfie_jpeg, no_work
 
 
 async def test_a_ticket_issued_before_a_suspension_does_not_open(alice, selfie_jpeg, no_workers):
-    from avatars.services.moderation import user_suspend
+    from avatars.moderation.services import user_suspend
     from pixme.errors import ApplicationError
     from tests.moderation_people import moderator_create
 

@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_suspension_check
 from avatars.models import Avatar, Turn
-from avatars.services.moderation_rules import user_suspension_check
 from pixme.errors import ApplicationError
 from webhooks import transport
 from webhooks.models import Delivery, Webhook
@@ -74,7 +74,7 @@ def webhook_url_check(*, url: str) -> str:
 @transaction.atomic
 def webhook_create(*, owner: User, url: str, description: str = "") -> Webhook:
     """Register ``url`` for ``owner``'s finished versions. The returned webhook's secret is
-    the only time it is shown. A suspended user adds none (avatars.services.moderation_rules)."""
+    the only time it is shown. A suspended user adds none (avatars.moderation.rules)."""
     user_suspension_check(user=owner, doing="add webhooks")
     url = webhook_url_check(url=url)
     User.objects.select_for_update().filter(pk=owner.pk).first()  # no two past the cap at once

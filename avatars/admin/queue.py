@@ -1,6 +1,6 @@
 """The moderators' queue (the Avatar admin): flagged and reported avatars first. Actions and
 the change form are thin: they read a decision and its reason, and call
-``avatars.services.moderation``."""
+``avatars.moderation.services``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from avatars.admin.pictures import PicturesAdminMixin, selfie, turn_thumbnail
 from avatars.engines.base import ENGINES
 from avatars.models import Avatar, Report, Turn
-from avatars.services.moderation import Decision, avatar_decide
+from avatars.moderation.services import Decision, avatar_decide
 from pixme.admin import DeletesOwnedRowsMixin, ReadOnlyAdminMixin
 from pixme.errors import ApplicationError
 

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from avatars.admin.pictures import turn_thumbnail
 from avatars.admin.queue import ReasonActionForm
 from avatars.models import BlockedTerm, ModerationAction, Report, Style, SuspendedUser, Turn
-from avatars.services.moderation import user_suspend_lift
+from avatars.moderation.services import user_suspend_lift
 from pixme.admin import ReadOnlyAdminMixin
 from pixme.errors import ApplicationError
 

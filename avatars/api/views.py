@@ -28,6 +28,7 @@ from accounts.services import api_token_obtain, profile_for_user, profile_update
 from avatars.api.filters import AvatarFilter, AvatarOrdering
 from avatars.engines.base import configured_engines, engine_catalogue
 from avatars.models import Avatar, Style, Turn
+from avatars.moderation.rules import avatar_moderation_check
 from avatars.selectors import (
     avatar_get_for_user,
     avatar_list_for_user,
@@ -39,7 +40,6 @@ from avatars.selectors import (
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
 from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
-from avatars.services.moderation_rules import avatar_moderation_check
 from avatars.services.sharing import share_path
 from avatars.services.takes import MAX_TAKES
 from avatars.services.turns import (

@@ -12,8 +12,8 @@ from accounts.models import User
 from avatars import images
 from avatars.engines.base import ENGINES, EngineError, get_engine
 from avatars.models import Avatar, Style
+from avatars.moderation.flags import avatar_flag_check
 from avatars.services.decoding import decode_slot
-from avatars.services.flags import avatar_flag_check
 from avatars.services.limits import (
     instruction_check,
     user_can_generate_check,

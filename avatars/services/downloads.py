@@ -9,7 +9,7 @@ from PIL import Image
 from avatars import images
 from avatars.media_files import prune_empty_folder
 from avatars.models import Turn
-from avatars.services import provenance
+from avatars.provenance.services import turn_credentials_try
 
 
 def turn_webp_store(*, turn: Turn, image: Image.Image | None = None) -> FieldFile:
@@ -21,7 +21,7 @@ def turn_webp_store(*, turn: Turn, image: Image.Image | None = None) -> FieldFil
         image, engine=turn.engine, style=turn.avatar.style.slug, model=turn.model or turn.engine
     )
     # Last: any re-encode after it would drop the manifest.
-    data, signed = provenance.turn_credentials_try(turn, data, mime="image/webp")
+    data, signed = turn_credentials_try(turn, data, mime="image/webp")
     if not signed:
         Turn.objects.filter(pk=turn.pk).update(signed=False)
     turn.webp.save(f"v{turn.number}.webp", ContentFile(data), save=False)

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from django.conf import settings
 
 from accounts.models import User
+from accounts.services import user_suspension_check
 from avatars.models import Turn
-from avatars.services.moderation_rules import user_suspension_check
 from pixme.errors import ApplicationError
 
 # An edit is a sentence or two ("add round glasses and a starfield background" is 45
@@ -118,5 +118,5 @@ def user_lock(*, user: User) -> None:
 
 def user_can_generate_check(*, user: User) -> None:
     """Refuse any new render from a suspended user, saying why (the rule:
-    avatars.services.moderation_rules)."""
+    avatars.moderation.rules)."""
     user_suspension_check(user=user, doing="make new avatars or versions")

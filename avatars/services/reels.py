@@ -21,11 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from accounts.services import user_suspension_check
 from avatars import images
 from avatars.models import Avatar, Reel, Turn
+from avatars.moderation.rules import avatar_moderation_check
 from avatars.reels import MAX_SIDE, reel_encode
 from avatars.services import progress as events
-from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)

@@ -12,15 +12,16 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.services import user_suspension_check
 from avatars.models import Avatar, Report, Turn
+from avatars.moderation.rules import avatar_moderation_check
+from avatars.moderation.services import avatar_flag
 from avatars.selectors import (
     SharedAvatar,
     avatar_link_paused,
     reporter_is_established,
     reports_to_hide,
 )
-from avatars.services.moderation import avatar_flag
-from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from pixme.errors import ApplicationError
 
 # 16 random bytes: 22 URL-safe characters, 128 bits, beyond guessing.

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import profile_for_user
+from accounts.services import profile_for_user, user_suspension_check
 from avatars import images
 from avatars.engines.base import (
     MAX_ATTEMPTS,
@@ -31,12 +31,13 @@ from avatars.engines.base import (
     retry_wait,
 )
 from avatars.models import Avatar, Turn
+from avatars.moderation.flags import avatar_flag_check, turn_refusal_flag
+from avatars.moderation.rules import avatar_moderation_check
+from avatars.provenance.services import turn_credentials_try
 from avatars.selectors import take_queryset
 from avatars.services import progress as events
-from avatars.services import provenance
 from avatars.services.context import turn_render_request
 from avatars.services.downloads import turn_webp_store
-from avatars.services.flags import avatar_flag_check, turn_refusal_flag
 from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import (
     instruction_check,
@@ -44,7 +45,6 @@ from avatars.services.limits import (
     user_lock,
     user_unfinished_check,
 )
-from avatars.services.moderation_rules import avatar_moderation_check, user_suspension_check
 from avatars.services.person import turn_person_find
 from avatars.services.reels import reel_path_changed
 from avatars.signals import turn_finished
@@ -489,9 +489,7 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
     # Our Content Credentials go on last, after every encode (the provider's kept inside);
     # a signing failure keeps the version, unsigned (logged, and Turn.signed stays off).
     turn.model = result.model or turn.model
-    png, signed = provenance.turn_credentials_try(
-        turn, png, mime="image/png", provider_signed=provider_signed
-    )
+    png, signed = turn_credentials_try(turn, png, mime="image/png", provider_signed=provider_signed)
     thumb = images.encode_webp(images.thumbnail(image), quality=80, **meta)
     turn.image.save(f"v{turn.number}.png", ContentFile(png), save=False)
     turn.thumbnail.save(f"v{turn.number}-thumb.webp", ContentFile(thumb), save=False)

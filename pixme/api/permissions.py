@@ -10,7 +10,7 @@ class NotSuspended(BasePermission):
     was revoked on suspension; this covers a session or a token made since, e.g. by
     ``POST /api/token/``). A view that stays open to them — taking their data away, closing
     the account — says so with ``allowed_while_suspended = True``; the services refuse the
-    rest again (the rule: avatars.services.moderation_rules)."""
+    rest again (the rule: avatars.moderation.rules)."""
 
     code = "suspended"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from avatars.services.provenance import upload_verify
+from avatars.provenance.verify import upload_verify
 from pixme.errors import ApplicationError
 
 

@@ -3,7 +3,7 @@
 Two things do: the engine declining a version on safety grounds, and a word or phrase from the
 blocklist (``BlockedTerm``, edited by moderators in the admin) in what the owner wrote — the
 instruction, the title, or the profile's display name and caption that go with the picture.
-A flag hides nothing; it asks a moderator to look (``avatars.services.moderation``).
+A flag hides nothing; it asks a moderator to look (``avatars.moderation.services``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from accounts.models import Profile
 from avatars.models import Avatar, BlockedTerm, Turn
-from avatars.services.moderation import avatar_flag
+from avatars.moderation.services import avatar_flag
 
 
 def blocked_terms_pattern() -> re.Pattern | None:

@@ -94,7 +94,7 @@ def avatar_approve(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
 @transaction.atomic
 def avatar_hide(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
     """Nobody but its owner sees it (its shared link stops showing it) and nobody changes it
-    (avatars.services.moderation_rules); nothing is deleted, so an approval brings it back
+    (avatars.moderation.rules); nothing is deleted, so an approval brings it back
     as it was. Versions still queued or being drawn are cancelled: a retry after an approval
     draws them again."""
     reason = _reason_check(reason)
@@ -198,7 +198,7 @@ def avatar_flag(*, avatar: Avatar, reason: str) -> Avatar:
 def user_suspend(*, user: User, moderator: User, reason: str, avatar: Avatar | None = None) -> User:
     """No new versions, no API, no log-in that was open, no shared links; the user reads the
     reason on every page and may only take their data and leave
-    (avatars.services.moderation_rules). ``avatar`` is the one the decision was made from,
+    (avatars.moderation.rules). ``avatar`` is the one the decision was made from,
     for the record."""
     reason = _reason_check(reason)
     if user.pk == moderator.pk:

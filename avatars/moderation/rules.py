@@ -23,12 +23,13 @@ password exchange) still gives them a token, and while they are suspended the AP
 the export and the account's deletion to it (``pixme.api.permissions.NotSuspended``); the
 rest of what they may do is on the pages. Webhooks made before go on delivering: they only
 tell the owner what became of their own versions (the suspension cancelled the unfinished
-ones), and the picture URLs in them answer 403 like every other API call of theirs.
+ones), and the picture URLs in them answer 403 like every other API call of theirs. The
+user's part is checked by ``accounts.services.user_suspension_check``: a suspension belongs
+to the account.
 """
 
 from __future__ import annotations
 
-from accounts.models import User
 from avatars.models import Avatar
 from pixme.errors import ApplicationError
 
@@ -52,20 +53,3 @@ def avatar_moderation_check(*, avatar: Avatar, doing: str) -> None:
     refusal = avatar_moderation_refusal(avatar=fresh or avatar, doing=doing)
     if refusal:
         raise ApplicationError(refusal, code="moderated")
-
-
-def user_suspension_reason(*, user: User) -> str | None:
-    """The moderator's reason if ``user`` is suspended now (read afresh), else None."""
-    suspended = User.objects.filter(pk=user.pk, suspended_at__isnull=False)
-    return suspended.values_list("suspension_reason", flat=True).first()
-
-
-def user_suspension_check(*, user: User, doing: str) -> None:
-    """Refuse ``doing`` (what the user can't do, e.g. "add webhooks") to a suspended user,
-    with the moderator's reason. Reads the row afresh: the caller's user may predate the
-    decision."""
-    reason = user_suspension_reason(user=user)
-    if reason is not None:
-        raise ApplicationError(
-            f"Your account is suspended, so you can't {doing}: {reason}", code="suspended"
-        )

@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from avatars.models import Avatar, Turn
+from avatars.provenance.verify import Verification, upload_verify
 from avatars.selectors import avatar_get_shared, turn_get_for_user
-from avatars.services.provenance import Verification, upload_verify
 from pixme.api.throttles import VerifyRateThrottle, rate_limit_check
 from pixme.errors import ApplicationError
 from pixme.uploads import oversize_refusal

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from avatars.services.provenance import upload_verify
+from avatars.provenance.verify import upload_verify
 from pixme.api.schema import error_responses
 from pixme.api.throttles import VerifyRateThrottle
 from pixme.errors import ApplicationError
