@@ -1,6 +1,7 @@
 from django.urls import path
 
 from avatars import views
+from avatars.sharing import views as sharing_views
 
 app_name = "avatars"
 
@@ -10,8 +11,8 @@ urlpatterns = [
     path("<int:avatar_id>/", views.avatar_detail, name="detail"),
     path("<int:avatar_id>/edit/", views.avatar_edit, name="edit"),
     path("<int:avatar_id>/delete/", views.avatar_delete_view, name="delete"),
-    path("<int:avatar_id>/share/", views.avatar_share_view, name="share"),
-    path("<int:avatar_id>/unshare/", views.avatar_unshare_view, name="unshare"),
+    path("<int:avatar_id>/share/", sharing_views.avatar_share_view, name="share"),
+    path("<int:avatar_id>/unshare/", sharing_views.avatar_unshare_view, name="unshare"),
     path("<int:avatar_id>/status/", views.avatar_status, name="status"),
     path("<int:avatar_id>/source.jpg", views.avatar_source, name="source"),
     path("<int:avatar_id>/v/<int:turn_id>/image.png", views.turn_image, name="turn-image"),

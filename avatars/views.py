@@ -19,21 +19,19 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.services import profile_for_user, user_suspension_reason
 from avatars.faces import likeness_words
 from avatars.forms import AvatarCreateForm, EditForm
+from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Turn
 from avatars.moderation.rules import MODERATED, avatar_moderation_check
 from avatars.selectors import (
-    avatar_get_for_user,
     avatar_link_paused,
     avatar_list_for_user,
     avatar_open_report_count,
     style_list_enabled,
     take_list_ranked,
-    turn_get_for_user,
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
-from avatars.services.sharing import avatar_share, avatar_unshare, share_path
 from avatars.services.turns import (
     turn_cancel,
     turn_request_edit,
@@ -42,26 +40,13 @@ from avatars.services.turns import (
     turn_revert,
     turn_snapshot,
 )
+from avatars.sharing.services import share_path
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
 from pixme.api.throttles import CreateRateThrottle, rate_limit_check
 from pixme.errors import REFUSAL_CODES, ApplicationError
 from pixme.http import stored_file_response
 from pixme.numbers import parse_int
 from pixme.uploads import oversize_refusal
-
-
-def _avatar_or_404(request: HttpRequest, avatar_id: int) -> Avatar:
-    try:
-        return avatar_get_for_user(user=request.user, avatar_id=avatar_id)
-    except Avatar.DoesNotExist:
-        raise Http404("No such avatar") from None
-
-
-def _turn_or_404(request: HttpRequest, avatar_id: int, turn_id: int) -> Turn:
-    try:
-        return turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
-    except Turn.DoesNotExist:
-        raise Http404("No such version") from None
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -120,8 +105,8 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
             busy = exc
         else:
             if _wants_json(request):
-                return JsonResponse({"avatar": avatar.pk, "url": _detail_url(avatar)}, status=202)
-            return redirect(_detail_url(avatar))
+                return JsonResponse({"avatar": avatar.pk, "url": detail_url(avatar)}, status=202)
+            return redirect(detail_url(avatar))
     status = 400 if form.errors else 200
     favourites = set(profile.favourite_styles.values_list("pk", flat=True))
     response = render(
@@ -139,16 +124,16 @@ def _with_wait(response: HttpResponse, exc: ApplicationError | None) -> HttpResp
     return response
 
 
-def _detail_url(avatar: Avatar) -> str:
+def detail_url(avatar: Avatar) -> str:
     return reverse("avatars:detail", args=[avatar.pk])
 
 
 @login_required
 def avatar_detail(request: HttpRequest, avatar_id: int) -> HttpResponse:
-    return _detail_page(request, _avatar_or_404(request, avatar_id))
+    return avatar_page(request, avatar_for(request, avatar_id))
 
 
-def _detail_page(
+def avatar_page(
     request: HttpRequest, avatar: Avatar, *, edit_form: EditForm | None = None, status: int = 200
 ) -> HttpResponse:
     """The avatar page. ``?v=N`` only looks at version N; ``?v=N&edit=1`` also makes it the
@@ -200,41 +185,10 @@ def _detail_page(
 
 @login_required
 @require_POST
-def avatar_share_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
-    """Share by a new link (the old one dies): the chosen version, or whichever is current."""
-    avatar = _avatar_or_404(request, avatar_id)
-    turn_id = request.POST.get("turn", "")
-    turn = None
-    if turn_id:
-        turn = _turn_or_404(request, avatar.pk, parse_int(turn_id, low=1, name="The version"))
-    reel = request.POST.get("reel") == "1"
-    try:
-        if reel:  # the reel is made now: a job, like a render
-            rate_limit_check(request, CreateRateThrottle)
-        avatar_share(avatar=avatar, turn=turn, reel=reel)
-    except ApplicationError as exc:
-        if "retry_after" in exc.extra:
-            return _wait_page(request, avatar, exc)
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Shared: anyone with the link below can see it.")
-    return redirect(f"{_detail_url(avatar)}#share")
-
-
-@login_required
-@require_POST
-def avatar_unshare_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
-    avatar = avatar_unshare(avatar=_avatar_or_404(request, avatar_id))
-    messages.success(request, "Private again: the link no longer works.")
-    return redirect(f"{_detail_url(avatar)}#share")
-
-
-@login_required
-@require_POST
 def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
     """Queue an edit. A refusal (an edit the engine can only refuse, a busy user) comes back
     on the page, once, under the edit box with what was typed; as JSON it is a 400."""
-    avatar = _avatar_or_404(request, avatar_id)
+    avatar = avatar_for(request, avatar_id)
     form = EditForm(request.POST)
     try:
         rate_limit_check(request, CreateRateThrottle)  # one limit with the API's edits
@@ -242,7 +196,7 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
             raise ApplicationError(next(iter(form.errors.values()))[0])
         parent = None
         if form.cleaned_data["parent"]:
-            parent = _turn_or_404(request, avatar.pk, form.cleaned_data["parent"])
+            parent = turn_for(request, avatar.pk, form.cleaned_data["parent"])
         turn = turn_request_edit(
             avatar=avatar, instruction=form.cleaned_data["instruction"], parent=parent
         )
@@ -253,19 +207,19 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
             return _with_wait(JsonResponse(body, status=status), exc)
         if exc.code in REFUSAL_CODES:  # the page has no edit box to show it under
             messages.error(request, exc.message)
-            return _detail_page(request, avatar, status=status)
+            return avatar_page(request, avatar, status=status)
         form.errors.clear()
         form.add_error("instruction", exc.message)
-        return _with_wait(_detail_page(request, avatar, edit_form=form, status=400), exc)
+        return _with_wait(avatar_page(request, avatar, edit_form=form, status=400), exc)
     if _wants_json(request):
         return JsonResponse(turn_snapshot(turn=turn), status=202)
-    return redirect(_detail_url(avatar))
+    return redirect(detail_url(avatar))
 
 
 @login_required
 @require_POST
 def turn_action(request: HttpRequest, avatar_id: int, turn_id: int, action: str) -> HttpResponse:
-    turn = _turn_or_404(request, avatar_id, turn_id)
+    turn = turn_for(request, avatar_id, turn_id)
     try:
         if action == "revert":
             turn_revert(avatar=turn.avatar, turn=turn)
@@ -279,23 +233,23 @@ def turn_action(request: HttpRequest, avatar_id: int, turn_id: int, action: str)
             raise Http404
     except ApplicationError as exc:
         if "retry_after" in exc.extra:
-            return _wait_page(request, turn.avatar, exc)
+            return wait_page(request, turn.avatar, exc)
         messages.error(request, exc.message)
-    return redirect(_detail_url(turn.avatar))
+    return redirect(detail_url(turn.avatar))
 
 
-def _wait_page(request: HttpRequest, avatar: Avatar, exc: ApplicationError) -> HttpResponse:
+def wait_page(request: HttpRequest, avatar: Avatar, exc: ApplicationError) -> HttpResponse:
     """A refusal that only asks to wait (a limit, a busy user): 429 with Retry-After, on the
     avatar's page (or as JSON), not a redirect that would hide the status."""
     if _wants_json(request):
         return _with_wait(JsonResponse({"detail": exc.message, "code": exc.code}), exc)
     messages.error(request, exc.message)
-    return _with_wait(_detail_page(request, avatar), exc)
+    return _with_wait(avatar_page(request, avatar), exc)
 
 
 @login_required
 def avatar_delete_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
-    avatar = _avatar_or_404(request, avatar_id)
+    avatar = avatar_for(request, avatar_id)
     if request.method == "POST":
         avatar_delete(avatar=avatar)
         messages.success(request, "Avatar deleted, with all its versions and files.")
@@ -307,7 +261,7 @@ def avatar_delete_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
 @require_GET
 def avatar_status(request: HttpRequest, avatar_id: int) -> JsonResponse:
     """The same snapshot the websocket sends first: the polling fallback for pages."""
-    avatar = _avatar_or_404(request, avatar_id)
+    avatar = avatar_for(request, avatar_id)
     return JsonResponse(
         {
             "type": "snapshot",
@@ -335,14 +289,14 @@ def _moderation_refusal(avatar: Avatar) -> HttpResponse | None:
 @login_required
 @require_GET
 def avatar_source(request: HttpRequest, avatar_id: int) -> HttpResponse:
-    avatar = _avatar_or_404(request, avatar_id)
+    avatar = avatar_for(request, avatar_id)
     return stored_file_response(avatar.source, content_type="image/jpeg")
 
 
 @login_required
 @require_GET
 def turn_image(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpResponse:
-    turn = _turn_or_404(request, avatar_id, turn_id)
+    turn = turn_for(request, avatar_id, turn_id)
     return _moderation_refusal(turn.avatar) or stored_file_response(
         turn.image, content_type="image/png"
     )
@@ -351,14 +305,14 @@ def turn_image(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpRespon
 @login_required
 @require_GET
 def turn_thumbnail(request: HttpRequest, avatar_id: int, turn_id: int) -> HttpResponse:
-    turn = _turn_or_404(request, avatar_id, turn_id)
+    turn = turn_for(request, avatar_id, turn_id)
     return stored_file_response(turn.thumbnail, content_type="image/webp")
 
 
 @login_required
 @require_GET
 def turn_download(request: HttpRequest, avatar_id: int, turn_id: int, fmt: str) -> HttpResponse:
-    turn = _turn_or_404(request, avatar_id, turn_id)
+    turn = turn_for(request, avatar_id, turn_id)
     if fmt not in ("png", "webp") or not turn.image:
         raise Http404("No such download")
     refusal = _moderation_refusal(turn.avatar)

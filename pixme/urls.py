@@ -18,13 +18,14 @@ urlpatterns = [
     # Before avatars/: a version's check sits under its URL (…/v/<turn>/credentials/).
     path("", include("avatars.provenance.urls")),
     path("avatars/", include("avatars.urls")),
-    path("s/", include("avatars.share_urls")),
+    path("s/", include("avatars.sharing.urls")),
     # The contract (OpenAPI 3; ?format=json) and its docs, open to all: the assets come from
     # drf-spectacular-sidecar, so the docs work with no CDN. The split view serves the page's
     # script from a URL (?script) rather than inline: the site's CSP allows no inline script.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("avatars.provenance.api_urls")),
+    path("api/", include("avatars.sharing.api_urls")),
     path("api/account/", include("accounts.api_urls")),
     path("api/", include("accounts.token_urls")),
     path("api/", include("avatars.api.ticket_urls")),

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
-from avatars.services.sharing import avatar_share
+from avatars.sharing.services import avatar_share
 from tests.conftest import token_client, upload
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from accounts.services import profile_for_user, profile_update
 from avatars.models import Avatar, BlockedTerm, ModerationAction, Style
 from avatars.services.avatars import avatar_create
-from avatars.services.sharing import avatar_share
 from avatars.services.turns import turn_request_edit
+from avatars.sharing.services import avatar_share
 from tests.conftest import upload
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, ModerationAction, Report, Style, Turn
-from avatars.services.sharing import avatar_share
 from avatars.services.turns import turn_request_edit
+from avatars.sharing.services import avatar_share
 from tests.moderation_people import client_for, moderator_create
 
 pytestmark = pytest.mark.django_db

@@ -21,8 +21,8 @@ from accounts.services import api_token_create, profile_for_user
 from avatars.models import Avatar, Reel, Report, Turn
 from avatars.moderation.services import avatar_hide, avatar_remove, user_suspend
 from avatars.services.reels import reel_request
-from avatars.services.sharing import avatar_share
 from avatars.services.turns import turn_request_edit, turn_retry, turn_revert
+from avatars.sharing.services import avatar_share
 from pixme.errors import ApplicationError
 from tests.moderation_people import client_for, moderator_create
 from webhooks.models import Webhook

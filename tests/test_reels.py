@@ -248,7 +248,7 @@ def test_a_moderator_removal_takes_the_reel_too(alice, alice_avatar, run_jobs):
 def test_the_shared_page_shows_the_reel_only_when_the_owner_shares_it(
     alice, alice_client, alice_avatar, client, run_jobs
 ):
-    from avatars.services.sharing import avatar_share
+    from avatars.sharing.services import avatar_share
 
     avatar_share(avatar=alice_avatar)
     token = alice_avatar.share_token
@@ -282,7 +282,7 @@ def test_the_shared_page_shows_the_reel_only_when_the_owner_shares_it(
 
 
 def test_the_shared_credentials_page_verifies_the_shared_version(client, alice_avatar):
-    from avatars.services.sharing import avatar_share
+    from avatars.sharing.services import avatar_share
 
     avatar_share(avatar=alice_avatar)
     page = client.get(f"/s/{alice_avatar.share_token}/credentials/").content.decode()

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services import user_create
 from avatars.models import Avatar, ModerationAction, Report
-from avatars.services.sharing import avatar_share
+from avatars.sharing.services import avatar_share
 from tests.moderation_people import client_for, moderator_create
 
 pytestmark = pytest.mark.django_db

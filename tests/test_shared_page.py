@@ -14,7 +14,7 @@ from PIL import Image
 from accounts.services import profile_for_user
 from avatars.images import DIGITAL_SOURCE_TYPE
 from avatars.models import Avatar, Report, Turn
-from avatars.services.sharing import avatar_share
+from avatars.sharing.services import avatar_share
 
 pytestmark = pytest.mark.django_db
 

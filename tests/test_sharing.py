@@ -10,8 +10,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, ModerationAction
-from avatars.services.sharing import avatar_share
 from avatars.services.turns import turn_request_edit
+from avatars.sharing.services import avatar_share
 
 pytestmark = pytest.mark.django_db
 

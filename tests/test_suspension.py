@@ -12,8 +12,8 @@ from accounts.services import api_token_rotate
 from avatars.models import Avatar, ModerationAction, Style, Turn
 from avatars.moderation.services import user_suspend, user_suspend_lift
 from avatars.services.avatars import avatar_create
-from avatars.services.sharing import avatar_share
 from avatars.services.turns import turn_request_edit, turn_retry
+from avatars.sharing.services import avatar_share
 from pixme.errors import ApplicationError
 from tests.conftest import upload
 from tests.moderation_people import client_for, moderator_create

@@ -122,7 +122,7 @@ def test_a_versions_and_a_shared_links_credentials_count_like_any_check(
     alice_client, alice_avatar, client, settings
 ):
     """Each credentials page reads a stored file's manifest: the same per-address limit."""
-    from avatars.services.sharing import avatar_share
+    from avatars.sharing.services import avatar_share
 
     avatar_share(avatar=alice_avatar)
     turn = alice_avatar.current_turn_id

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from avatars.provenance.services import sign
 from avatars.provenance.verify import upload_verify
-from avatars.services.sharing import avatar_share
+from avatars.sharing.services import avatar_share
 from tests.conftest import upload
 from tests.test_provenance import RENDER, picture
 

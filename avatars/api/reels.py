@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.api.views import _avatar
+from avatars.lookups import avatar_for
 from avatars.models import Avatar, Reel
 from avatars.services.reels import RETRY_AFTER_SECONDS, reel_get, reel_request
 from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
@@ -52,7 +52,7 @@ class ReelStatusSerializer(serializers.Serializer):
 def _owned(request, avatar_id: int, service) -> tuple[Avatar, Reel | None]:
     """The owner's avatar and ``service(avatar=…)``'s reel (the services refuse a moderated
     avatar or a suspended owner with the error the handler makes a 403)."""
-    avatar = _avatar(request, avatar_id)
+    avatar = avatar_for(request, avatar_id)
     return avatar, service(avatar=avatar)
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.models import Avatar
-from avatars.selectors import avatar_get_for_user
+from avatars.lookups import avatar_for
 from avatars.ws_tickets import TICKET_SECONDS, ws_ticket_issue
 from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
 
@@ -47,10 +45,7 @@ class WsTicketApi(APIView):
         ],
     )
     def post(self, request, avatar_id: int):
-        try:
-            avatar = avatar_get_for_user(user=request.user, avatar_id=avatar_id)
-        except Avatar.DoesNotExist:
-            raise NotFound from None
+        avatar = avatar_for(request, avatar_id)
         ticket = ws_ticket_issue(avatar=avatar)
         scheme = "wss" if request.is_secure() else "ws"
         url = f"{scheme}://{request.get_host()}/ws/avatars/{avatar.pk}/?ticket={ticket}"

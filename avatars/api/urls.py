@@ -1,6 +1,6 @@
 from django.urls import path
 
-from avatars.api import sharing, views
+from avatars.api import views
 
 urlpatterns = [
     path("token/", views.TokenObtainApi.as_view(), name="api-token"),
@@ -8,7 +8,6 @@ urlpatterns = [
     path("profile/", views.ProfileApi.as_view(), name="api-profile"),
     path("avatars/", views.AvatarListCreateApi.as_view(), name="api-avatars"),
     path("avatars/<int:avatar_id>/", views.AvatarDetailApi.as_view(), name="api-avatar"),
-    path("avatars/<int:avatar_id>/share/", sharing.ShareApi.as_view(), name="api-share"),
     path("avatars/<int:avatar_id>/edits/", views.EditApi.as_view(), name="api-edit"),
     path(
         "avatars/<int:avatar_id>/turns/<int:turn_id>/<str:action>/",
@@ -20,5 +19,4 @@ urlpatterns = [
         views.TurnFileApi.as_view(),
         name="api-turn-file",
     ),
-    path("shared/<str:token>/reports/", sharing.SharedReportApi.as_view(), name="api-report"),
 ]

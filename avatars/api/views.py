@@ -27,20 +27,18 @@ from accounts.models import Profile
 from accounts.services import api_token_obtain, profile_for_user, profile_update
 from avatars.api.filters import AvatarFilter, AvatarOrdering
 from avatars.engines.base import configured_engines, engine_catalogue
+from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Style, Turn
 from avatars.moderation.rules import avatar_moderation_check
 from avatars.selectors import (
-    avatar_get_for_user,
     avatar_list_for_user,
     style_list_enabled,
     take_list_ranked,
-    turn_get_for_user,
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
 from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
-from avatars.services.sharing import share_path
 from avatars.services.takes import MAX_TAKES
 from avatars.services.turns import (
     turn_cancel,
@@ -49,6 +47,7 @@ from avatars.services.turns import (
     turn_revert,
     turn_snapshot,
 )
+from avatars.sharing.services import share_path
 from idempotency.decorators import idempotent
 from pixme.api.parsers import SafeJSONParser
 from pixme.api.schema import (
@@ -65,28 +64,6 @@ from pixme.errors import ApplicationError
 from pixme.http import stored_file_response
 from pixme.numbers import IntegerSerializerField
 from pixme.uploads import oversize_refusal
-
-# Ids are signed 64-bit in SQLite and PostgreSQL: a larger number is nobody's object (404),
-# not a database error (500).
-_MAX_ID = 2**63 - 1
-
-
-def _avatar(request, avatar_id: int) -> Avatar:
-    if avatar_id > _MAX_ID:
-        raise Http404
-    try:
-        return avatar_get_for_user(user=request.user, avatar_id=avatar_id)
-    except Avatar.DoesNotExist:
-        raise Http404 from None
-
-
-def _turn(request, avatar_id: int, turn_id: int) -> Turn:
-    if max(avatar_id, turn_id) > _MAX_ID:
-        raise Http404
-    try:
-        return turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
-    except Turn.DoesNotExist:
-        raise Http404 from None
 
 
 def _api_url(request, turn: Turn, kind: str) -> str:
@@ -404,7 +381,7 @@ class AvatarDetailApi(APIView):
         parameters=[IF_NONE_MATCH, ETAG, RETRY_AFTER],
     )
     def get(self, request, avatar_id: int):
-        payload = avatar_payload(request, _avatar(request, avatar_id))
+        payload = avatar_payload(request, avatar_for(request, avatar_id))
         etag = _etag(payload)
         sent = parse_etags(request.headers.get("If-None-Match", ""))
         if etag in sent or "*" in sent or f"W/{etag}" in sent:
@@ -418,7 +395,7 @@ class AvatarDetailApi(APIView):
         parameters=[RETRY_AFTER],
     )
     def delete(self, request, avatar_id: int):
-        avatar_delete(avatar=_avatar(request, avatar_id))
+        avatar_delete(avatar=avatar_for(request, avatar_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -454,11 +431,11 @@ class EditApi(APIView):
     )
     @idempotent
     def post(self, request, avatar_id: int):
-        avatar = _avatar(request, avatar_id)
+        avatar = avatar_for(request, avatar_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         parent_id = serializer.validated_data.get("parent")
-        parent = _turn(request, avatar.pk, parent_id) if parent_id else None
+        parent = turn_for(request, avatar.pk, parent_id) if parent_id else None
         turn = turn_request_edit(
             avatar=avatar, instruction=serializer.validated_data["instruction"], parent=parent
         )
@@ -487,7 +464,7 @@ class TurnActionApi(APIView):
         ],
     )
     def post(self, request, avatar_id: int, turn_id: int, action: str):
-        turn = _turn(request, avatar_id, turn_id)
+        turn = turn_for(request, avatar_id, turn_id)
         if action == "revert":
             turn_revert(avatar=turn.avatar, turn=turn)
         elif action == "cancel":
@@ -496,7 +473,7 @@ class TurnActionApi(APIView):
             turn_retry(turn=turn)
         else:
             raise Http404
-        return Response(avatar_payload(request, _avatar(request, avatar_id)))
+        return Response(avatar_payload(request, avatar_for(request, avatar_id)))
 
 
 class TurnFileApi(APIView):
@@ -516,7 +493,7 @@ class TurnFileApi(APIView):
         ],
     )
     def get(self, request, avatar_id: int, turn_id: int, kind: str):
-        turn = _turn(request, avatar_id, turn_id)
+        turn = turn_for(request, avatar_id, turn_id)
         if kind != "thumbnail.webp":  # the owner still sees what a moderator hid, small
             avatar_moderation_check(avatar=turn.avatar, doing="downloaded")
         if kind == "image.png":

@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from avatars.models import Avatar, Turn
+from avatars.lookups import turn_for
+from avatars.models import Avatar
 from avatars.provenance.verify import Verification, upload_verify
-from avatars.selectors import avatar_get_shared, turn_get_for_user
+from avatars.selectors import avatar_get_shared
 from pixme.api.throttles import VerifyRateThrottle, rate_limit_check
 from pixme.errors import ApplicationError
 from pixme.uploads import oversize_refusal
@@ -104,10 +105,7 @@ def turn_credentials(request: HttpRequest, avatar_id: int, turn_id: int) -> Http
     """The owner's version, checked as stored (its PNG): a check like any other, so it counts
     against the same per-address limit."""
     rate_limit_check(request, VerifyRateThrottle)
-    try:
-        turn = turn_get_for_user(user=request.user, avatar_id=avatar_id, turn_id=turn_id)
-    except Turn.DoesNotExist:
-        raise Http404("No such version") from None
+    turn = turn_for(request, avatar_id, turn_id)
     return _stored_page(request, turn.image, subject=f"{turn.avatar}, version {turn.number}")
 
 

@@ -9,10 +9,10 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from avatars.api.views import _avatar, _turn
+from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Report
 from avatars.selectors import avatar_get_shared
-from avatars.services.sharing import avatar_share, avatar_unshare, report_create, share_path
+from avatars.sharing.services import avatar_share, avatar_unshare, report_create, share_path
 from pixme.api.parsers import SafeJSONParser
 from pixme.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
 from pixme.api.throttles import CreateRateThrottle, rate_limit_check
@@ -55,11 +55,11 @@ class ShareApi(APIView):
         parameters=[RETRY_AFTER],
     )
     def post(self, request, avatar_id: int):
-        avatar = _avatar(request, avatar_id)
+        avatar = avatar_for(request, avatar_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         turn_id = serializer.validated_data.get("turn")
-        turn = _turn(request, avatar.pk, turn_id) if turn_id else None
+        turn = turn_for(request, avatar.pk, turn_id) if turn_id else None
         reel = serializer.validated_data.get("reel", False)
         if reel:  # the reel is made now: a job, counted like a render
             rate_limit_check(request, CreateRateThrottle)
@@ -79,7 +79,7 @@ class ShareApi(APIView):
         parameters=[RETRY_AFTER],
     )
     def delete(self, request, avatar_id: int):
-        avatar_unshare(avatar=_avatar(request, avatar_id))
+        avatar_unshare(avatar=avatar_for(request, avatar_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

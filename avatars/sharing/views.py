@@ -1,7 +1,8 @@
-"""The public side of a share link: the page, its images, and the report form.
+"""Sharing on the site: the owner's share form on the avatar's page, and the public side of a
+share link — the page, its images, and the report form.
 
-Every view starts from ``avatar_get_shared``, which answers 404 for any link that isn't live
-(never shared, unshared, hidden, removed, owner suspended, paused by reports).
+Every public view starts from ``avatar_get_shared``, which answers 404 for any link that isn't
+live (never shared, unshared, hidden, removed, owner suspended, paused by reports).
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Report
 from avatars.selectors import SharedAvatar, avatar_get_shared
 from avatars.services.downloads import turn_webp
 from avatars.services.reels import reel_shared
-from avatars.services.sharing import report_create
+from avatars.sharing.services import avatar_share, avatar_unshare, report_create
+from avatars.views import detail_url, wait_page
+from pixme.api.throttles import CreateRateThrottle, rate_limit_check
 from pixme.errors import ApplicationError
 from pixme.http import public, stored_file_response
+from pixme.numbers import parse_int
 
 # Shared caches may keep an image this long after the link dies: keep it short.
 IMAGE_MAX_AGE = 300
@@ -131,3 +136,37 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
         return _render_page(request, shared, form, status=400)
     messages.success(request, "Thank you: a moderator will look at it. The owner isn't told who.")
     return redirect(reverse("share:page", args=[token]))
+
+
+# --- the owner's share form, on the avatar's page -----------------------------------------
+
+
+@login_required
+@require_POST
+def avatar_share_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    """Share by a new link (the old one dies): the chosen version, or whichever is current."""
+    avatar = avatar_for(request, avatar_id)
+    turn_id = request.POST.get("turn", "")
+    turn = None
+    if turn_id:
+        turn = turn_for(request, avatar.pk, parse_int(turn_id, low=1, name="The version"))
+    reel = request.POST.get("reel") == "1"
+    try:
+        if reel:  # the reel is made now: a job, like a render
+            rate_limit_check(request, CreateRateThrottle)
+        avatar_share(avatar=avatar, turn=turn, reel=reel)
+    except ApplicationError as exc:
+        if "retry_after" in exc.extra:
+            return wait_page(request, avatar, exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Shared: anyone with the link below can see it.")
+    return redirect(f"{detail_url(avatar)}#share")
+
+
+@login_required
+@require_POST
+def avatar_unshare_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
+    avatar = avatar_unshare(avatar=avatar_for(request, avatar_id))
+    messages.success(request, "Private again: the link no longer works.")
+    return redirect(f"{detail_url(avatar)}#share")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from avatars import share_views
+from avatars.sharing import views as share_views
 
 app_name = "share"
 
