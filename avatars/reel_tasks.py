@@ -1,10 +1,3 @@
-"""The reel's job entry point: thin, it calls the service (see avatars/tasks.py for renders)."""
+"""Where the reel's task lived: jobs django-tasks stored under this path still import."""
 
-from django_tasks import task
-
-from avatars.services.reels import reel_run
-
-
-@task()
-def render_reel(reel_id: int, key: str) -> None:
-    reel_run(reel_id=reel_id, key=key)
+from avatars.reels.tasks import render_reel  # noqa: F401

@@ -27,18 +27,18 @@ def child_main(conn) -> None:
     os.nice(settings.PIXME_RUNNER_NICE)
     from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-    from avatars.services import progress
     from avatars.services.turns import turn_recover_unfinished
     from avatars.worker import make_worker, run_forever
+    from pixme import broadcast
 
     send_lock = threading.Lock()
 
-    def forward(avatar_id: int, event: dict) -> None:
+    def forward(group: str, message: dict) -> None:
         with send_lock:
-            conn.send(("event", avatar_id, event))
+            conn.send(("event", group, message))
 
     if isinstance(get_channel_layer(), InMemoryChannelLayer):
-        progress.set_forwarder(forward)  # only the server's layer reaches the pages
+        broadcast.set_forwarder(forward)  # only the server's layer reaches the pages
     # This is the only runner: whatever is running belongs to a dead one.
     recovered = turn_recover_unfinished()
     from webhooks.services import delivery_recover_stalled

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from avatars.engines.base import RateLimited, Unavailable
 from avatars.faces import likeness_words
 from avatars.models import Avatar, Report, Style, Turn
 
@@ -170,4 +171,19 @@ def avatar_get_shared(*, token: str) -> SharedAvatar:
         style=avatar.style.name,
         display_name=profile.display_name if profile else "",
         caption=profile.caption if profile else "",
+    )
+
+
+# Failures that another try may get past: a busy or unreachable engine, our own crash. The
+# rest (a refused or impossible request, a withdrawn model, a setup fault) fail the same again.
+RETRYABLE_FAILURES = frozenset({RateLimited.code, Unavailable.code, "internal"})
+
+
+def turn_retryable(*, turn: Turn) -> bool:
+    """Whether Retry could help: a cancelled turn, or a failure another try may get past
+    (a failure recorded without a code is given the benefit of the doubt)."""
+    if turn.status == Turn.Status.CANCELLED:
+        return True
+    return turn.status == Turn.Status.FAILED and (
+        not turn.error_code or turn.error_code in RETRYABLE_FAILURES
     )

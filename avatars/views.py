@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.services import profile_for_user, user_suspension_reason
 from avatars.faces import likeness_words
 from avatars.forms import AvatarCreateForm, EditForm
+from avatars.live.snapshot import avatar_snapshot, turn_snapshot
 from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Turn
 from avatars.moderation.rules import MODERATED, avatar_moderation_check
@@ -29,6 +30,7 @@ from avatars.selectors import (
     style_list_enabled,
     take_list_ranked,
     turn_list_for_avatar,
+    turn_retryable,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
@@ -36,9 +38,7 @@ from avatars.services.turns import (
     turn_cancel,
     turn_request_edit,
     turn_retry,
-    turn_retryable,
     turn_revert,
-    turn_snapshot,
 )
 from avatars.sharing.services import share_path
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
@@ -262,14 +262,7 @@ def avatar_delete_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
 def avatar_status(request: HttpRequest, avatar_id: int) -> JsonResponse:
     """The same snapshot the websocket sends first: the polling fallback for pages."""
     avatar = avatar_for(request, avatar_id)
-    return JsonResponse(
-        {
-            "type": "snapshot",
-            "avatar": avatar.pk,
-            "current": avatar.current_turn_id,
-            "turns": [turn_snapshot(turn=t) for t in turn_list_for_avatar(avatar=avatar)],
-        }
-    )
+    return JsonResponse(avatar_snapshot(avatar=avatar))
 
 
 # Media: never a public URL. Every file goes through the owner check first.

@@ -148,13 +148,13 @@ class EmbeddedRunner:
         return recovered
 
     def _relay(self) -> None:
-        """Hand the child's events to this server's channel layer; restart a dead child."""
-        from avatars.services import progress
+        """Hand the child's news to this server's channel layer; restart a dead child."""
+        from pixme import broadcast
 
         delay = 1.0
         while True:
             try:
-                kind, avatar_id, event = self._conn.recv()
+                kind, group, message = self._conn.recv()
             except (EOFError, OSError):
                 # The child ignores SIGINT and SIGTERM and leaves only when stop() asks:
                 # an end of the pipe otherwise means it died (killed, crashed).
@@ -180,7 +180,7 @@ class EmbeddedRunner:
                             delay = min(delay * 2, 60.0)
                 continue
             if kind == "event":
-                progress.publish(avatar_id, event)
+                broadcast.group_send(group, message)
 
     def _send(self, message: tuple) -> None:
         with self._send_lock:

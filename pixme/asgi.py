@@ -17,10 +17,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from avatars.routing import websocket_urlpatterns  # noqa: E402
-from avatars.services.progress import set_server_loop  # noqa: E402
+from avatars.live.routing import websocket_urlpatterns  # noqa: E402
+from avatars.live.tickets import TicketAuthMiddleware  # noqa: E402
 from avatars.worker import EmbeddedRunner  # noqa: E402
-from avatars.ws_tickets import TicketAuthMiddleware  # noqa: E402
+from pixme.broadcast import set_server_loop  # noqa: E402
 from pixme.websocket_origin import SameOriginValidator  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """Keeps one-time websocket tickets out of the server's logs.
 
-A program opens its progress socket at ``ws/avatars/<id>/?ticket=…`` (avatars.ws_tickets), and
+A program opens its progress socket at ``ws/avatars/<id>/?ticket=…`` (avatars.live.tickets), and
 servers write that URL to their logs: uvicorn the websocket handshake on ``uvicorn.error`` and
 a plain HTTP request on ``uvicorn.access``; daphne's runserver a plain HTTP request on
 ``django.channels.server`` (its websocket lines carry no query string). A ticket read from a

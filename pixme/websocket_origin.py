@@ -9,21 +9,19 @@ or listed in CSRF_TRUSTED_ORIGINS (``https://*.example.com`` wildcards included)
 hand because Channels has no validator that looks at the port, and Django's lives inside the
 middleware's request handling.
 
-A handshake that brings a ticket (``?ticket=``, avatars.ws_tickets) skips the check: it is
+A handshake that brings a ticket (``?ticket=``, avatars.live.tickets) skips the check: it is
 signed in by the ticket alone, never by the cookie, so a foreign page has nothing of the
 owner's to ride on — and API clients, which send no Origin, can connect.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import is_same_domain
-
-from avatars.ws_tickets import ticket_in
 
 
 def origin_allowed(scope: dict) -> bool:
@@ -70,3 +68,10 @@ class SameOriginValidator:
         if scope["type"] == "websocket" and not (origin_allowed(scope) or ticket_in(scope)):
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
+
+
+def ticket_in(scope: dict) -> str | None:
+    """The ``ticket`` query parameter of a websocket handshake, if it has one."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get("ticket")
+    return values[0] if values else None

@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 from PIL import Image
 from skimage import data
 
-from avatars.services.progress import group_name
+from avatars.live.events import group_name
 
 pytest_plugins = ["tests.fakes.fixtures"]
 

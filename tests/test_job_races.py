@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from avatars.live.snapshot import turn_snapshot
 from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import (
@@ -17,7 +18,6 @@ from avatars.services.turns import (
     turn_cancel,
     turn_recover_unfinished,
     turn_retry,
-    turn_snapshot,
 )
 from pixme.errors import ApplicationError
 from tests.conftest import Listener, upload

@@ -20,7 +20,7 @@ from accounts.models import ApiToken, Profile
 from accounts.services import api_token_create, profile_for_user
 from avatars.models import Avatar, Reel, Report, Turn
 from avatars.moderation.services import avatar_hide, avatar_remove, user_suspend
-from avatars.services.reels import reel_request
+from avatars.reels.services import reel_request
 from avatars.services.turns import turn_request_edit, turn_retry, turn_revert
 from avatars.sharing.services import avatar_share
 from pixme.errors import ApplicationError

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from avatars import images
 from avatars.models import Reel
-from avatars.reels import MAX_BYTES, MAX_SECONDS, MAX_SIDE, reel_encode, reel_frames
-from avatars.services.reels import reel_path
+from avatars.reels.encode import MAX_BYTES, MAX_SECONDS, MAX_SIDE, reel_encode, reel_frames
+from avatars.reels.services import reel_path
 from avatars.services.turns import turn_request_edit, turn_revert
 from tests.conftest import token_client
 
@@ -183,7 +183,7 @@ def test_a_reel_whose_maker_died_is_not_started_until_asked_again(
 
     from django.utils import timezone
 
-    from avatars.services.reels import STALE_AFTER
+    from avatars.reels.services import STALE_AFTER
 
     client = token_client(alice)
     with django_capture_on_commit_callbacks():  # queued, never run: as if its process died
@@ -312,7 +312,7 @@ def test_a_failed_reel_says_why_and_is_made_again_only_when_asked(
 
 
 def test_a_long_path_is_sampled_to_fit_the_length(db):
-    from avatars.reels import MAX_PICTURES, reel_pictures
+    from avatars.reels.encode import MAX_PICTURES, reel_pictures
 
     pictures = [Image.new("RGB", (64, 64), (i, i, i)) for i in range(150)]
     kept = reel_pictures(pictures)

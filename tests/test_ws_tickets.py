@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
-from avatars import ws_tickets
+from avatars.live import tickets as ws_tickets
 from avatars.models import Avatar
 from avatars.services.turns import turn_run
 from pixme.asgi import application

@@ -27,6 +27,7 @@ from accounts.models import Profile
 from accounts.services import api_token_obtain, profile_for_user, profile_update
 from avatars.api.filters import AvatarFilter, AvatarOrdering
 from avatars.engines.base import configured_engines, engine_catalogue
+from avatars.live.snapshot import turn_snapshot
 from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Style, Turn
 from avatars.moderation.rules import avatar_moderation_check
@@ -45,7 +46,6 @@ from avatars.services.turns import (
     turn_request_edit,
     turn_retry,
     turn_revert,
-    turn_snapshot,
 )
 from avatars.sharing.services import share_path
 from idempotency.decorators import idempotent

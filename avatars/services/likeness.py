@@ -10,8 +10,8 @@ from PIL import Image
 
 from avatars import faces
 from avatars.faces import FaceAnalysis
+from avatars.live import events
 from avatars.models import Avatar, Turn
-from avatars.services import progress as events
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from avatars.live import events
 from avatars.models import Avatar, Turn
+from avatars.reels.services import reel_path_changed
 from avatars.selectors import take_queryset, take_rank
-from avatars.services import progress as events
-from avatars.services.reels import reel_path_changed
 from avatars.services.turns import turn_enqueue, turn_quota_check, turn_run
 from pixme.errors import ApplicationError
 

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,18 +23,18 @@ from avatars import images
 from avatars.engines.base import (
     MAX_ATTEMPTS,
     EngineError,
-    RateLimited,
     RenderResult,
-    Unavailable,
     get_engine,
     retry_wait,
 )
+from avatars.live import events
+from avatars.live.snapshot import turn_image_url
 from avatars.models import Avatar, Turn
 from avatars.moderation.flags import avatar_flag_check, turn_refusal_flag
 from avatars.moderation.rules import avatar_moderation_check
 from avatars.provenance.services import turn_credentials_try
-from avatars.selectors import take_queryset
-from avatars.services import progress as events
+from avatars.reels.services import reel_path_changed
+from avatars.selectors import take_queryset, turn_retryable
 from avatars.services.context import turn_render_request
 from avatars.services.downloads import turn_webp_store
 from avatars.services.likeness import turn_likeness_measure
@@ -46,7 +45,6 @@ from avatars.services.limits import (
     user_unfinished_check,
 )
 from avatars.services.person import turn_person_find
-from avatars.services.reels import reel_path_changed
 from avatars.signals import turn_finished
 from avatars.stages import stage_words
 from pixme.errors import ApplicationError
@@ -58,23 +56,8 @@ UNEXPECTED_FAILURE = (
 )
 
 
-# Failures that another try may get past: a busy or unreachable engine, our own crash. The
-# rest (a refused or impossible request, a withdrawn model, a setup fault) fail the same again.
-RETRYABLE_FAILURES = frozenset({RateLimited.code, Unavailable.code, "internal"})
-
-
 class TurnCancelled(Exception):
     pass
-
-
-def turn_retryable(*, turn: Turn) -> bool:
-    """Whether Retry could help: a cancelled turn, or a failure another try may get past
-    (a failure recorded without a code is given the benefit of the doubt)."""
-    if turn.status == Turn.Status.CANCELLED:
-        return True
-    return turn.status == Turn.Status.FAILED and (
-        not turn.error_code or turn.error_code in RETRYABLE_FAILURES
-    )
 
 
 def turn_enqueue(*, turn: Turn) -> None:
@@ -303,33 +286,6 @@ def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
             for turn_id in stale:
                 turn_enqueue(turn=Turn(pk=turn_id))
     return stale
-
-
-def turn_snapshot(*, turn: Turn) -> dict:
-    """What a late-joining page needs to draw this turn's state (from the database)."""
-    return {
-        "turn": turn.pk,
-        "number": turn.number,
-        "kind": turn.kind,
-        "instruction": turn.instruction,
-        "status": turn.status,
-        "stage": turn.stage,
-        "words": stage_words(stage=turn.stage, status=turn.status),
-        "percent": turn.percent,
-        "message": turn.message,
-        "model_text": turn.model_text,
-        "error_code": turn.error_code,
-        "error_message": turn.error_message,
-        "retryable": turn_retryable(turn=turn),
-        "likeness": turn.likeness,
-        "image": turn_image_url(turn) if turn.image else "",
-        "thumbnail": turn_image_url(turn, thumbnail=True) if turn.thumbnail else "",
-    }
-
-
-def turn_image_url(turn: Turn, *, thumbnail: bool = False) -> str:
-    name = "avatars:turn-thumbnail" if thumbnail else "avatars:turn-image"
-    return reverse(name, args=[turn.avatar_id, turn.pk])
 
 
 class TurnProgress:

@@ -65,7 +65,7 @@ def avatar_share(*, avatar: Avatar, turn: Turn | None = None, reel: bool = False
         update_fields=["visibility", "share_token", "shared_turn", "share_reel", "updated_at"]
     )
     if reel:
-        from avatars.services.reels import reel_request
+        from avatars.reels.services import reel_request
 
         reel_request(avatar=avatar)  # made now, so it is ready when the link is opened
     return avatar

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Report
+from avatars.reels.services import reel_shared
 from avatars.selectors import SharedAvatar, avatar_get_shared
 from avatars.services.downloads import turn_webp
-from avatars.services.reels import reel_shared
 from avatars.sharing.services import avatar_share, avatar_unshare, report_create
 from avatars.views import detail_url, wait_page
 from pixme.api.throttles import CreateRateThrottle, rate_limit_check

@@ -41,7 +41,7 @@ from avatars.engines.base import (
 )
 from avatars.faces import analyse, likeness, likeness_words
 from avatars.models import Style
-from avatars.reels import reel_encode
+from avatars.reels.encode import reel_encode
 from avatars.services.avatars import engine_check, engine_options_check, source_normalise
 from avatars.services.context import profile_context, profile_references
 from avatars.services.limits import instruction_check

@@ -21,7 +21,7 @@ from avatars import images
 from avatars.engines.base import HistoryItem, RenderRequest, get_engine
 from avatars.faces import analyse, likeness
 from avatars.models import Style
-from avatars.reels import reel_encode
+from avatars.reels.encode import reel_encode
 from avatars.services.avatars import source_normalise
 from pixme.commands import MigratedDatabaseRequired
 from pixme.errors import ApplicationError

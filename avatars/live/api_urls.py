@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from avatars.api import tickets
+from avatars.live import api as tickets
 
 urlpatterns = [
     path(

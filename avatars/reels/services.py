@@ -23,10 +23,10 @@ from PIL import Image
 
 from accounts.services import user_suspension_check
 from avatars import images
+from avatars.live import events
 from avatars.models import Avatar, Reel, Turn
 from avatars.moderation.rules import avatar_moderation_check
-from avatars.reels import MAX_SIDE, reel_encode
-from avatars.services import progress as events
+from avatars.reels.encode import MAX_SIDE, reel_encode
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def reel_request(*, avatar: Avatar) -> Reel:
 
 
 def _enqueue(reel: Reel) -> None:
-    from avatars.reel_tasks import render_reel
+    from avatars.reels.tasks import render_reel
 
     reel_id, key = reel.pk, reel.key
     transaction.on_commit(lambda: render_reel.enqueue(reel_id, key))

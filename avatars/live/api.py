@@ -7,8 +7,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from avatars.live.tickets import TICKET_SECONDS, ws_ticket_issue
 from avatars.lookups import avatar_for
-from avatars.ws_tickets import TICKET_SECONDS, ws_ticket_issue
 from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
 
 

@@ -16,10 +16,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.services import user_suspension_check
+from avatars.live.events import group_name
+from avatars.live.snapshot import avatar_snapshot
 from avatars.models import Avatar
-from avatars.selectors import avatar_get_for_user, turn_list_for_avatar
-from avatars.services.progress import EventType, group_name
-from avatars.services.turns import turn_snapshot
+from avatars.selectors import avatar_get_for_user
 from pixme.errors import ApplicationError
 
 
@@ -32,12 +32,7 @@ def _snapshot_for(user, avatar_id: int) -> dict | None:
         avatar = avatar_get_for_user(user=user, avatar_id=avatar_id)
     except (ApplicationError, Avatar.DoesNotExist):
         return None
-    return {
-        "type": EventType.SNAPSHOT,
-        "avatar": avatar.pk,
-        "current": avatar.current_turn_id,
-        "turns": [turn_snapshot(turn=t) for t in turn_list_for_avatar(avatar=avatar)],
-    }
+    return avatar_snapshot(avatar=avatar)
 
 
 # Frames a client may send, in UTF-8 bytes: a snapshot request is 20. uvicorn is started with
@@ -70,7 +65,7 @@ class AvatarConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close()
             return
-        # A ticket opens only the avatar it was issued for (avatars.ws_tickets).
+        # A ticket opens only the avatar it was issued for (avatars.live.tickets).
         if self.scope.get("ticket_avatar_id", self.avatar_id) != self.avatar_id:
             await self.close()
             return

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from avatars.lookups import avatar_for
 from avatars.models import Avatar, Reel
-from avatars.services.reels import RETRY_AFTER_SECONDS, reel_get, reel_request
+from avatars.reels.services import RETRY_AFTER_SECONDS, reel_get, reel_request
 from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
 from pixme.http import stored_file_response
 

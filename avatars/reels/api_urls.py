@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from avatars.api import reels
+from avatars.reels import api as reels
 
 urlpatterns = [
     path("avatars/<int:avatar_id>/reel/", reels.ReelRequestApi.as_view(), name="api-reel-request"),

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import secrets
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+
+from pixme.websocket_origin import ticket_in
 
 if TYPE_CHECKING:
     from avatars.models import Avatar
@@ -47,13 +48,6 @@ def ws_ticket_redeem(*, ticket: str) -> dict | None:
     if claim is None or not cache.delete(key):
         return None
     return claim
-
-
-def ticket_in(scope: dict) -> str | None:
-    """The ``ticket`` query parameter of a websocket handshake, if it has one."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    values = query.get("ticket")
-    return values[0] if values else None
 
 
 @database_sync_to_async
