@@ -38,6 +38,13 @@ for name in ("alice", "bob"):
     out[name] = {"legacy": Token.objects.create(user=user).key, "named": secret}
 print(json.dumps(out))
 """
+ASK_PROFILE = """
+from rest_framework.test import APIClient
+for token in TOKENS:
+    client = APIClient(HTTP_HOST="localhost")
+    client.credentials(HTTP_AUTHORIZATION="Token " + token)
+    print(client.get("/api/profile/").status_code)
+"""
 EMPTY = {"secret_key", "staticfiles"}  # what any manage.py run leaves in a new data directory
 
 
@@ -294,6 +301,11 @@ def test_without_secrets_the_old_keys_must_be_supplied(site, tmp_path):
     result = manage(env, "pixme_restore", str(out))
     assert result.returncode == 0, result.stderr
     assert "holds no secrets" in result.stdout and "c2pa folder" in result.stdout
+    # API tokens don't hang on the secret key (only their digests are stored): they still work.
+    tokens = [token for person in site.people.values() for token in person.values()]
+    statuses = manage(env, "shell", "-c", ASK_PROFILE.replace("TOKENS", repr(tokens)))
+    answers = statuses.stdout.strip().splitlines()[-len(tokens) :]
+    assert answers == ["200"] * len(tokens), statuses.stderr
     ((avatar_id, turn_id, image),) = site.query(
         "select avatar_id, id, image from avatars_turn where signed limit 1"
     )

@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 raise CommandError(exc.message) from None
         self.stdout.write(
             f"Backed up the database and {report.files} stored files to {report.path} "
-            f"({report.size / 1e6:.1f} MB) in {report.seconds:.1f} s."
+            f"({report.size / 1e6:.1f} MB) in {report.seconds:.2f} s."
         )
         if report.secrets:
             self.stdout.write(f"Secrets in it: {', '.join(report.secrets)}. Keep it private.")

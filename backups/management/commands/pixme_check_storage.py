@@ -13,6 +13,7 @@ with no terminal to ask (a pipe, cron) it deletes nothing. Orphans younger than
 from __future__ import annotations
 
 import sys
+import time
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -30,10 +31,11 @@ class Command(MigratedDatabaseRequired, BaseCommand):
         parser.add_argument("--yes", action="store_true", help="with --fix: don't ask first")
 
     def handle(self, *args, fix: bool, yes: bool, **options):
+        started = time.monotonic()
         bar = tqdm(total=0, unit="file", file=sys.stderr, disable=None)
         with bar:
             report = storage_check(progress=bar)
-        self._show(report)
+        self._show(report, seconds=time.monotonic() - started)
         if report.clean:
             return
         if fix and report.orphans and self._confirmed(len(report.orphans), yes=yes):
@@ -45,7 +47,7 @@ class Command(MigratedDatabaseRequired, BaseCommand):
             self.stdout.write(f"Deleted {len(deletion.deleted)} orphan file(s).")
         raise SystemExit(1)
 
-    def _show(self, report: StorageReport) -> None:
+    def _show(self, report: StorageReport, *, seconds: float) -> None:
         for missing in report.missing:
             self.stdout.write(f"MISSING    {missing.name}  (named by {', '.join(missing.rows)})")
         for broken in report.unreadable:
@@ -64,6 +66,7 @@ class Command(MigratedDatabaseRequired, BaseCommand):
                 else f"storage: {problems} problem(s) — {len(report.missing)} missing, "
                 f"{len(report.unreadable)} unreadable, {len(report.orphans)} orphaned."
             )
+            + f" ({seconds:.2f} s)"
         )
 
     def _confirmed(self, count: int, *, yes: bool) -> bool:

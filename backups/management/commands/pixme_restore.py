@@ -36,7 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Restored the backup of {report.created_at or 'an unknown date'}: the database "
             f"and {report.files} stored files ({report.size / 1e6:.1f} MB) in "
-            f"{report.seconds:.1f} s."
+            f"{report.seconds:.2f} s."
         )
         if report.secrets:
             self.stdout.write(f"Secrets restored: {', '.join(report.secrets)}.")
