@@ -211,6 +211,7 @@ def archive_extract(
     progress = progress or NoProgress()
     progress.set_description("restoring")
     progress.reset(total=sum(entry.size for entry in verified.entries.values()))
+    written: set[str] = set()
     for name, _size, source in _members(path):
         if name in (MANIFEST, MANIFEST_SUM):
             continue
@@ -225,3 +226,6 @@ def archive_extract(
                 raise ArchiveDamaged(path, f"{name} is cut short ({exc})") from None
         if Entry(reader.size, reader.hash.hexdigest()) != verified.entries.get(name):
             raise ArchiveDamaged(path, f"{name} changed while it was being restored")
+        written.add(name)
+    if written != set(verified.entries):
+        raise ArchiveDamaged(path, "it changed while it was being restored")

@@ -70,7 +70,10 @@ def backup_create(
     out = _out_check(out=Path(out).absolute(), paths=paths)
     if not paths.database.is_file():
         raise ApplicationError(f"There is no database at {paths.database} to back up.")
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise ApplicationError(f"Can't write in {out.parent} ({exc.strerror}).") from None
     try:
         partial = work / "backup.tar"
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
@@ -91,6 +94,10 @@ def backup_create(
             os.fsync(fh.fileno())
         os.replace(partial, out)
         _fsync_folder(out.parent)
+    except OSError as exc:  # a full disk, most likely: the old backup at OUT, if any, stays
+        raise ApplicationError(f"Couldn't write the backup ({exc}); {out} is unchanged.") from None
+    except sqlite3.Error as exc:
+        raise ApplicationError(f"Couldn't copy the database ({exc}); {out} is unchanged.") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.path, report.size = out, out.stat().st_size

@@ -71,6 +71,10 @@ def backup_restore(*, archive: Path, progress: Progress | None = None) -> Restor
             destination(name)
         archive_extract(path=archive, verified=verified, destination=destination, progress=progress)
         _place(staging, paths)
+    except OSError as exc:  # a full disk, a folder we may not write to
+        raise ApplicationError(
+            f"Couldn't write the restore ({exc}). Nothing was restored.", code="not_writable"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RestoreReport(

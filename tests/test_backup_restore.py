@@ -507,3 +507,13 @@ def test_a_file_the_site_already_lost_is_named_not_hidden(site, tmp_path):
         assert json.load(tar.extractfile("manifest.json"))["missing"] == [name]
     restore = manage(new_site_env(site, tmp_path / "var"), "pixme_restore", str(out))
     assert restore.returncode == 0 and "1 file(s) the backup's database names" in restore.stdout
+
+
+def test_a_backup_is_never_written_into_what_it_copies(site, tmp_path):
+    inside = site.var_dir / "media" / "pixme.tar"
+    backup = manage(site.env, "pixme_backup", str(inside))
+    assert backup.returncode == 1 and "inside the media folder" in backup.stderr
+    assert not inside.exists()
+    folder = manage(site.env, "pixme_backup", str(tmp_path))
+    assert folder.returncode == 1 and "is a folder" in folder.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -126,3 +126,29 @@ def test_a_picture_is_decoded_not_only_found(own_media, alice_avatar, capsys):
 def test_no_files_and_no_rows_is_clean(own_media, db, capsys):
     code, out = check(capsys)
     assert code == 0 and "Checked 0 files" in out
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["pixme_check_storage"], "has not been set up yet. Run `python manage.py migrate` first"),
+        (["pixme_backup", "{out}"], "There is no database at {db} to back up."),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else "",
+)
+def test_a_data_directory_never_set_up_says_so(tmp_path, command, says):
+    from tests.test_pixme_render import run_cli
+
+    var = tmp_path / "var"
+    name, *args = (a.format(out=tmp_path / "pixme.tar") for a in command)
+    done = run_cli(
+        *args,
+        command=name,
+        DJANGO_SETTINGS_MODULE="pixme.settings",
+        PIXME_VAR_DIR=str(var),
+        DATABASE_URL="",
+        REDIS_URL="",
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert says.format(db=var / "pixme.sqlite3") in done.stderr
+    assert not (tmp_path / "pixme.tar").exists()
