@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "avatars",
     "webhooks",
     "idempotency",
+    "backups",
     # Last, as its docs ask: deletes a row's files (after commit) however the row is deleted.
     "django_cleanup.apps.CleanupConfig",
 ]
@@ -361,6 +362,10 @@ if PIXME_VERIFY_WORKERS < 1 or PIXME_VERIFY_TIMEOUT_SECONDS <= 0:
 # Account exports (the zip of everything) per user, on the page and the API together.
 PIXME_EXPORT_RATE = env_rate("PIXME_EXPORT_RATE", "5/hour")
 PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
+
+# `pixme_check_storage --fix` lists but never deletes an orphan file younger than this: it may
+# belong to a row still being saved (a file is stored a moment before its row commits).
+PIXME_ORPHAN_MIN_AGE_MINUTES = env_int("PIXME_ORPHAN_MIN_AGE_MINUTES", 60)
 
 # Every open report puts the avatar in the moderators' queue; this many from established
 # accounts (one that has made an avatar and is PIXME_REPORTER_MIN_AGE_HOURS old; 0: any age)
