@@ -2,14 +2,12 @@
 
 Tokens are django-rest-knox's (named, hashed, expiring: accounts.models.ApiToken). DRF's
 plaintext tokens were hashed into ApiTokens by migration 0005, so their secrets keep working
-through knox; ``LegacyTokenAuthentication`` only bridges the rows some tests and bench scripts
-still write with DRF's model, and goes when they move to ``api_token_create``.
+through knox; nothing reads DRF's table any more.
 """
 
 from __future__ import annotations
 
 from knox.auth import TokenAuthentication
-from rest_framework import authentication, exceptions
 
 from accounts.services import api_token_touch
 
@@ -21,13 +19,3 @@ class ApiTokenAuthentication(TokenAuthentication):
         user, auth_token = super().authenticate_credentials(token)
         api_token_touch(token=auth_token)
         return user, auth_token
-
-
-class LegacyTokenAuthentication(authentication.TokenAuthentication):
-    """A DRF token row, if there is one; otherwise no answer, so knox's class decides."""
-
-    def authenticate_credentials(self, key: str):
-        try:
-            return super().authenticate_credentials(key)
-        except exceptions.AuthenticationFailed:
-            return None

@@ -137,15 +137,6 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_rotate(*, user: User) -> str:
-    """Transition only: a DRF token, as before knox, for the tests that still make one
-    (see accounts.authentication.LegacyTokenAuthentication). Pages use api_token_create."""
-    from rest_framework.authtoken.models import Token
-
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user).key
-
-
 def api_token_obtain(
     *, request: HttpRequest, username: str, password: str, name: str = PASSWORD_TOKEN_NAME
 ) -> tuple[ApiToken, str]:
@@ -185,10 +176,7 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
 @transaction.atomic
 def api_token_revoke_all(*, user: User) -> None:
     """Every API token of ``user`` stops working (a new password, a closed account)."""
-    from rest_framework.authtoken.models import Token
-
     ApiToken.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
 
 
 # --- suspension (the rule: avatars/moderation/rules.py) ----------------------------------

@@ -46,9 +46,9 @@ UNLIMITED = {
     "PIXME_DAILY_QUOTA": "100000",
 }
 PERSON = """
-from rest_framework.authtoken.models import Token
-from accounts.services import user_create
-print(Token.objects.create(user=user_create(username="bench", password="Bench-Mark-123")).key)
+from accounts.services import api_token_create, user_create
+user = user_create(username="bench", password="Bench-Mark-123")
+print(api_token_create(user=user, name="bench")[1])
 """
 
 

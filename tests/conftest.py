@@ -84,29 +84,35 @@ def bob_client(db, bob):
     return c
 
 
-def token_client(user):
+def api_token(user, *, name: str = "tests", used: bool = False) -> str:
+    """The secret of a new named API token of ``user``'s, made by the site's token service.
+    ``used``: as if just used — a token's use is written at most once a minute, so requests
+    in other threads can't then collide on that write in the tests' in-memory database."""
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
+
+    token, secret = api_token_create(user=user, name=name)
+    if used:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return secret
+
+
+def token_client(user, **token):
     """An API client signed in as ``user`` with a new named API token."""
     from rest_framework.test import APIClient
 
-    from accounts.services import api_token_create
-
-    _token, secret = api_token_create(user=user, name="tests")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user, **token)}")
     return client
 
 
 @pytest.fixture
 def alice_api(alice):
-    """An API client with DRF's plain token of Alice's: unlike the site's named tokens it
-    writes nothing when used, so requests in other threads can't collide on it in the tests'
-    in-memory database."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
-    return client
+    """An API client of Alice's whose token writes nothing when used for a minute, so requests
+    in other threads can't collide on it in the tests' in-memory database."""
+    return token_client(alice, used=True)
 
 
 def in_background(work) -> tuple:

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import Profile, User
+from accounts.models import ApiToken, Profile, User
 from avatars.models import Avatar, ModerationAction, Report, Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit
-from tests.conftest import upload
+from tests.conftest import api_token, upload
 
 # Each test gets a media storage of its own, so a listing sees no other test's files.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
@@ -129,7 +128,7 @@ def test_the_profile_page_leads_to_the_deletion(alice_client):
 @pytest.fixture
 def alice_api(alice) -> APIClient:
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     return api
 
 
@@ -141,7 +140,7 @@ def test_a_token_client_deletes_the_account_and_its_token_stops_working(
         response = alice_api.post("/api/account/delete/", {"password": PASSWORD}, format="json")
     assert response.status_code == 204
     assert not User.objects.filter(pk=alice.pk).exists()
-    assert not Token.objects.filter(user_id=alice.pk).exists()
+    assert not ApiToken.objects.filter(user_id=alice.pk).exists()
     assert hers(alice) == set()
     assert storage_listing() == bobs
     assert alice_api.get("/api/avatars/").status_code == 401

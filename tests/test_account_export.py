@@ -11,14 +11,13 @@ import zipfile
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.services import profile_for_user, profile_update
 from avatars.models import Style
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_cancel, turn_request_edit
-from tests.conftest import upload
+from tests.conftest import api_token, upload
 
 # Each test gets a media storage of its own, so a listing sees no other test's files.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
@@ -196,7 +195,7 @@ def test_the_profile_page_offers_the_download(alice_client):
 
 def test_a_token_client_downloads_the_same_zip(alice, edited_avatar):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     response = api.get("/api/account/export/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     folder = f"avatars/{edited_avatar.pk}-comics"
@@ -228,7 +227,7 @@ def test_the_page_and_the_api_share_one_export_limit(alice, alice_client, settin
     """Building the zip reads every file Alice has: PIXME_EXPORT_RATE, page and API together."""
     settings.PIXME_EXPORT_RATE = "2/hour"
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     assert alice_client.get("/accounts/profile/export/").status_code == 200
     assert api.get("/api/account/export/").status_code == 200
     page = alice_client.get("/accounts/profile/export/")

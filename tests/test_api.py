@@ -4,11 +4,10 @@ import io
 
 import pytest
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar
-from tests.conftest import upload
+from tests.conftest import api_token, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +15,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(alice):
     client = APIClient()
-    token = Token.objects.create(user=alice)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     return client
 
 
 @pytest.fixture
 def bob_api(bob):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(bob)}")
     return client
 
 

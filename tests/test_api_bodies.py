@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tests.conftest import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ NESTED = b'{"a":' + b"[" * 1000 + b"]" * 1000 + b"}"  # 2 KB, deeper than Python
 @pytest.fixture
 def api(alice):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     return client
 
 

@@ -29,13 +29,13 @@ pytestmark = pytest.mark.slow
 
 PEOPLE = """
 import json
-from rest_framework.authtoken.models import Token
 from accounts.services import api_token_create, user_create
 out = {}
 for name in ("alice", "bob"):
     user = user_create(username=name, password=name + "-Secret-123", email="")
-    _row, secret = api_token_create(user=user, name="laptop")
-    out[name] = {"legacy": Token.objects.create(user=user).key, "named": secret}
+    _row, laptop = api_token_create(user=user, name="laptop")
+    _row, ci = api_token_create(user=user, name="CI")
+    out[name] = {"laptop": laptop, "CI": ci}
 print(json.dumps(out))
 """
 ASK_PROFILE = """
@@ -158,7 +158,7 @@ def photo(face_photo) -> bytes:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, photo):
-    """A running embedded site: Alice and Bob, each with a legacy and a named API token, a
+    """A running embedded site: Alice and Bob, each with two named API tokens, a
     profile and a finished avatar with an edit."""
     var = tmp_path_factory.mktemp("site") / "var"
     site = LiveSite(var, **UNLIMITED, PIXME_VERIFY_RATE="off")
@@ -175,15 +175,15 @@ def site(tmp_path_factory, photo):
             status, _h, body = request(
                 "PATCH",
                 site.url + "/api/profile/",
-                token=tokens["named"],
+                token=tokens["laptop"],
                 data=json.dumps(patch).encode(),
                 content_type="application/json",
             )
             assert status == 200, body
-            status, body = create(site, tokens["legacy"], photo, f"{name}'s first")
+            status, body = create(site, tokens["CI"], photo, f"{name}'s first")
             assert status == 202, body
             assert wait_for(lambda: finished(site), 120, 0.2)
-            assert edit(site, tokens["named"], json.loads(body)["id"], "add glasses") == 202
+            assert edit(site, tokens["laptop"], json.loads(body)["id"], "add glasses") == 202
         assert wait_for(lambda: finished(site), 120, 0.2)
         yield site
     finally:
@@ -227,9 +227,9 @@ def test_a_backup_taken_under_load_restores_the_same_site(site, photo, tmp_path)
         while not stop.is_set():
             tokens, first_avatar = people[count % len(people)]
             if count % 4 == 3:
-                status = edit(site, tokens["named"], first_avatar, f"make it warmer {count}")
+                status = edit(site, tokens["laptop"], first_avatar, f"make it warmer {count}")
             else:
-                status, _body = create(site, tokens["legacy"], photo, f"load {count}")
+                status, _body = create(site, tokens["CI"], photo, f"load {count}")
             requests_log.append((time.time(), status))
             count += 1
             stop.wait(0.3)  # a steady stream, not a flood the runner takes minutes to drain
@@ -268,13 +268,13 @@ def test_a_backup_taken_under_load_restores_the_same_site(site, photo, tmp_path)
     restored.start()
     try:
         owners = {row[0]: row[1] for row in avatars.values()}
-        token_of = {user_ids[name]: tokens["named"] for name, tokens in site.people.items()}
+        token_of = {user_ids[name]: tokens["laptop"] for name, tokens in site.people.items()}
         for pk, (_id, avatar_id, *_rest) in versions.items():
             token = token_of[owners[avatar_id]]
             restored_png = download(restored, token, avatar_id, pk)
             assert pixels(restored_png) == pixels(download(site, token, avatar_id, pk))
         for tokens in site.people.values():
-            for token in tokens.values():  # the legacy and the named token both still work
+            for token in tokens.values():  # both tokens still work
                 assert profile(restored, token) == profile(site, token)
                 assert profile(restored, token)[0] == 200
         signed = [pk for pk, row in versions.items() if row[-1]]
@@ -470,7 +470,7 @@ print(json.dumps({"snapshots": report.snapshots, "missing": report.missing,
 
 def test_a_row_deleted_during_the_backup_is_not_in_it(site, photo, tmp_path):
     token = site.manage("shell", "-c", PEOPLE.replace('("alice", "bob")', '("zed",)'))
-    token = json.loads(token.strip().splitlines()[-1])["zed"]["legacy"]
+    token = json.loads(token.strip().splitlines()[-1])["zed"]["CI"]
     status, body = create(site, token, photo, "deleted during the backup")
     assert status == 202, body
     assert wait_for(lambda: finished(site), 120, 0.2)

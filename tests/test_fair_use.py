@@ -8,14 +8,13 @@ import time
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, Turn
 from avatars.services.decoding import decode_slot
 from avatars.services.turns import turn_request_edit
 from pixme.errors import ApplicationError
-from tests.conftest import in_background, upload
+from tests.conftest import api_token, in_background, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(alice):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice, used=True)}")
     return client
 
 
@@ -84,7 +83,7 @@ def test_uploads_still_being_read_count_against_the_cap(api, alice, selfie_jpeg,
     # DRF's plain tokens: the site's own note their last use, a write that two requests at
     # once would collide on in the tests' in-memory database.
     second = APIClient()
-    second.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=alice).key}")
+    second.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice, used=True)}")
     with decode_slot():
         sender, answers = in_background(lambda: _create(api, selfie_jpeg))
         # Not an image: refused as one (400) until the first upload holds its place, then
@@ -132,7 +131,7 @@ def test_another_user_is_not_held_up(api, alice, bob, selfie_jpeg):
     for _ in range(3):
         _create(api, selfie_jpeg)
     bob_api = APIClient()
-    bob_api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    bob_api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(bob)}")
     assert _create(bob_api, selfie_jpeg).status_code == 202
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from avatars.models import Avatar, Turn
 from avatars.services.turns import turn_request_edit
+from tests.conftest import api_token
 
 # Each test gets a media storage of its own, so a listing sees no other test's files.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
@@ -120,7 +120,7 @@ def test_deleting_one_version_leaves_the_others(alice, edited_avatar, run_jobs):
 
 def test_the_api_delete_deletes_the_photos_and_their_folders(alice, edited_avatar, run_jobs):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     with run_jobs():
         assert api.delete(f"/api/avatars/{edited_avatar.pk}/").status_code == 204
     assert _files_of(alice) == set()

@@ -11,7 +11,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.engines.gemini_models import c2pa_type
@@ -19,7 +18,7 @@ from avatars.models import Avatar, Style, Turn
 from avatars.provenance.verify import verify
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit
-from tests.conftest import Listener, upload
+from tests.conftest import Listener, api_token, upload
 from tests.fakes.fixtures import TEST_API_KEY
 from tests.fakes.gemini_server import b64decode_any
 
@@ -77,7 +76,7 @@ def test_page_and_api_refuse_what_the_model_cant_do_before_sending(
     assert says in response.content.decode().replace("&#x27;", "'")
 
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     post["photo"] = upload(selfie_jpeg)
     response = api.post("/api/avatars/", {**post, **option}, format="multipart")
     assert response.status_code == 400

@@ -10,14 +10,13 @@ from datetime import timedelta
 import pytest
 from django.db import OperationalError, connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, Turn
 from idempotency.models import IdempotencyRecord
 from idempotency.services import idempotency_claim, idempotency_prune
 from pixme.errors import ApplicationError
-from tests.conftest import token_client, upload
+from tests.conftest import api_token, token_client, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -267,7 +266,7 @@ def test_five_identical_parallel_edits_make_one_version(alice, alice_avatar, set
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"burst": None, "sustained": None, "create": None},
     }
-    token = Token.objects.create(user=alice).key
+    token = api_token(alice)
 
     def client():
         c = APIClient()

@@ -23,10 +23,9 @@ from tests.test_restart import wait_for
 pytestmark = pytest.mark.slow
 
 MAKE_TOKEN = """
-from accounts.services import user_create
-from rest_framework.authtoken.models import Token
+from accounts.services import api_token_create, user_create
 user = user_create(username="runner", password="Runner-Test-123")
-print(Token.objects.create(user=user).key)
+print(api_token_create(user=user, name="tests")[1])
 """
 
 

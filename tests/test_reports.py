@@ -9,13 +9,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import user_create
 from avatars.models import Avatar, ModerationAction, Report
 from avatars.sharing.services import avatar_share
+from tests.conftest import api_token
 from tests.moderation_people import client_for, moderator_create
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def report_url(avatar):
 
 def api_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

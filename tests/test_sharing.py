@@ -6,12 +6,12 @@ is tests/test_shared_page.py, reporting is tests/test_reports.py.
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, ModerationAction
 from avatars.services.turns import turn_request_edit
 from avatars.sharing.services import avatar_share
+from tests.conftest import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +19,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(alice):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     return client
 
 
 @pytest.fixture
 def bob_api(bob):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(bob)}")
     return client
 
 

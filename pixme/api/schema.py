@@ -164,19 +164,3 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": 'Token-based authentication with required prefix "Token"',
         }
-
-
-class LegacyTokenScheme(OpenApiAuthenticationExtension):
-    """The bridge for DRF's old token rows reads the same header as ``tokenAuth``: nothing more
-    to document (and no second scheme of the same name)."""
-
-    target_class = "accounts.authentication.LegacyTokenAuthentication"
-    optional = True
-    priority = 1
-    name: list[str] = []
-
-    def get_security_requirement(self, auto_schema):
-        return None
-
-    def get_security_definition(self, auto_schema):
-        return []

@@ -15,15 +15,14 @@ from tests.scaleout.services import S3, Postgres, Redis
 PEOPLE = """
 import json
 from django.test import Client
-from rest_framework.authtoken.models import Token
-from accounts.services import user_create
+from accounts.services import api_token_create, user_create
 out = {}
 for name in NAMES:
     user = user_create(username=name, password=name + "-Secret-123", email="")
     client = Client()
     client.force_login(user)
     out[name] = {
-        "token": Token.objects.get_or_create(user=user)[0].key,
+        "token": api_token_create(user=user, name="tests")[1],
         "session": client.cookies["sessionid"].value,
     }
 print(json.dumps(out))

@@ -19,9 +19,8 @@ pytestmark = pytest.mark.scaleout
 
 BUCKET = "pixme-storage-check"  # its own: the cluster's bucket belongs to its database
 PERSON = """
-from rest_framework.authtoken.models import Token
-from accounts.services import user_create
-print(Token.objects.create(user=user_create(username="ada", password="Ada-Secret-123")).key)
+from accounts.services import api_token_create, user_create
+print(api_token_create(user=user_create(username="ada", password="Ada-Secret-123"), name="t")[1])
 """
 
 
