@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user
-from avatars.faces import likeness_words
 from avatars.files import ServedFile
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.models import Avatar, Turn
@@ -30,6 +29,7 @@ from avatars.selectors import (
     style_list_enabled,
     take_list_ranked,
     turn_get_for_user,
+    turn_likeness_words,
     turn_list_for_avatar,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
@@ -156,7 +156,7 @@ def _detail_page(
     if edit_form is not None and edit_form.data.get("parent"):
         base = next((t for t in turns if str(t.pk) == edit_form.data["parent"]), base)
     for turn in turns:
-        turn.likeness_text = likeness_words(turn.likeness)
+        turn.likeness_text = turn_likeness_words(turn)
         turn.words = stage_words(stage=turn.stage, status=turn.status)
         turn.retryable = turn_retryable(turn=turn)
     path = share_path(avatar=avatar)

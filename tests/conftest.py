@@ -96,6 +96,13 @@ def token_client(user):
     return client
 
 
+def tasks_on(backend: str) -> dict:
+    """A TASKS setting with another backend, over the site's queues (renders, background)."""
+    from django.conf import settings
+
+    return {"default": {"BACKEND": backend, "QUEUES": settings.TASKS["default"]["QUEUES"]}}
+
+
 @pytest.fixture
 def run_jobs(django_capture_on_commit_callbacks):
     """Run the jobs queued inside the block when it ends, as a committed transaction would."""

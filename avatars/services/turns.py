@@ -34,13 +34,12 @@ from avatars.models import Avatar, Turn
 from avatars.selectors import take_queryset
 from avatars.services import progress as events
 from avatars.services import provenance
+from avatars.services.after_work import turn_after_work_enqueue
 from avatars.services.context import turn_render_request
-from avatars.services.downloads import turn_webp_store
 from avatars.services.flags import avatar_flag_check, turn_refusal_flag
-from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import user_can_generate_check, user_lock, user_unfinished_check
 from avatars.services.reels import reel_path_changed
-from avatars.signals import turn_finished
+from avatars.signals import turn_finished_announce
 from avatars.stages import stage_words
 from pixme.errors import ApplicationError
 
@@ -230,7 +229,7 @@ def turn_cancel(*, turn: Turn) -> Turn:
             retryable=True,
         ),
     )
-    _announce_finished(turn)
+    turn_finished_announce(turn=turn)
     return turn
 
 
@@ -306,6 +305,7 @@ def turn_snapshot(*, turn: Turn) -> dict:
         "error_message": turn.error_message,
         "retryable": turn_retryable(turn=turn),
         "likeness": turn.likeness,
+        "likeness_pending": turn.likeness_pending,
         "image": turn_image_url(turn) if turn.image else "",
         "thumbnail": turn_image_url(turn, thumbnail=True) if turn.thumbnail else "",
     }
@@ -497,6 +497,7 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             model_content=result.model_content,
             usage=result.usage,
             finished_at=timezone.now(),
+            after_work=Turn.AfterWork.QUEUED,  # with the success: recovery finds it if lost
         )
         if not updated:  # cancelled at the last moment: keep nothing half-done
             turn.image.delete(save=False)
@@ -520,8 +521,13 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             likeness=turn.likeness,
         ),
     )
-    _turn_after_done(turn, image)
-    _announce_finished(turn)
+    try:
+        reel_path_changed(avatar_id=turn.avatar_id)
+    except Exception:
+        logger.exception("turn %s: could not update the avatar's reel", turn.pk)
+    # The likeness and the WebP are another job's, on the background queue: this runner is
+    # free for the next render now. Webhooks hear of the version when that job is done.
+    turn_after_work_enqueue(turn_id=turn.pk)
     return turn
 
 
@@ -529,23 +535,6 @@ def _is_one_of_several_takes(turn: Turn) -> bool:
     if turn.kind != Turn.Kind.GENERATE or turn.parent_id is not None:
         return False
     return take_queryset(avatar_id=turn.avatar_id).count() > 1
-
-
-def _turn_after_done(turn: Turn, image) -> None:
-    """What the user need not wait for: the likeness (announced when measured) and the
-    WebP download. A failure here costs only that: the version is already done."""
-    try:
-        turn_likeness_measure(turn=turn, image=image)
-    except Exception:
-        logger.exception("turn %s: could not measure the likeness", turn.pk)
-    try:
-        turn_webp_store(turn=turn, image=image)
-    except Exception:
-        logger.exception("turn %s: could not store the WebP download", turn.pk)
-    try:
-        reel_path_changed(avatar_id=turn.avatar_id)
-    except Exception:
-        logger.exception("turn %s: could not update the avatar's reel", turn.pk)
 
 
 def _turn_fail(
@@ -576,13 +565,5 @@ def _turn_fail(
             retryable=turn_retryable(turn=turn),
         ),
     )
-    _announce_finished(turn)
+    turn_finished_announce(turn=turn)
     return turn
-
-
-def _announce_finished(turn: Turn) -> None:
-    """Tell listeners in this process (webhooks) that the job ended; never fails the turn."""
-    try:
-        turn_finished.send(sender=Turn, turn=turn, status=turn.status)
-    except Exception:
-        logger.exception("turn %s: a turn_finished receiver failed", turn.pk)
