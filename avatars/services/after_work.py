@@ -21,6 +21,8 @@ from PIL import Image
 
 from avatars import images
 from avatars.models import Turn
+from avatars.selectors import turn_likeness_words
+from avatars.services import progress as events
 from avatars.services.downloads import turn_webp_store
 from avatars.services.likeness import turn_likeness_measure
 from avatars.signals import turn_finished_announce
@@ -72,6 +74,17 @@ def turn_after_work_run(*, turn_id: int) -> Turn | None:
             # Inside the transaction: the webhooks' deliveries are written with the end of
             # the after-work, or neither is and recovery does both again.
             turn_finished_announce(turn=turn)
+    if done:
+        # Once it is all done, so a page that reloads on it no longer finds it pending.
+        events.publish(
+            turn.avatar_id,
+            events.LikenessEvent(
+                type=events.EventType.LIKENESS,
+                turn=turn.pk,
+                likeness=turn.likeness,
+                words=turn_likeness_words(turn),
+            ),
+        )
     return turn
 
 
