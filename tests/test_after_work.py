@@ -145,3 +145,14 @@ def test_the_timer_leaves_live_after_work_alone_and_redoes_stalled(shown):
     assert live.status == TaskResultStatus.FAILED
     shown.refresh_from_db()
     assert shown.after_work == Turn.AfterWork.NONE and shown.likeness is not None
+
+
+def test_a_worker_takes_every_queue_unless_told():
+    """A lone ``pixme_worker`` leaves no job undone: renders, then (priority) the background."""
+    from avatars.management.commands.pixme_worker import Command
+
+    with override_settings(TASKS=tasks_on("django_tasks_db.DatabaseBackend")):
+        parser = Command().create_parser("manage.py", "pixme_worker")
+        assert parser.parse_args([]).queue_name.split(",") == ["default", "background"]
+        only = parser.parse_args(["--queue-name", "background"])
+    assert only.queue_name == "background"
