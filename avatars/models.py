@@ -119,6 +119,13 @@ class Turn(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class AfterWork(models.TextChoices):
+        """What is left to do after "done" (avatars.services.after_work)."""
+
+        NONE = "", "Nothing"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     avatar = models.ForeignKey(Avatar, on_delete=models.CASCADE, related_name="turns")
@@ -177,8 +184,14 @@ class Turn(models.Model):
     # Which claim of this turn is running (bumped by every claim): a job that was cancelled
     # and retried must not write over the new run.
     run = models.PositiveIntegerField(default=0)
-    # Last sign of life from the job running it; stale running turns are re-queued.
+    # Last sign of life from the job running it (the render, then its after-work); stale
+    # running turns and after-work are re-queued.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A succeeded version's after-work (its likeness, its stored WebP), done by a job of its
+    # own after "done": set in the same update that marks it succeeded, so none is lost.
+    after_work = models.CharField(
+        max_length=10, choices=AfterWork.choices, default=AfterWork.NONE, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -188,6 +201,14 @@ class Turn(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["avatar", "number"], name="turn_number_unique")
         ]
+        # Recovery looks for after-work left undone: a few rows among all versions.
+        indexes = [
+            models.Index(
+                fields=["after_work"],
+                condition=~models.Q(after_work=""),
+                name="turn_after_work_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"v{self.number} of avatar #{self.avatar_id} ({self.status})"
@@ -195,6 +216,11 @@ class Turn(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def likeness_pending(self) -> bool:
+        """Shown, but its likeness is still to be measured (its after-work is not done)."""
+        return self.status == self.Status.SUCCEEDED and self.after_work != self.AfterWork.NONE
 
 
 def _reel_path(instance: Reel, filename: str) -> str:

@@ -1,4 +1,5 @@
-"""The embedded job runner's child process (started by avatars.worker.EmbeddedRunner).
+"""An embedded job runner's child process (started by avatars.worker.EmbeddedRunner, one per
+lane: renders, and the background queue).
 
 Nothing Django is imported at module level: a spawned child imports this module first and
 sets Django up inside :func:`child_main`.
@@ -11,8 +12,8 @@ import signal
 import threading
 
 
-def child_main(conn) -> None:
-    """The runner child: recover, report ready, run jobs; leave when the server goes."""
+def child_main(conn, lane_name: str) -> None:
+    """A runner child: recover its lane, report ready, run jobs; leave when the server goes."""
     # Ctrl+C and a service manager's SIGTERM reach the whole process group: the server stops
     # us in order instead (its lifespan's shutdown lets the job in hand finish).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -20,34 +21,42 @@ def child_main(conn) -> None:
     import django
 
     django.setup()
-    # Pages first: when the cores are busy, the scheduler gives the web server the CPU and
-    # the drawing what is left (a page waits on people; a drawing shows a progress bar).
     from django.conf import settings
 
-    os.nice(settings.PIXME_RUNNER_NICE)
+    from avatars.worker import LANES
+
+    lane = LANES[lane_name]
+    # Pages first: when the cores are busy, the scheduler gives the web server the CPU and
+    # the drawing what is left (a page waits on people; a drawing shows a progress bar), and
+    # the background lane what the drawing leaves (nobody watches it).
+    os.nice(getattr(settings, lane.nice_setting))
     from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-    from avatars.services.turns import turn_recover_unfinished
+    from avatars import wakeup
     from avatars.worker import make_worker, run_forever
     from pixme import broadcast
 
     send_lock = threading.Lock()
 
-    def forward(group: str, message: dict) -> None:
+    def send(message: tuple) -> None:
         with send_lock:
-            conn.send(("event", group, message))
+            conn.send(message)
 
     if isinstance(get_channel_layer(), InMemoryChannelLayer):
-        broadcast.set_forwarder(forward)  # only the server's layer reaches the pages
-    # This is the only runner: whatever is running belongs to a dead one.
-    recovered = turn_recover_unfinished()
-    from webhooks.services import delivery_recover_stalled
+        # only the server's layer reaches the pages
+        broadcast.set_forwarder(lambda group, message: send(("event", group, message)))
 
-    delivery_recover_stalled()  # deliveries a dead runner was sending
+    def tell_server(queue: str) -> None:
+        if queue not in lane.queues:  # another lane's: the server wakes its runner
+            send(("wake", queue))
+
+    wakeup.add_hook(tell_server)
+    recovered = lane.recover()
     # Woken through the pipe by the server (on PostgreSQL too), so stop() is heard at once.
-    worker = make_worker(worker_id=f"embedded-{os.getpid()}", listen=False)
-    with send_lock:
-        conn.send(("ready", recovered))
+    worker = make_worker(
+        worker_id=f"embedded-{os.getpid()}", listen=False, queue_names=list(lane.queues)
+    )
+    send(("ready", recovered))
     threading.Thread(
         target=_listen_to_server, args=(conn, worker), name="pixme-runner-control", daemon=True
     ).start()

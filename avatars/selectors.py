@@ -49,6 +49,13 @@ def take_rank(turn: Turn) -> tuple:
     return (not finished, turn.likeness is None, turn.likeness or 0.0, turn.number)
 
 
+def turn_likeness_words(turn: Turn) -> str:
+    """The likeness in words: being measured for a moment after "done", then how alike."""
+    if turn.likeness_pending:
+        return "likeness being measured"
+    return likeness_words(turn.likeness)
+
+
 def take_queryset(*, avatar_id: int) -> QuerySet[Turn]:
     """An avatar's takes: its generate turns on their own branches (no parent)."""
     return Turn.objects.filter(avatar_id=avatar_id, kind=Turn.Kind.GENERATE, parent=None)
@@ -67,7 +74,7 @@ def take_list_ranked(*, turns: Iterable[Turn]) -> list[Turn]:
         (t for t in turns if t.kind == Turn.Kind.GENERATE and t.parent_id is None), key=take_rank
     )
     for rank, take in enumerate(takes, start=1):
-        take.rank, take.likeness_text = rank, likeness_words(take.likeness)
+        take.rank, take.likeness_text = rank, turn_likeness_words(take)
     return takes
 
 

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user, user_suspension_reason
-from avatars.faces import likeness_words
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.live.snapshot import avatar_snapshot, turn_snapshot
 from avatars.lookups import avatar_for, turn_for
@@ -29,6 +28,7 @@ from avatars.selectors import (
     avatar_open_report_count,
     style_list_enabled,
     take_list_ranked,
+    turn_likeness_words,
     turn_list_for_avatar,
     turn_retryable,
 )
@@ -149,7 +149,7 @@ def avatar_page(
     if edit_form is not None and edit_form.data.get("parent"):
         base = next((t for t in turns if str(t.pk) == edit_form.data["parent"]), base)
     for turn in turns:
-        turn.likeness_text = likeness_words(turn.likeness)
+        turn.likeness_text = turn_likeness_words(turn)
         turn.words = stage_words(stage=turn.stage, status=turn.status)
         turn.retryable = turn_retryable(turn=turn)
     path = share_path(avatar=avatar)

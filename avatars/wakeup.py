@@ -4,8 +4,9 @@ django-tasks sends ``task_enqueued`` after a job's row is written (our turns enq
 commit, so the row is visible by then). Each process that enqueues then:
 
 - sets a local event, which a runner in this same process waits on;
-- calls the hooks registered here: the embedded web server registers one that tells its
-  runner child over their pipe (avatars.worker);
+- calls the hooks registered here with the job's queue: the embedded web server registers one
+  per runner child, which tells the child over their pipe if the queue is its lane's; a child
+  registers one that tells the server of a job it queued on another lane (avatars.worker);
 - on PostgreSQL, sends ``NOTIFY pixme_tasks``, which every worker on every machine LISTENs
   for (``manage.py pixme_worker``).
 
@@ -31,31 +32,37 @@ logger = logging.getLogger(__name__)
 CHANNEL = "pixme_tasks"
 
 _event = threading.Event()
-_hooks: list[Callable[[], None]] = []
+_hooks: list[Callable[[str], None]] = []
 
 
-def add_hook(hook: Callable[[], None]) -> None:
-    """Call ``hook`` whenever this process queues a job (it must be quick and never block)."""
+def add_hook(hook: Callable[[str], None]) -> None:
+    """Call ``hook(queue)`` whenever this process queues a job on ``queue`` (it must be quick
+    and never block)."""
     _hooks.append(hook)
 
 
-def remove_hook(hook: Callable[[], None]) -> None:
+def remove_hook(hook: Callable[[str], None]) -> None:
     if hook in _hooks:
         _hooks.remove(hook)
+
+
+def wake_hooks(queue: str) -> None:
+    """Call the hooks for a job queued on ``queue``. Never raises."""
+    for hook in list(_hooks):
+        try:
+            hook(queue)
+        except Exception:
+            logger.warning("a wake-up hook failed", exc_info=True)
 
 
 def _uses_postgres(alias: str = "default") -> bool:
     return connections[alias].vendor == "postgresql"
 
 
-def notify() -> None:
-    """A job was queued: wake whichever runner may take it. Never raises."""
+def notify(queue: str = "default") -> None:
+    """A job was queued on ``queue``: wake whichever runner may take it. Never raises."""
     _event.set()
-    for hook in list(_hooks):
-        try:
-            hook()
-        except Exception:
-            logger.warning("a wake-up hook failed", exc_info=True)
+    wake_hooks(queue)
     if _uses_postgres():
         try:
             with connections["default"].cursor() as cursor:
@@ -65,8 +72,8 @@ def notify() -> None:
 
 
 @receiver(task_enqueued)
-def _on_enqueued(sender, **kwargs) -> None:
-    notify()
+def _on_enqueued(sender, task_result, **kwargs) -> None:
+    notify(task_result.task.queue_name)
 
 
 def wake_local() -> None:

@@ -1,11 +1,14 @@
 """The job runner: django-tasks-db's ``Worker`` loop, woken the moment a job is queued.
 
 Scale-out: ``manage.py pixme_worker`` processes on any machine (PostgreSQL's LISTEN wakes
-them). Embedded default: the ASGI server's lifespan starts one runner as a *child process*
-(:class:`EmbeddedRunner`), supervises it and stops it, so drawing never competes with the
-pages for the web process's GIL. The child recovers unfinished turns before it reports
-ready; its progress events travel over the pipe to the web process, whose in-memory channel
-layer the pages listen to; the web process tells it over the same pipe when a job is queued.
+them). Embedded default: the ASGI server's lifespan starts a runner per lane (:data:`LANES`:
+renders; the background queue's after-work and webhook deliveries) as *child processes*
+(:class:`EmbeddedRunner`), supervises them and stops them, so drawing never competes with the
+pages for the web process's GIL, and a render never waits for another version's after-work.
+Each child recovers its lane's unfinished work before it reports ready; its progress events
+travel over its pipe to the web process, whose in-memory channel layer the pages listen to;
+the web process tells it over the same pipe when a job is queued on its lane, and hears from
+it when it queued one on another lane.
 
 We reuse django-tasks-db's loop (claiming, bookkeeping, results) instead of writing one: the
 only thing added is the wait between empty polls.
@@ -18,6 +21,8 @@ import logging
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Worker
@@ -94,15 +99,62 @@ def run_forever(worker: WakeableWorker) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# The embedded default: a child process of the web server.
+# The embedded default: child processes of the web server, one per lane.
+
+
+def _recover_jobs() -> list[int]:
+    from avatars.services.after_work import turn_after_work_requeue
+    from avatars.services.turns import turn_recover_unfinished
+
+    recovered = turn_recover_unfinished()  # this is the only render runner: all are dead
+    turn_after_work_requeue()  # after-work a dead runner had no time to queue
+    return recovered
+
+
+def _recover_background() -> list[int]:
+    from avatars.services.after_work import turn_after_work_recover
+    from webhooks.services import delivery_recover_stalled
+
+    recovered = turn_after_work_recover()  # the only background runner: all are dead
+    delivery_recover_stalled()  # deliveries a dead runner was sending
+    return recovered
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One embedded runner child: the queues it takes, its niceness (a setting's name: read
+    in the child), what it recovers before it reports ready, and the words for that."""
+
+    name: str
+    queues: tuple[str, ...]
+    nice_setting: str
+    recover: Callable[[], list[int]]
+    recovered_words: str
+
+
+LANES = {
+    lane.name: lane
+    for lane in (
+        Lane("jobs", ("default",), "PIXME_RUNNER_NICE", _recover_jobs, "unfinished turn(s)"),
+        Lane(
+            "background",
+            (settings.PIXME_BACKGROUND_QUEUE,),
+            "PIXME_BACKGROUND_NICE",
+            _recover_background,
+            "version(s)' after-work",
+        ),
+    )
+}
 
 
 class EmbeddedRunner:
-    """Starts the runner child, relays its progress events, wakes it, restarts it if it dies."""
+    """Starts a lane's runner child, relays its progress events and wake-ups, wakes it when a
+    job is queued on its lane, restarts it if it dies."""
 
     READY_TIMEOUT = 120.0
 
-    def __init__(self):
+    def __init__(self, lane: Lane):
+        self.lane = lane
         self._context = multiprocessing.get_context("spawn")  # no forked copy of the server
         self._send_lock = threading.Lock()
         # Orders a restart against stop(): a child is never started after stop() began.
@@ -113,7 +165,8 @@ class EmbeddedRunner:
         self._thread: threading.Thread | None = None
 
     def start(self) -> list[int]:
-        """Start the child and wait until it has recovered unfinished turns. Returns them."""
+        """Start the child and wait until it has recovered its lane's unfinished work.
+        Returns the turns it re-queued."""
         recovered = self._spawn()
         wakeup.add_hook(self.wake)
         self._thread = threading.Thread(target=self._relay, name="pixme-runner-relay", daemon=True)
@@ -125,16 +178,21 @@ class EmbeddedRunner:
         from avatars.runner import child_main
 
         process = self._context.Process(
-            target=child_main, args=(child,), name="pixme-runner", daemon=True
+            target=child_main,
+            args=(child, self.lane.name),
+            name=f"pixme-runner-{self.lane.name}",
+            daemon=True,
         )
         process.start()
         child.close()
-        message = parent.recv() if parent.poll(self.READY_TIMEOUT) else None
+        message = self._await_ready(parent)
         if not (isinstance(message, tuple) and message[0] == "ready"):
             process.kill()
             process.join()
             parent.close()
-            raise RuntimeError(f"the job runner failed to start (exit code {process.exitcode})")
+            raise RuntimeError(
+                f"the {self.lane.name} runner failed to start (exit code {process.exitcode})"
+            )
         recovered = message[1]
         old_conn, old_process = self._conn, self._process
         self._conn, self._process = parent, process
@@ -142,10 +200,24 @@ class EmbeddedRunner:
             old_conn.close()
         if old_process is not None and not old_process.is_alive():
             old_process.close()
-        logger.info("job runner started (pid %s)", process.pid)
+        logger.info("%s runner started (pid %s)", self.lane.name, process.pid)
         if recovered:
-            logger.info("re-queued %d unfinished turn(s): %s", len(recovered), recovered)
+            logger.info("re-queued %d %s: %s", len(recovered), self.lane.recovered_words, recovered)
         return recovered
+
+    def _await_ready(self, parent) -> tuple | None:
+        """The child's "ready" (None if it never came). Jobs its recovery queued on another
+        lane are passed on meanwhile."""
+        deadline = time.monotonic() + self.READY_TIMEOUT
+        while parent.poll(max(0.0, deadline - time.monotonic())):
+            try:
+                message = parent.recv()
+            except (EOFError, OSError):
+                return None
+            if message[0] != "wake":
+                return message
+            wakeup.wake_hooks(message[1])
+        return None
 
     def _relay(self) -> None:
         """Hand the child's news to this server's channel layer; restart a dead child."""
@@ -154,7 +226,7 @@ class EmbeddedRunner:
         delay = 1.0
         while True:
             try:
-                kind, group, message = self._conn.recv()
+                message = self._conn.recv()
             except (EOFError, OSError):
                 # The child ignores SIGINT and SIGTERM and leaves only when stop() asks:
                 # an end of the pipe otherwise means it died (killed, crashed).
@@ -162,7 +234,8 @@ class EmbeddedRunner:
                     return
                 self._process.join(5)
                 logger.error(
-                    "the job runner (pid %s) stopped with exit code %s; restarting it",
+                    "the %s runner (pid %s) stopped with exit code %s; restarting it",
+                    self.lane.name,
                     self._process.pid,
                     self._process.exitcode,
                 )
@@ -172,15 +245,17 @@ class EmbeddedRunner:
                         if self._stopping:
                             return
                         try:
-                            self._spawn()  # it recovers the turn the dead one was drawing
+                            self._spawn()  # it recovers what the dead one was doing
                             delay = 1.0
                             break
                         except Exception:
-                            logger.exception("could not restart the job runner")
+                            logger.exception("could not restart the %s runner", self.lane.name)
                             delay = min(delay * 2, 60.0)
                 continue
-            if kind == "event":
-                broadcast.group_send(group, message)
+            if message[0] == "event":
+                broadcast.group_send(message[1], message[2])
+            elif message[0] == "wake":  # it queued a job on another lane (after "done")
+                wakeup.wake_hooks(message[1])
 
     def _send(self, message: tuple) -> None:
         with self._send_lock:
@@ -189,8 +264,9 @@ class EmbeddedRunner:
                 with contextlib.suppress(OSError):
                     self._conn.send(message)
 
-    def wake(self) -> None:
-        self._send(("wake",))
+    def wake(self, queue: str) -> None:
+        if queue in self.lane.queues:
+            self._send(("wake",))
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let the child finish its job (up to ``timeout``), then end it. An unfinished

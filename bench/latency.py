@@ -129,30 +129,40 @@ def _seen_failed(event: dict, turn: int) -> bool:
     return event["type"] == "failed" and event.get("turn") == turn
 
 
-def create_once(
-    site: LiveSite, api: requests.Session, cookie: str, photo: bytes
-) -> dict[str, float]:
-    """One create, waited for on the websocket; the three durations in seconds."""
-    started = time.perf_counter()
+def post_create(site: LiveSite, api: requests.Session, photo: bytes) -> dict:
+    """POST one Comics create (studio engine) with the API; its 202 body."""
     response = api.post(
         f"{site.url}/api/avatars/",
         data={"style": "comics", "engine": "studio"},
         files={"photo": ("selfie.jpg", photo, "image/jpeg")},
         timeout=60,
     )
-    answered = time.perf_counter()
-    answered_at = time.time()
     if response.status_code != 202:
         raise RuntimeError(f"create answered {response.status_code}: {response.text[:300]}")
-    body = response.json()
-    turn = body["turns"][0]["turn"]
-    times = {"create_post": answered - started}
-    with connect(
-        f"ws://127.0.0.1:{site.port}/ws/avatars/{body['id']}/",
+    return response.json()
+
+
+def avatar_socket(site: LiveSite, avatar_id: int, cookie: str):
+    """The avatar's progress websocket, opened as its owner's browser would."""
+    return connect(
+        f"ws://127.0.0.1:{site.port}/ws/avatars/{avatar_id}/",
         origin=site.url,
         additional_headers={"Cookie": f"sessionid={cookie}"},
         open_timeout=30,
-    ) as socket:
+    )
+
+
+def create_once(
+    site: LiveSite, api: requests.Session, cookie: str, photo: bytes
+) -> dict[str, float]:
+    """One create, waited for on the websocket; the three durations in seconds."""
+    started = time.perf_counter()
+    body = post_create(site, api, photo)
+    answered = time.perf_counter()
+    answered_at = time.time()
+    turn = body["turns"][0]["turn"]
+    times = {"create_post": answered - started}
+    with avatar_socket(site, body["id"], cookie) as socket:
         while "done" not in times:
             event = json.loads(socket.recv(timeout=60))
             seen = time.perf_counter() - answered

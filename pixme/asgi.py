@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-In the embedded default this server also starts, supervises and stops the job runner as a
-child process (avatars.worker.EmbeddedRunner), and relays its progress events to the pages.
+In the embedded default this server also starts, supervises and stops the job runners as
+child processes (avatars.worker.EmbeddedRunner: one for renders, one for the background
+queue), and relays their progress events to the pages.
 """
 
 import asyncio
@@ -19,24 +20,25 @@ from django.conf import settings  # noqa: E402
 
 from avatars.live.routing import websocket_urlpatterns  # noqa: E402
 from avatars.live.tickets import TicketAuthMiddleware  # noqa: E402
-from avatars.worker import EmbeddedRunner  # noqa: E402
+from avatars.worker import LANES, EmbeddedRunner  # noqa: E402
 from pixme.broadcast import set_server_loop  # noqa: E402
 from pixme.websocket_origin import SameOriginValidator  # noqa: E402
 
 
 class EmbeddedRuntime:
-    """Start the job runner child (embedded default: PIXME_EMBEDDED_WORKER).
+    """Start the job runner children (embedded default: PIXME_EMBEDDED_WORKER).
 
     With ASGI lifespan (uvicorn) that happens at start-up, and the server answers only once
-    the child has recovered unfinished turns; servers without lifespan (daphne's runserver)
-    start it on the first connection. Either way the loop is recorded first, so the events
-    relayed from the child reach the in-memory channel layer on the loop that owns it.
+    the children have recovered unfinished work; servers without lifespan (daphne's
+    runserver) start them on the first connection. Either way the loop is recorded first, so
+    the events relayed from the children reach the in-memory channel layer on the loop that
+    owns it.
     """
 
     def __init__(self, app):
         self.app = app
         self.started = False
-        self.runner: EmbeddedRunner | None = None
+        self.runners: list[EmbeddedRunner] = []
         self._lock = asyncio.Lock()
 
     async def _start(self) -> None:
@@ -47,16 +49,24 @@ class EmbeddedRuntime:
                 return
             set_server_loop(asyncio.get_running_loop())
             if settings.PIXME_EMBEDDED_WORKER:
-                runner = EmbeddedRunner()
-                # Blocks until the child is ready: off the loop.
-                await sync_to_async(runner.start, thread_sensitive=False)()
-                self.runner = runner
+                runners = [EmbeddedRunner(lane) for lane in LANES.values()]
+                # Each blocks until its child is ready: off the loop, side by side.
+                outcomes = await asyncio.gather(
+                    *(sync_to_async(r.start, thread_sensitive=False)() for r in runners),
+                    return_exceptions=True,
+                )
+                failed = [o for o in outcomes if isinstance(o, BaseException)]
+                if failed:
+                    for runner, outcome in zip(runners, outcomes, strict=True):
+                        if not isinstance(outcome, BaseException):
+                            await sync_to_async(runner.stop, thread_sensitive=False)()
+                    raise failed[0]
+                self.runners = runners
             self.started = True  # only once it worked: a failed start is tried again
 
     async def _stop(self) -> None:
-        if self.runner is not None:
-            await sync_to_async(self.runner.stop, thread_sensitive=False)()
-            self.runner = None
+        runners, self.runners = self.runners, []
+        await asyncio.gather(*(sync_to_async(r.stop, thread_sensitive=False)() for r in runners))
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":

@@ -241,16 +241,25 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-# Jobs: the database task backend (django-tasks-db). Embedded: the ASGI server starts one job
-# runner as its child process; scale-out (PIXME_EMBEDDED_WORKER=false): `manage.py
-# pixme_worker` processes (woken by PostgreSQL's LISTEN/NOTIFY).
 # The first handler stops keeping an upload once it passes PIXME_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_HANDLERS = [
     "pixme.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Jobs: the database task backend (django-tasks-db), two queues. "default": renders and reels,
+# which people watch; PIXME_BACKGROUND_QUEUE: what nobody waits on (a version's after-work,
+# webhook deliveries), run apart so a render never waits behind it. Embedded: the ASGI server
+# starts a job runner child per queue (avatars.worker.LANES); scale-out
+# (PIXME_EMBEDDED_WORKER=false): `manage.py pixme_worker` processes (woken by PostgreSQL's
+# LISTEN/NOTIFY), each on the queues it is given (all of them by default).
+PIXME_BACKGROUND_QUEUE = "background"
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", PIXME_BACKGROUND_QUEUE],
+    }
+}
 PIXME_EMBEDDED_WORKER = env_bool("PIXME_EMBEDDED_WORKER", not REDIS_URL)
 
 # API tokens (django-rest-knox): named, stored as SHA-512 digests, shown once. They expire
@@ -456,3 +465,6 @@ LOGGING = {
 PIXME_WORKER_POLL_SECONDS = env_float("PIXME_WORKER_POLL_SECONDS", 1.0)
 # The embedded runner's niceness (0-19): above the web server's, so pages come first.
 PIXME_RUNNER_NICE = min(max(env_int("PIXME_RUNNER_NICE", 10), 0), 19)
+# The embedded background runner's (after-work, webhook deliveries): above the job runner's,
+# so a render gets the CPU first.
+PIXME_BACKGROUND_NICE = min(max(env_int("PIXME_BACKGROUND_NICE", 15), 0), 19)

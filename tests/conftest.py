@@ -108,6 +108,13 @@ def token_client(user, **token):
     return client
 
 
+def tasks_on(backend: str) -> dict:
+    """A TASKS setting with another backend, over the site's queues (renders, background)."""
+    from django.conf import settings
+
+    return {"default": {"BACKEND": backend, "QUEUES": settings.TASKS["default"]["QUEUES"]}}
+
+
 @pytest.fixture
 def alice_api(alice):
     """An API client of Alice's whose token writes nothing when used for a minute, so requests

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from pixme.settings import *  # noqa: F403
-from pixme.settings import STORAGES
+from pixme.settings import STORAGES, TASKS
 
 _tmp = Path(tempfile.mkdtemp(prefix="pixme-test-"))
 MEDIA_ROOT = _tmp / "media"
@@ -16,7 +16,12 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": TASKS["default"]["QUEUES"],
+    }
+}
 PIXME_EMBEDDED_WORKER = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

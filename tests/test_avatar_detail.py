@@ -14,9 +14,9 @@ from avatars.models import Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit, turn_retry
 from pixme.errors import ApplicationError
-from tests.conftest import token_client, upload
+from tests.conftest import tasks_on, token_client, upload
 
-NOT_RUN = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+NOT_RUN = tasks_on("django_tasks.backends.dummy.DummyBackend")
 REFUSED = "make me look ten years younger"
 
 

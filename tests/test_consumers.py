@@ -10,7 +10,7 @@ from avatars.models import Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.turns import turn_request_edit, turn_run
 from pixme.asgi import application
-from tests.conftest import upload
+from tests.conftest import tasks_on, upload
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -23,7 +23,7 @@ ORIGIN = (b"origin", b"http://localhost")
 @pytest.fixture
 def no_workers(settings):
     """Jobs stay queued until the test runs them, so it can watch them from the start."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = tasks_on("django_tasks.backends.dummy.DummyBackend")
 
 
 def session_cookie(user) -> tuple[bytes, bytes]:

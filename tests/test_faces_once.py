@@ -12,11 +12,11 @@ from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
 from avatars.services.context import turn_render_request
 from avatars.services.turns import turn_request_edit
-from tests.conftest import Listener, upload
+from tests.conftest import Listener, tasks_on, upload
 
 pytestmark = pytest.mark.django_db
 
-NOT_RUN = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+NOT_RUN = tasks_on("django_tasks.backends.dummy.DummyBackend")
 
 
 def test_the_create_finds_no_face_the_job_does(alice, selfie_jpeg, run_jobs, face_photo):

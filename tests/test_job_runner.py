@@ -1,4 +1,5 @@
-"""The embedded default's job runner: a child process of the web server, woken on enqueue.
+"""The embedded default's job runners: child processes of the web server, woken on enqueue —
+one draws, the other does what nobody waits on (after-work, webhook deliveries).
 
 The poll is set to 60 s here, so a job that starts within seconds was woken, not polled.
 """
@@ -9,7 +10,6 @@ import io
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,14 @@ def children_of(pid: int) -> list[int]:
         if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def runners_of(pid: int) -> dict[str, int]:
+    """The server's runner children by lane, told apart by their niceness (settings'
+    defaults: the job runner 10 above the server, the background runner 15)."""
+    by_nice = {niceness(child) - niceness(pid): child for child in children_of(pid)}
+    assert sorted(by_nice) == [10, 15], by_nice
+    return {"jobs": by_nice[10], "background": by_nice[15]}
 
 
 def photo(side: int) -> bytes:
@@ -85,16 +93,19 @@ def niceness(pid: int) -> int:
 
 
 def test_jobs_run_in_a_child_process_woken_when_queued(site):
-    (runner,) = children_of(site.process.pid)
-    # Pages first: the runner gives way to the web server when the cores are busy.
-    assert niceness(runner) == niceness(site.process.pid) + 10
+    # Pages first, then drawing, then the rest: each gives way to the one before it when the
+    # cores are busy (runners_of checks the niceness).
+    runners = runners_of(site.process.pid)
     turn_id = create(site)
     # Woken, not polled: the poll is a minute away.
     assert wait_for(lambda: status(site, turn_id) == "succeeded", timeout=20), status(site, turn_id)
-    ((worker_ids,),) = site.query("select worker_ids from django_tasks_database_dbtaskresult")
-    assert json.loads(worker_ids) == [f"embedded-{runner}"]  # not the web server's process
-    # The face was found by the job, and the likeness measured just after "done".
+    # The face was found by the job, and the likeness measured just after "done" — by the
+    # background runner, woken too (its poll is as far away).
     assert wait_for(lambda: site.query("select likeness from avatars_turn")[0][0], timeout=10)
+    ran = dict(site.query("select task_path, worker_ids from django_tasks_database_dbtaskresult"))
+    # Neither ran in the web server's process.
+    assert json.loads(ran["avatars.tasks.render_turn"]) == [f"embedded-{runners['jobs']}"]
+    assert json.loads(ran["avatars.tasks.after_work"]) == [f"embedded-{runners['background']}"]
     ((faces,),) = site.query("select faces from avatars_turn")
     assert json.loads(faces)["faces"]
     ((source_faces,),) = site.query("select source_faces from avatars_avatar")
@@ -102,16 +113,17 @@ def test_jobs_run_in_a_child_process_woken_when_queued(site):
 
 
 def test_a_killed_runner_is_restarted_and_finishes_the_job(site):
-    (runner,) = children_of(site.process.pid)
+    runners = runners_of(site.process.pid)
     turn_id = create(site, style="neon", side=2048)
     assert wait_for(lambda: status(site, turn_id) == "running", timeout=20)
-    os.kill(runner, signal.SIGKILL)
+    os.kill(runners["jobs"], signal.SIGKILL)
     # The server notices, starts a new runner, which recovers the turn and draws it.
     assert wait_for(lambda: status(site, turn_id) == "succeeded", timeout=60, step=0.1), status(
         site, turn_id
     )
-    (new_runner,) = children_of(site.process.pid)
-    assert new_runner != runner
+    again = runners_of(site.process.pid)
+    assert again["jobs"] != runners["jobs"]
+    assert again["background"] == runners["background"], "the other lane went on"
     assert site.query("select count(*) from avatars_turn")[0][0] == 1
     # The web server itself never stopped answering.
     assert requests.get(site.url + "/healthz", timeout=5).status_code == 200
@@ -122,10 +134,12 @@ def test_stopping_the_server_stops_its_runner(tmp_path):
     site.migrate()
     site.start()
     try:
-        (runner,) = children_of(site.process.pid)
+        runners = children_of(site.process.pid)
     finally:
         site.stop()
-    assert wait_for(lambda: not Path(f"/proc/{runner}").exists(), timeout=15)
+    assert len(runners) == 2
+    for runner in runners:
+        assert wait_for(lambda r=runner: not Path(f"/proc/{r}").exists(), timeout=15)
 
 
 def test_a_killed_server_takes_its_runner_with_it(tmp_path):
@@ -133,18 +147,50 @@ def test_a_killed_server_takes_its_runner_with_it(tmp_path):
     site.migrate()
     site.start()
     try:
-        (runner,) = children_of(site.process.pid)
+        runners = children_of(site.process.pid)
     finally:
         site.kill()
-    # Its pipe closes: the orphaned runner leaves rather than draw jobs a restart recovers.
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            stat = Path(f"/proc/{runner}/stat").read_text()
-        except OSError:
-            break
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the runner outlived its server")
+    assert len(runners) == 2
+    # Their pipes close: the orphaned runners leave rather than do jobs a restart recovers.
+    for runner in runners:
+        assert wait_for(lambda r=runner: gone(r), timeout=15), "a runner outlived its server"
+
+
+def gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_a_render_never_waits_for_the_after_work_of_the_one_before(site):
+    """Renders and after-work run on runners of their own: with the background runner held
+    still, a render queued after another is drawn all the same, while the first one's
+    likeness waits ("being measured", not "no face found") and is measured when it goes on."""
+    background = runners_of(site.process.pid)["background"]
+    os.kill(background, signal.SIGSTOP)
+    try:
+        first = create(site)
+        assert wait_for(lambda: status(site, first) == "succeeded", timeout=20)
+        second = create(site)
+        assert wait_for(lambda: status(site, second) == "succeeded", timeout=20), status(
+            site, second
+        )
+        pending = site.query("select after_work, likeness from avatars_turn order by id")
+        assert pending == [("queued", None), ("queued", None)]
+        ((avatar_id,),) = site.query("select avatar_id from avatars_turn where id = ?", first)
+        answer = requests.get(
+            f"{site.url}/api/avatars/{avatar_id}/",
+            headers={"Authorization": f"Token {site.token}"},
+            timeout=10,
+        )
+        (turn,) = answer.json()["turns"]
+        assert turn["status"] == "succeeded" and turn["likeness_pending"] is True
+    finally:
+        os.kill(background, signal.SIGCONT)
+    assert wait_for(
+        lambda: site.query("select count(*) from avatars_turn where after_work = ''")[0][0] == 2,
+        timeout=20,
+    )
+    assert all(likeness for (likeness,) in site.query("select likeness from avatars_turn"))

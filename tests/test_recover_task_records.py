@@ -12,12 +12,14 @@ from avatars.services.turns import turn_recover_unfinished
 from avatars.tasks import render_turn
 
 
-def _running_record(turn_id: int, *, started_ago: float) -> DBTaskResult:
+def running_record(turn_id: int, *, started_ago: float, task=render_turn) -> DBTaskResult:
+    """A job record left RUNNING, as by a worker that died ``started_ago`` seconds in."""
     now = timezone.now()
     return DBTaskResult.objects.create(
         status=TaskResultStatus.RUNNING,
         args_kwargs={"args": [turn_id], "kwargs": {}},
-        task_path=render_turn.module_path,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
         backend_name="default",
         run_after=now,
         started_at=now - timedelta(seconds=started_ago),
@@ -28,7 +30,7 @@ def _running_record(turn_id: int, *, started_ago: float) -> DBTaskResult:
 def test_embedded_start_up_marks_every_running_record_failed(alice_avatar):
     turn = alice_avatar.turns.get()
     Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING)
-    record = _running_record(turn.pk, started_ago=1)
+    record = running_record(turn.pk, started_ago=1)
 
     assert turn_recover_unfinished() == [turn.pk]
 
@@ -42,7 +44,7 @@ def test_the_timer_leaves_a_live_job_and_its_record_alone(alice_avatar):
     turn = alice_avatar.turns.get()
     now = timezone.now()
     Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING, heartbeat_at=now)
-    record = _running_record(turn.pk, started_ago=600)  # long job, still reporting
+    record = running_record(turn.pk, started_ago=600)  # long job, still reporting
 
     assert turn_recover_unfinished(stale_after=300) == []
 
@@ -55,7 +57,7 @@ def test_the_timer_fails_the_record_of_a_job_that_stopped_reporting(alice_avatar
     turn = alice_avatar.turns.get()
     old = timezone.now() - timedelta(seconds=900)
     Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING, heartbeat_at=old)
-    record = _running_record(turn.pk, started_ago=900)
+    record = running_record(turn.pk, started_ago=900)
 
     assert turn_recover_unfinished(stale_after=300) == [turn.pk]
 
@@ -69,8 +71,8 @@ def test_a_dead_takes_job_record_is_failed_too_and_a_live_one_left(alice_avatar)
     turn = alice_avatar.turns.get()
     now = timezone.now()
     Turn.objects.filter(pk=turn.pk).update(status=Turn.Status.RUNNING, heartbeat_at=now)
-    live = _running_record([turn.pk, 10**9], started_ago=600)
-    dead = _running_record([10**9 + 1, 10**9 + 2], started_ago=600)
+    live = running_record([turn.pk, 10**9], started_ago=600)
+    dead = running_record([10**9 + 1, 10**9 + 2], started_ago=600)
     DBTaskResult.objects.filter(pk__in=[live.pk, dead.pk]).update(
         task_path=render_takes.module_path
     )

@@ -1,5 +1,7 @@
 """Jobs survive a crash: SIGKILL the server mid-render, start it again, the turn finishes."""
 
+import os
+import signal
 import time
 
 import pytest
@@ -59,5 +61,37 @@ def test_a_turn_killed_mid_run_finishes_after_restart(tmp_path):
         assert image and current == turn_id
         assert (tmp_path / "media" / image).is_file()
         assert site.query("select count(*) from avatars_turn")[0][0] == 1  # nothing duplicated
+    finally:
+        site.stop()
+
+
+def test_after_work_left_undone_by_a_crash_is_done_after_restart(tmp_path):
+    """The server dies after a version was shown but before its likeness was measured (its
+    background runner held still): started again, the likeness is measured all the same."""
+    from tests.test_job_runner import runners_of
+
+    site = LiveSite(tmp_path)
+    site.migrate()
+    site.start()
+    try:
+        background = runners_of(site.process.pid)["background"]
+        os.kill(background, signal.SIGSTOP)
+        turn_id = int(site.manage("shell", "-c", CREATE).strip().splitlines()[-1])
+
+        def row():
+            return site.query(
+                "select status, after_work, likeness from avatars_turn where id = ?", turn_id
+            )[0]
+
+        assert wait_for(lambda: row()[0] == "succeeded", timeout=60), row()
+        site.kill()
+        os.kill(background, signal.SIGKILL)
+        assert row() == ("succeeded", "queued", None)
+
+        site.start()
+        assert wait_for(lambda: row()[1] == "", timeout=60, step=0.1), row()
+        assert row()[2] is not None
+        ((webp,),) = site.query("select webp from avatars_turn where id = ?", turn_id)
+        assert webp and (tmp_path / "media" / webp).is_file()
     finally:
         site.stop()

@@ -8,6 +8,7 @@ import hashlib
 
 import pytest
 from django.dispatch import receiver
+from django.test import override_settings
 from django_tasks.signals import task_enqueued
 
 from avatars.forms import AvatarCreateForm
@@ -17,7 +18,7 @@ from avatars.services.avatars import avatar_create
 from avatars.services.takes import takes_best_choose
 from avatars.services.turns import turn_revert, turn_run
 from pixme.errors import ApplicationError
-from tests.conftest import token_client, upload
+from tests.conftest import tasks_on, token_client, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,8 @@ def test_three_takes_are_three_versions_drawn_in_one_job(
         (2, 1, None),
         (3, 2, None),
     ]
-    assert enqueued == ["avatars.tasks.render_takes"], "one job draws every take"
+    # One job draws every take; each take's likeness and WebP are a background job of its own.
+    assert enqueued == ["avatars.tasks.render_takes"] + ["avatars.tasks.after_work"] * 3
     avatar = Avatar.objects.get(owner=alice)
     takes = list(avatar.turns.order_by("number"))
     assert all(t.status == Turn.Status.SUCCEEDED for t in takes), [t.error_message for t in takes]
@@ -103,7 +105,7 @@ def test_the_user_keeps_another_take_and_the_others_stay(api, alice, selfie_jpeg
 def test_one_take_is_the_create_as_it_always_was(api, alice, selfie_jpeg, run_jobs, enqueued):
     with run_jobs():
         body = _create(api, selfie_jpeg).json()
-    assert enqueued == ["avatars.tasks.render_turn"]
+    assert enqueued == ["avatars.tasks.render_turn", "avatars.tasks.after_work"]
     assert [t["variant"] for t in body["turns"]] == [0]
     assert api.get(f"/api/avatars/{body['id']}/").json()["takes"] == [body["turns"][0]["turn"]]
 
@@ -172,6 +174,14 @@ def _queued_takes(alice, selfie_jpeg, count: int) -> tuple[Avatar, list[Turn]]:
     return avatar, list(avatar.turns.order_by("number"))
 
 
+def _draw_unmeasured(turn_ids: list[int]) -> None:
+    """Draw the takes, leaving their after-work (the likeness) undone: the test sets it."""
+    with override_settings(TASKS=tasks_on("django_tasks.backends.dummy.DummyBackend")):
+        for turn_id in turn_ids:
+            turn_run(turn_id=turn_id)
+    Turn.objects.filter(pk__in=turn_ids).update(after_work=Turn.AfterWork.NONE)
+
+
 def test_a_choice_made_while_the_takes_were_drawn_stands(alice, selfie_jpeg):
     avatar, takes = _queued_takes(alice, selfie_jpeg, 3)
     ids = [t.pk for t in takes]
@@ -189,9 +199,8 @@ def test_a_choice_made_while_the_takes_were_drawn_stands(alice, selfie_jpeg):
 
 def test_the_best_take_wins_over_the_first_one_drawn(alice, selfie_jpeg):
     avatar, takes = _queued_takes(alice, selfie_jpeg, 3)
-    for take in takes:
-        turn_run(turn_id=take.pk)
     ids = [t.pk for t in takes]
+    _draw_unmeasured(ids)
     # The first take drawn is shown at once; the later ones don't take over from it.
     assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0], "the first drawn"
     # Likeness decides, whatever the order they were drawn in; unmeasured ranks last.
@@ -232,6 +241,28 @@ def test_takes_recovered_one_by_one_still_end_on_the_best(alice, selfie_jpeg):
     assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
     events = [e for e in listener.drain() if e["type"] == "current"]
     assert events == [{"type": "current", "turn": ids[1]}]
+
+
+def test_the_best_take_is_chosen_once_the_last_likeness_is_measured(alice, selfie_jpeg):
+    """The takes' job ends before their likenesses are measured (each take's after-work is a
+    background job): the best is chosen by the last of those to finish, not on guesses."""
+    from avatars.tasks import after_work, render_takes
+    from tests.conftest import Listener
+
+    avatar, takes = _queued_takes(alice, selfie_jpeg, 2)
+    ids = [t.pk for t in takes]
+    listener = Listener(avatar.pk)
+    with override_settings(TASKS=tasks_on("django_tasks.backends.dummy.DummyBackend")):
+        render_takes.call(ids)  # every take drawn; their after-work queued, not done
+    assert [t.after_work for t in avatar.turns.order_by("number")] == ["queued", "queued"]
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]  # the first drawn
+    after_work.call(ids[0])
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0], "take 2 is unmeasured"
+    Turn.objects.filter(pk=ids[0]).update(likeness=5.0)  # further than any drawing gets
+    after_work.call(ids[1])  # the last likeness: now the best is chosen
+    assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
+    current = [e for e in listener.drain() if e["type"] == "current"]
+    assert current == [{"type": "current", "turn": ids[1]}]
 
 
 # --- Gemini: each take is its own call ------------------------------------------------------
@@ -279,8 +310,7 @@ def test_the_takes_panel_shows_them_side_by_side_best_first(alice, selfie_jpeg):
 
     avatar, takes = _queued_takes(alice, selfie_jpeg, 3)
     ids = [t.pk for t in takes]
-    for turn_id in ids:
-        turn_run(turn_id=turn_id)
+    _draw_unmeasured(ids)
     Turn.objects.filter(pk=ids[0]).update(likeness=0.7)
     Turn.objects.filter(pk=ids[1]).update(likeness=0.3)
     Turn.objects.filter(pk=ids[2]).update(likeness=0.5)

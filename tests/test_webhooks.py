@@ -19,14 +19,15 @@ from rest_framework.test import APIClient
 
 from avatars.models import Turn
 from avatars.services.turns import turn_cancel, turn_request_edit
+from tests.conftest import tasks_on
 from webhooks.models import Delivery, Webhook
 from webhooks.services import delivery_attempt, delivery_create_for_turn, webhook_create
 from webhooks.views import webhook_profile_context
 
 pytestmark = pytest.mark.django_db
 
-NOT_RUN = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+NOT_RUN = tasks_on("django_tasks.backends.dummy.DummyBackend")
+DB_TASKS = tasks_on("django_tasks_db.DatabaseBackend")
 
 
 class Receiver:
@@ -252,7 +253,7 @@ def test_the_retry_is_a_task_that_waits_its_turn(alice_avatar, receiver, setting
 
     def work():
         Worker(
-            queue_names=["default"],
+            queue_names=[settings.PIXME_BACKGROUND_QUEUE],  # a delivery is background work
             interval=0,
             batch=True,
             backend_name="default",
@@ -269,7 +270,8 @@ def test_the_retry_is_a_task_that_waits_its_turn(alice_avatar, receiver, setting
     retry = DBTaskResult.objects.get(status="READY")
     assert retry.args_kwargs["args"] == [delivery.pk, 2]
     assert retry.run_after == delivery.next_attempt_at
-    assert retry.priority < 0  # a render waiting in the queue goes first
+    assert retry.queue_name == settings.PIXME_BACKGROUND_QUEUE  # never before a render
+    assert retry.priority < 0  # a worker of both queues draws a waiting render first
 
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # a minute on
     work()

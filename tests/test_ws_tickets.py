@@ -15,7 +15,7 @@ from avatars.live import tickets as ws_tickets
 from avatars.models import Avatar
 from avatars.services.turns import turn_run
 from pixme.asgi import application
-from tests.conftest import upload
+from tests.conftest import tasks_on, upload
 from tests.test_consumers import receive_until, session_cookie
 
 pytestmark = [
@@ -27,7 +27,7 @@ pytestmark = [
 @pytest.fixture
 def no_workers(settings):
     """Jobs stay queued until the test runs them, so it can watch them from the start."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = tasks_on("django_tasks.backends.dummy.DummyBackend")
 
 
 def token_client(user) -> APIClient:

@@ -138,7 +138,15 @@ class TurnOutputSerializer(serializers.Serializer):
         help_text="Its files carry our signed Content Credentials (C2PA): check one at "
         "/api/verify/."
     )
-    likeness = serializers.FloatField(allow_null=True)
+    likeness = serializers.FloatField(
+        allow_null=True,
+        help_text="Face-embedding distance to the selfie (< 0.6: the same person); null when "
+        "no face was found, or while `likeness_pending`.",
+    )
+    likeness_pending = serializers.BooleanField(
+        help_text="Done, but its likeness is still being measured (for a moment after `done`; "
+        "a `likeness` event follows on the socket)."
+    )
     parent = serializers.IntegerField(allow_null=True, help_text="The version this one edits.")
     variant = serializers.IntegerField(
         min_value=0, help_text="Which take of the create it is (0: the first or only one)."

@@ -59,7 +59,8 @@ class FailedEvent(TypedDict):
 
 
 class LikenessEvent(TypedDict):
-    """Sent after ``done``: the version's likeness is measured once it is already shown."""
+    """Sent after ``done``, when the version's after-work is over: its likeness measured (and
+    its WebP stored) once it is already shown."""
 
     type: str
     turn: int

@@ -38,6 +38,7 @@ def turn_snapshot(*, turn: Turn) -> dict:
         "error_message": turn.error_message,
         "retryable": turn_retryable(turn=turn),
         "likeness": turn.likeness,
+        "likeness_pending": turn.likeness_pending,
         "image": turn_image_url(turn) if turn.image else "",
         "thumbnail": turn_image_url(turn, thumbnail=True) if turn.thumbnail else "",
     }

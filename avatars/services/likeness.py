@@ -10,7 +10,6 @@ from PIL import Image
 
 from avatars import faces
 from avatars.faces import FaceAnalysis
-from avatars.live import events
 from avatars.models import Avatar, Turn
 
 logger = logging.getLogger(__name__)
@@ -57,7 +56,8 @@ def _source_with_embedding(avatar: Avatar) -> FaceAnalysis | None:
 
 
 def turn_likeness_measure(*, turn: Turn, image: Image.Image) -> float | None:
-    """Measure a finished version's likeness to the selfie, keep its faces, announce it."""
+    """Measure a finished version's likeness to the selfie and keep it with its faces (the
+    after-work announces it when it is all done: avatars.services.after_work)."""
     source = _source_with_embedding(turn.avatar)
     if source is None:
         return None
@@ -70,13 +70,4 @@ def turn_likeness_measure(*, turn: Turn, image: Image.Image) -> float | None:
     if not kept:  # removed by a moderator, or deleted, while it was measured
         return None
     turn.likeness, turn.faces = distance, found.to_dict()
-    events.publish(
-        turn.avatar_id,
-        events.LikenessEvent(
-            type=events.EventType.LIKENESS,
-            turn=turn.pk,
-            likeness=distance,
-            words=faces.likeness_words(distance),
-        ),
-    )
     return distance

@@ -3,8 +3,9 @@
 Each take is a version of its own: a generate turn on its own branch (no parent) with its
 ``variant`` (0, 1, …), which engines read to make takes differ. It reports its own progress
 and can be cancelled, retried or edited like any version. One job draws them one after
-another; when it ends, the take most like the selfie becomes current — unless the user
-already chose one meanwhile.
+another; once all are drawn and measured (each take's likeness is its after-work, done by a
+job of its own), the take most like the selfie becomes current — unless the user already chose
+one meanwhile.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -96,10 +98,11 @@ def _quota_check_more(*, user: User, engine: str, fits: int) -> None:
 
 def takes_render(*, turn_ids: list[int]) -> None:
     """Draw each take in order (each claimed and reported as its own version), then make the
-    best of them current."""
+    best of them current if every take's likeness is measured by now (else the last
+    after-work to finish does)."""
     for turn_id in turn_ids:
         turn_run(turn_id=turn_id)
-    takes_best_choose(turn_ids=turn_ids)
+    takes_settle(turn_id=turn_ids[0])
 
 
 def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
@@ -116,8 +119,9 @@ def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
         return None
     best = min(done, key=take_rank)
     shown_first = min(done, key=lambda t: (t.finished_at, t.pk))
-    if best.pk == shown_first.pk:
-        return best
+    current = Avatar.objects.filter(pk=best.avatar_id).values_list("current_turn_id", flat=True)
+    if best.pk in (shown_first.pk, current.first()):
+        return best  # shown already (settled twice: by the render job and the last after-work)
     switched = Avatar.objects.filter(pk=best.avatar_id, current_turn_id=shown_first.pk).update(
         current_turn=best, updated_at=timezone.now()
     )
@@ -130,16 +134,17 @@ def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
 
 
 def takes_settle(*, turn_id: int) -> Turn | None:
-    """After a take was drawn on its own (re-queued after a restart, not by its takes' job):
-    once none of its avatar's takes is left to draw, the best of them becomes current, as the
-    job would have done."""
+    """After a take was drawn, or its likeness measured: once none of its avatar's takes is
+    left to draw or to measure, the best of them becomes current. Called by whichever of
+    those jobs ends last (a take re-queued alone after a restart included); each looks after
+    writing its own end, so one of them always sees all done."""
     avatar_id = Turn.objects.filter(pk=turn_id).values_list("avatar_id", flat=True).first()
     takes = take_queryset(avatar_id=avatar_id)
     if avatar_id is None or not takes.filter(pk=turn_id).exists():
         return None
-    if (
-        takes.count() < 2
-        or takes.filter(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).exists()
-    ):
+    unsettled = Q(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]) | Q(
+        status=Turn.Status.SUCCEEDED, after_work__in=[Turn.AfterWork.QUEUED, Turn.AfterWork.RUNNING]
+    )
+    if takes.count() < 2 or takes.filter(unsettled).exists():
         return None
     return takes_best_choose(turn_ids=list(takes.values_list("pk", flat=True)))

@@ -35,17 +35,15 @@ from avatars.moderation.rules import avatar_moderation_check
 from avatars.provenance.services import turn_credentials_try
 from avatars.reels.services import reel_path_changed
 from avatars.selectors import take_queryset, turn_retryable
+from avatars.services.after_work import turn_after_work_enqueue
 from avatars.services.context import turn_render_request
-from avatars.services.downloads import turn_webp_store
-from avatars.services.likeness import turn_likeness_measure
 from avatars.services.limits import (
     instruction_check,
     user_can_generate_check,
     user_lock,
     user_unfinished_check,
 )
-from avatars.services.person import turn_person_find
-from avatars.signals import turn_finished
+from avatars.signals import turn_finished_announce
 from avatars.stages import stage_words
 from pixme.errors import ApplicationError
 
@@ -227,7 +225,7 @@ def turn_cancel(*, turn: Turn) -> Turn:
             retryable=True,
         ),
     )
-    _announce_finished(turn)
+    turn_finished_announce(turn=turn)
     return turn
 
 
@@ -467,6 +465,7 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             model_content=result.model_content,
             usage=result.usage,
             finished_at=timezone.now(),
+            after_work=Turn.AfterWork.QUEUED,  # with the success: recovery finds it if lost
         )
         if not updated:  # cancelled at the last moment: keep nothing half-done
             turn.image.delete(save=False)
@@ -490,8 +489,13 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             likeness=turn.likeness,
         ),
     )
-    _turn_after_done(turn, image)
-    _announce_finished(turn)
+    try:
+        reel_path_changed(avatar_id=turn.avatar_id)
+    except Exception:
+        logger.exception("turn %s: could not update the avatar's reel", turn.pk)
+    # The likeness and the WebP are another job's, on the background queue: this runner is
+    # free for the next render now. Webhooks hear of the version when that job is done.
+    turn_after_work_enqueue(turn_id=turn.pk)
     return turn
 
 
@@ -499,28 +503,6 @@ def _is_one_of_several_takes(turn: Turn) -> bool:
     if turn.kind != Turn.Kind.GENERATE or turn.parent_id is not None:
         return False
     return take_queryset(avatar_id=turn.avatar_id).count() > 1
-
-
-def _turn_after_done(turn: Turn, image) -> None:
-    """What the user need not wait for: the likeness (announced when measured), where the
-    person is (for its background edits and cut-outs) and the WebP download. A failure here
-    costs only that: the version is already done."""
-    try:
-        turn_likeness_measure(turn=turn, image=image)
-    except Exception:
-        logger.exception("turn %s: could not measure the likeness", turn.pk)
-    try:
-        turn_person_find(turn=turn, image=image)
-    except Exception:
-        logger.exception("turn %s: could not find the person", turn.pk)
-    try:
-        turn_webp_store(turn=turn, image=image)
-    except Exception:
-        logger.exception("turn %s: could not store the WebP download", turn.pk)
-    try:
-        reel_path_changed(avatar_id=turn.avatar_id)
-    except Exception:
-        logger.exception("turn %s: could not update the avatar's reel", turn.pk)
 
 
 def _turn_fail(
@@ -551,13 +533,5 @@ def _turn_fail(
             retryable=turn_retryable(turn=turn),
         ),
     )
-    _announce_finished(turn)
+    turn_finished_announce(turn=turn)
     return turn
-
-
-def _announce_finished(turn: Turn) -> None:
-    """Tell listeners in this process (webhooks) that the job ended; never fails the turn."""
-    try:
-        turn_finished.send(sender=Turn, turn=turn, status=turn.status)
-    except Exception:
-        logger.exception("turn %s: a turn_finished receiver failed", turn.pk)

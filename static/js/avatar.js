@@ -190,8 +190,12 @@
   }
 
   function applySnapshot(snap) {
+    let measured = false;
     (snap.turns || []).forEach(function (t) {
       const known = live.querySelector('.progress-card[data-turn="' + t.turn + '"]');
+      // Its likeness was measured while this page was not listening (loaded just before).
+      if (t.status === "succeeded" && !t.likeness_pending &&
+          document.querySelector('[data-likeness-pending="' + t.turn + '"]')) measured = true;
       if (t.status === "queued" || t.status === "running") {
         setProgress(t.turn, t.stage, t.percent, t.message, t.status, t.words);
         const el = card(t.turn);
@@ -204,6 +208,7 @@
         showFailure(t.turn, t.error_message, t.status);
       }
     });
+    if (measured) refreshPanels();
   }
 
   function handle(event) {

@@ -129,11 +129,12 @@ def test_a_camera_selfie_is_uploaded_like_a_picked_file(site, browser, signed_in
     page.locator("#result[src]").wait_for(state="visible", timeout=60_000)
     # The fake camera films a pattern, not a person: the server takes the photo through the
     # normal checks and still draws the style over the whole picture; the page says (once the
-    # job has looked for a face, so after a reload) that it found none.
+    # job has looked for a face, so after a reload) that it found none, and the timeline says
+    # so too once the version's likeness is measured, just after it is shown.
     assert "Download PNG" in page.inner_text("#downloads")
     page.reload()
     assert "couldn't find a face" in page.inner_text("p.note")
-    assert "no face found" in page.inner_text("#timeline")
+    page.locator("#timeline .likeness:has-text('no face found')").wait_for(timeout=30_000)
     page.context.close()
 
 

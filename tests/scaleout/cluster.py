@@ -74,6 +74,7 @@ class Cluster:
         self.env.pop("PIXME_EMBEDDED_WORKER", None)  # off by itself: REDIS_URL is set
         self.webs: dict[str, Proc] = {}
         self.workers: dict[str, Proc] = {}
+        self.queues: dict[str, str] = {}
 
     # -- manage.py ---------------------------------------------------------------------------
 
@@ -131,10 +132,11 @@ class Cluster:
                 time.sleep(0.1)
         raise RuntimeError(f"{name} did not start:\n{web.log.read_text()[-4000:]}")
 
-    def start_worker(self, name: str) -> Proc:
-        worker = self._spawn(
-            name, [sys.executable, "manage.py", "pixme_worker", "--worker-id", name]
-        )
+    def start_worker(self, name: str, queues: str = "default") -> Proc:
+        """A ``pixme_worker`` on ``queues``; a dead one is started again on the same ones."""
+        self.queues[name] = queues
+        argv = [sys.executable, "manage.py", "pixme_worker", "--worker-id", name]
+        worker = self._spawn(name, [*argv, "--queue-name", queues])
         self.workers[name] = worker
         return worker
 

@@ -60,12 +60,14 @@ def s3():
 
 @pytest.fixture(scope="session")
 def cluster(postgres, redis, s3, _gemini_server_session):
-    """README's scale-out: migrate, then web A and B, worker 1 and 2."""
+    """README's scale-out: migrate, then web A and B, render workers 1 and 2, and the
+    background worker (a version's after-work, webhook deliveries)."""
     cluster = Cluster(postgres, redis, s3, _gemini_server_session.url)
     try:
         cluster.manage("migrate", "--noinput", "-v", "0")
         cluster.start_worker("worker-1")
         cluster.start_worker("worker-2")
+        cluster.start_worker("background", queues="background")
         cluster.start_web("web-a")
         cluster.start_web("web-b")
         yield cluster
@@ -79,7 +81,7 @@ def running(cluster, gemini_server):
     server cleared."""
     for name, worker in list(cluster.workers.items()):
         if not worker.alive:
-            cluster.start_worker(name)
+            cluster.start_worker(name, cluster.queues[name])
     yield cluster
     assert all(w.alive for w in cluster.webs.values()), cluster.logs()
 

@@ -1,5 +1,6 @@
-"""100 jobs submitted at once by 10 users, through both web processes, run by both workers:
-every one finishes, exactly once — counted in the database and in the bucket."""
+"""100 jobs submitted at once by 10 users, through both web processes, run by both render
+workers (their after-work by the background worker): every one finishes, exactly once —
+counted in the database and in the bucket."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,18 +28,19 @@ def test_a_hundred_jobs_from_ten_users_all_finish_once(running, people, photo):
     owners = tuple(u["name"] for u in users)
 
     def finished() -> bool:
-        # Done, with the likeness measured and the WebP kept (after "done"), and the job over.
+        # Done, with the likeness measured and the WebP kept (its after-work, a job of its
+        # own after "done"), and both jobs over.
         ((n,),) = running.postgres.query(
             "select count(*) from avatars_turn where id = any(%s) and status = 'succeeded' "
-            "and webp <> ''",
+            "and webp <> '' and after_work = ''",
             turn_ids,
         )
         ((ended,),) = running.postgres.query(
             "select count(*) from django_tasks_database_dbtaskresult "
-            "where args_kwargs->'args'->>0 = any(%s) and status <> 'RUNNING'",
+            "where args_kwargs->'args'->>0 = any(%s) and status not in ('READY', 'RUNNING')",
             [str(t) for t in turn_ids],
         )
-        return n == 100 and ended == 100
+        return n == 100 and ended == 200
 
     assert wait_until(finished, 600, step=0.5), running.logs()
     elapsed = time.monotonic() - started
@@ -54,12 +56,20 @@ def test_a_hundred_jobs_from_ten_users_all_finish_once(running, people, photo):
     keys = set(running.s3.keys())
     files = [name for _id, *names in rows for name in names]
     assert len(set(files)) == 300 and set(files) <= keys  # PNG, WebP, thumbnail each
-    # Each job ran once: one task record each, successful, none re-run.
-    records = running.postgres.query(
-        "select args_kwargs->'args'->>0, status from django_tasks_database_dbtaskresult "
-        "where args_kwargs->'args'->>0 = any(%s)",
-        [str(t) for t in turn_ids],
-    )
-    assert sorted(int(t) for t, _s in records) == sorted(turn_ids)
-    assert {s for _t, s in records} == {"SUCCESSFUL"}
+    # Each job ran once: one task record each (the render, its after-work), successful,
+    # none re-run; renders by the render workers, after-work by the background one.
+    for task, workers in (
+        ("avatars.tasks.render_turn", {"worker-1", "worker-2"}),
+        ("avatars.tasks.after_work", {"background"}),
+    ):
+        records = running.postgres.query(
+            "select args_kwargs->'args'->>0, status, worker_ids "
+            "from django_tasks_database_dbtaskresult "
+            "where args_kwargs->'args'->>0 = any(%s) and task_path = %s",
+            [str(t) for t in turn_ids],
+            task,
+        )
+        assert sorted(int(t) for t, _s, _w in records) == sorted(turn_ids), task
+        assert {s for _t, s, _w in records} == {"SUCCESSFUL"}, task
+        assert {w for _t, _s, ids in records for w in ids} == workers, task
     assert running.local_media_files() == []

@@ -4,6 +4,11 @@ django-tasks-db's ``db_worker`` with one change: between polls it waits for a wa
 PostgreSQL's ``NOTIFY pixme_tasks`` sent when a job is queued (avatars.wakeup) — so a job
 starts within milliseconds, and the poll (``--interval``, default
 ``PIXME_WORKER_POLL_SECONDS``) is only a fallback. Every option of ``db_worker`` applies.
+
+By default a worker takes every queue of the site, renders first. So that a render never
+waits for another version's after-work or a webhook delivery, run workers for renders
+(``--queue-name default``) and at least one for the background
+(``--queue-name background``), as the Procfile does.
 """
 
 from __future__ import annotations
@@ -23,7 +28,11 @@ class Command(MigratedDatabaseRequired, db_worker.Command):
         super().add_arguments(parser)
         # Woken when a job is queued: no thundering herd to spread out at start-up.
         parser.set_defaults(
-            interval=settings.PIXME_WORKER_POLL_SECONDS, reload=False, startup_delay=False
+            interval=settings.PIXME_WORKER_POLL_SECONDS,
+            reload=False,
+            startup_delay=False,
+            # Every queue: a lone worker leaves no job undone (db_worker's: "default" only).
+            queue_name=",".join(settings.TASKS["default"]["QUEUES"]),
         )
 
     def handle(
