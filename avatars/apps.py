@@ -2,10 +2,53 @@ from django.apps import AppConfig
 
 
 class AvatarsConfig(AppConfig):
-    name = "avatars"
     default_auto_field = "django.db.models.BigAutoField"
+    name = "avatars"
 
     def ready(self) -> None:
-        from avatars import media_files, wakeup  # noqa: F401 (wakeup connects its receiver)
+        from avatars import media_files
+        from jobs.recovery import recovery_register
 
         media_files.connect()
+        recovery_register(what="{n} turn(s)", queue="default", recover=_turns)
+        recovery_register(what="{n} reel(s)", queue="default", recover=_reels)
+        recovery_register(
+            what="the after-work of {n} version(s)", queue="background", recover=_after_work
+        )
+        recovery_register(
+            what="the after-work of {n} version(s) never queued",
+            queue="default",
+            recover=_after_work_never_queued,
+        )
+
+
+# What a dead job runner leaves for the next one (jobs.recovery): each queued again.
+
+
+def _turns(stale_after: float | None) -> list[int]:
+    from avatars.services.turns import turn_recover_unfinished
+
+    return turn_recover_unfinished(stale_after=stale_after)
+
+
+def _reels(stale_after: float | None) -> list[int]:
+    from avatars.reels.services import reel_recover
+
+    return reel_recover(stale_after=stale_after)
+
+
+def _after_work(stale_after: float | None) -> list[int]:
+    from avatars.services.after_work import turn_after_work_recover
+
+    return turn_after_work_recover(stale_after=stale_after)
+
+
+def _after_work_never_queued(stale_after: float | None) -> list[int] | None:
+    """When the render runner starts alone (it died between "done" and queuing a version's
+    after-work): the background runner's own recovery does this at its start and on the
+    timer, so there is nothing to add then."""
+    if stale_after is not None:
+        return None
+    from avatars.services.after_work import turn_after_work_requeue
+
+    return turn_after_work_requeue()

@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
 In the embedded default this server also starts, supervises and stops the job runners as
-child processes (avatars.worker.EmbeddedRunner: one for renders, one for the background
+child processes (jobs.embedded.EmbeddedRunner: one for renders, one for the background
 queue), and relays their progress events to the pages.
 """
 
@@ -20,7 +20,7 @@ from django.conf import settings  # noqa: E402
 
 from avatars.live.routing import websocket_urlpatterns  # noqa: E402
 from avatars.live.tickets import TicketAuthMiddleware  # noqa: E402
-from avatars.worker import LANES, EmbeddedRunner  # noqa: E402
+from jobs.embedded import LANES, EmbeddedRunner  # noqa: E402
 from pixme.broadcast import set_server_loop  # noqa: E402
 from pixme.websocket_origin import SameOriginValidator  # noqa: E402
 

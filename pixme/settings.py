@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "accounts",
+    "jobs",
     "avatars",
     "webhooks",
     "idempotency",
@@ -125,7 +126,7 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL) if DATABASE_URL else
 # Web processes close their connection after each request, as Django advises under ASGI: each
 # request runs in a thread of its own there, so a kept connection would never be reused, only
 # linger. Job runners are one long-lived thread polling all day: they keep theirs
-# (PIXME_WORKER_CONN_MAX_AGE seconds, checked before reuse; avatars.worker.make_worker).
+# (PIXME_WORKER_CONN_MAX_AGE seconds, checked before reuse; jobs.worker.make_worker).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 PIXME_WORKER_CONN_MAX_AGE = env_int("PIXME_WORKER_CONN_MAX_AGE", 600)
@@ -250,7 +251,7 @@ FILE_UPLOAD_HANDLERS = [
 # Jobs: the database task backend (django-tasks-db), two queues. "default": renders and reels,
 # which people watch; PIXME_BACKGROUND_QUEUE: what nobody waits on (a version's after-work,
 # webhook deliveries), run apart so a render never waits behind it. Embedded: the ASGI server
-# starts a job runner child per queue (avatars.worker.LANES); scale-out
+# starts a job runner child per queue (jobs.embedded.LANES); scale-out
 # (PIXME_EMBEDDED_WORKER=false): `manage.py pixme_worker` processes (woken by PostgreSQL's
 # LISTEN/NOTIFY), each on the queues it is given (all of them by default).
 PIXME_BACKGROUND_QUEUE = "background"
@@ -460,7 +461,7 @@ LOGGING = {
     },
 }
 
-# Runners are woken when a job is queued (avatars.wakeup); they also look this often anyway,
+# Runners are woken when a job is queued (jobs.wakeup); they also look this often anyway,
 # in case a wake-up was lost.
 PIXME_WORKER_POLL_SECONDS = env_float("PIXME_WORKER_POLL_SECONDS", 1.0)
 # The embedded runner's niceness (0-19): above the web server's, so pages come first.

@@ -109,7 +109,7 @@ def test_after_work_a_dead_runner_left_running_is_done_at_start_up(shown):
 
     record.refresh_from_db()
     assert record.status == TaskResultStatus.FAILED
-    assert record.exception_class_path == "avatars.services.task_records.WorkerLost"
+    assert record.exception_class_path == "jobs.task_records.WorkerLost"
     shown.refresh_from_db()  # done again, by the job recovery queued (run at once here)
     assert shown.after_work == Turn.AfterWork.NONE
     assert shown.likeness is not None and shown.webp
@@ -118,10 +118,11 @@ def test_after_work_a_dead_runner_left_running_is_done_at_start_up(shown):
 def test_after_work_queued_but_never_sent_is_done_at_start_up(shown):
     """The render's runner died between "done" and queuing the after-work: the row says
     queued, no job exists; the render runner's start-up queues it."""
-    from avatars.worker import LANES
+    from jobs import recovery
+    from jobs.embedded import LANES
 
     assert shown.after_work == Turn.AfterWork.QUEUED  # its job went nowhere (NOT_RUN)
-    LANES["jobs"].recover()
+    recovery.recover(queues=LANES["jobs"].queues)
     shown.refresh_from_db()
     assert shown.after_work == Turn.AfterWork.NONE and shown.likeness is not None
 
@@ -149,7 +150,7 @@ def test_the_timer_leaves_live_after_work_alone_and_redoes_stalled(shown):
 
 def test_a_worker_takes_every_queue_unless_told():
     """A lone ``pixme_worker`` leaves no job undone: renders, then (priority) the background."""
-    from avatars.management.commands.pixme_worker import Command
+    from jobs.management.commands.pixme_worker import Command
 
     with override_settings(TASKS=tasks_on("django_tasks_db.DatabaseBackend")):
         parser = Command().create_parser("manage.py", "pixme_worker")

@@ -183,7 +183,7 @@ def test_gemini_lite_at_its_extreme_shape_and_its_signed_original(
         ["pixme_samples", "{photo}"],
         ["pixme_recover"],
         ["pixme_worker", "--max-tasks", "1"],
-        ["webhooks_recover"],
+        ["pixme_check_storage"],
     ],
     ids=lambda command: command[0],
 )

@@ -36,7 +36,7 @@ def test_embedded_start_up_marks_every_running_record_failed(alice_avatar):
 
     record.refresh_from_db()
     assert record.status == TaskResultStatus.FAILED
-    assert record.exception_class_path == "avatars.services.task_records.WorkerLost"
+    assert record.exception_class_path == "jobs.task_records.WorkerLost"
     assert record.finished_at is not None
 
 

@@ -308,7 +308,7 @@ def test_a_delivery_whose_runner_died_mid_attempt_is_recovered(alice_avatar, hoo
     Delivery.objects.filter(pk=dead.pk).update(
         attempts=1, first_attempt_at=ten_minutes_ago, last_attempt_at=ten_minutes_ago
     )
-    call_command("webhooks_recover", stdout=io.StringIO())
+    call_command("pixme_recover", stdout=io.StringIO())
     dead.refresh_from_db()
     fresh.refresh_from_db()
     assert (dead.status, dead.attempts) == ("delivered", 2)

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class WebhooksConfig(AppConfig):
@@ -8,11 +11,24 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from avatars.models import Turn
         from avatars.signals import turn_finished
+        from jobs.recovery import recovery_register
 
         turn_finished.connect(_turn_finished, sender=Turn, dispatch_uid="webhooks.turn_finished")
+        recovery_register(
+            what="{n} webhook deliveries", queue=settings.PIXME_BACKGROUND_QUEUE, recover=_stalled
+        )
 
 
 def _turn_finished(sender, *, turn, status: str, **kwargs) -> None:
     from webhooks.services import delivery_create_for_turn
 
     delivery_create_for_turn(turn=turn, status=status)
+
+
+def _stalled(stale_after: float | None) -> list[int]:
+    """Deliveries whose attempt was lost with its runner (jobs.recovery)."""
+    from webhooks.services import delivery_recover_stalled
+
+    if stale_after is None:
+        return delivery_recover_stalled()
+    return delivery_recover_stalled(stale_after=timedelta(seconds=stale_after))

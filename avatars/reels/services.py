@@ -110,6 +110,26 @@ def _enqueue(reel: Reel) -> None:
     transaction.on_commit(lambda: render_reel.enqueue(reel_id, key))
 
 
+def reel_recover(*, stale_after: float | None = None) -> list[int]:
+    """Queue again the reels a dead process left queued or being made: all of them when the
+    one runner starts (``stale_after`` None), else those with no news for ``stale_after``
+    seconds. The job claims its reel, so a reel queued twice is made once."""
+    unfinished = Reel.objects.filter(status__in=[Reel.Status.QUEUED, Reel.Status.RUNNING])
+    if stale_after is not None:
+        unfinished = unfinished.filter(
+            updated_at__lt=timezone.now() - timedelta(seconds=stale_after)
+        )
+    recovered = []
+    with transaction.atomic():
+        for reel in unfinished.order_by("pk"):
+            if Reel.objects.filter(pk=reel.pk, key=reel.key, status=reel.status).update(
+                status=Reel.Status.QUEUED, percent=0
+            ):
+                _enqueue(reel)
+                recovered.append(reel.pk)
+    return recovered
+
+
 def reel_run(*, reel_id: int, key: str) -> Reel | None:
     """Make the reel for ``key`` (the job). Does nothing when it was made already or the
     path changed since it was asked for (a newer ask queued its own job)."""

@@ -124,8 +124,8 @@ def turn_after_work_recover(*, stale_after: float | None = None) -> list[int]:
     ``stale_after`` seconds (scale-out, ``pixme_recover``) only after-work claimed that long
     ago (it takes about a second). Their job records are marked failed, as for renders.
     """
-    from avatars.services.task_records import task_result_fail_dead
     from avatars.tasks import after_work
+    from jobs.task_records import task_result_fail_dead
 
     running = Turn.objects.filter(after_work=Turn.AfterWork.RUNNING)
     cutoff = None

@@ -251,8 +251,8 @@ def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
     turns are left alone. Re-queuing a queued turn is harmless: a second task finds it
     claimed and does nothing. The dead jobs' task records are marked failed.
     """
-    from avatars.services.task_records import task_result_fail_dead
     from avatars.tasks import render_takes, render_turn
+    from jobs.task_records import task_result_fail_dead
 
     running = Turn.objects.filter(status=Turn.Status.RUNNING)
     cutoff = None

@@ -64,7 +64,7 @@ def test_a_job_on_a_killed_worker_finishes_on_the_other(running, people, photo, 
         str(turn),
     )
     assert [r[0] for r in records] == ["FAILED", "SUCCESSFUL"], records
-    assert records[0][2] == "avatars.services.task_records.WorkerLost"
+    assert records[0][2] == "jobs.task_records.WorkerLost"
     assert records[1][1] != [victim.name]  # finished by the other worker
     assert len(gemini_server.requests) == 2  # the hung call and the one that finished
 
@@ -76,7 +76,7 @@ def test_recovery_leaves_a_live_workers_job_alone(running, people, photo, gemini
     turn = avatar["turns"][0]["turn"]
     assert wait_until(lambda: gemini_server.requests, 30)
 
-    assert "re-queued 0 turn(s)" in running.manage("pixme_recover", "--stale-after", "60")
+    assert "re-queued nothing" in running.manage("pixme_recover", "--stale-after", "60")
     assert wait_until(lambda: running.turn_status(turn) in ("succeeded", "failed"), 60)
     assert wait_until(lambda: job_over(running, turn), 30)
     statuses = running.postgres.query(

@@ -1,4 +1,4 @@
-"""An embedded job runner's child process (started by avatars.worker.EmbeddedRunner, one per
+"""An embedded job runner's child process (started by jobs.embedded.EmbeddedRunner, one per
 lane: renders, and the background queue).
 
 Nothing Django is imported at module level: a spawned child imports this module first and
@@ -12,8 +12,9 @@ import signal
 import threading
 
 
-def child_main(conn, lane_name: str) -> None:
-    """A runner child: recover its lane, report ready, run jobs; leave when the server goes."""
+def child_main(conn, lane) -> None:
+    """A runner child: recover its lane (a :class:`jobs.embedded.Lane`), report ready, run jobs;
+    leave when the server goes."""
     # Ctrl+C and a service manager's SIGTERM reach the whole process group: the server stops
     # us in order instead (its lifespan's shutdown lets the job in hand finish).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -23,17 +24,14 @@ def child_main(conn, lane_name: str) -> None:
     django.setup()
     from django.conf import settings
 
-    from avatars.worker import LANES
-
-    lane = LANES[lane_name]
     # Pages first: when the cores are busy, the scheduler gives the web server the CPU and
     # the drawing what is left (a page waits on people; a drawing shows a progress bar), and
     # the background lane what the drawing leaves (nobody watches it).
     os.nice(getattr(settings, lane.nice_setting))
     from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-    from avatars import wakeup
-    from avatars.worker import make_worker, run_forever
+    from jobs import recovery, wakeup
+    from jobs.worker import make_worker, run_forever
     from pixme import broadcast
 
     send_lock = threading.Lock()
@@ -51,7 +49,7 @@ def child_main(conn, lane_name: str) -> None:
             send(("wake", queue))
 
     wakeup.add_hook(tell_server)
-    recovered = lane.recover()
+    recovered = [(r.what, ids) for r, ids in recovery.recover(queues=lane.queues)]
     # Woken through the pipe by the server (on PostgreSQL too), so stop() is heard at once.
     worker = make_worker(
         worker_id=f"embedded-{os.getpid()}", listen=False, queue_names=list(lane.queues)
@@ -64,7 +62,7 @@ def child_main(conn, lane_name: str) -> None:
 
 
 def _listen_to_server(conn, worker) -> None:
-    from avatars import wakeup
+    from jobs import wakeup
 
     while True:
         try:

@@ -1,7 +1,7 @@
 """Run jobs (scale-out): ``manage.py pixme_worker``, as many as you like, on any machine.
 
 django-tasks-db's ``db_worker`` with one change: between polls it waits for a wake-up —
-PostgreSQL's ``NOTIFY pixme_tasks`` sent when a job is queued (avatars.wakeup) — so a job
+PostgreSQL's ``NOTIFY pixme_tasks`` sent when a job is queued (jobs.wakeup) — so a job
 starts within milliseconds, and the poll (``--interval``, default
 ``PIXME_WORKER_POLL_SECONDS``) is only a fallback. Every option of ``db_worker`` applies.
 
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django_tasks_db.management.commands import db_worker
 
-from avatars.worker import make_worker, run_forever
+from jobs.worker import make_worker, run_forever
 from pixme.commands import MigratedDatabaseRequired
 
 

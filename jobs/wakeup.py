@@ -6,7 +6,7 @@ commit, so the row is visible by then). Each process that enqueues then:
 - sets a local event, which a runner in this same process waits on;
 - calls the hooks registered here with the job's queue: the embedded web server registers one
   per runner child, which tells the child over their pipe if the queue is its lane's; a child
-  registers one that tells the server of a job it queued on another lane (avatars.worker);
+  registers one that tells the server of a job it queued on another lane (jobs.runner);
 - on PostgreSQL, sends ``NOTIFY pixme_tasks``, which every worker on every machine LISTENs
   for (``manage.py pixme_worker``).
 
