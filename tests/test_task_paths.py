@@ -3,7 +3,7 @@ record may hold keeps importing (a one-line re-export stands where a module move
 
 import pytest
 from django.utils.module_loading import import_string
-from django_tasks.task import Task
+from django_tasks.base import Task
 
 # Every task path the site has ever stored (git log of the @task functions), and where it
 # lives now.
