@@ -223,7 +223,7 @@ def test_a_failed_take_ranks_last_and_the_rest_still_choose(alice, selfie_jpeg):
     assert take_list_for_avatar(avatar=avatar)[-1].pk == ids[1]
 
 
-def test_takes_recovered_one_by_one_still_end_on_the_best(alice, selfie_jpeg):
+def test_takes_recovered_one_by_one_still_end_on_the_best(alice, selfie_jpeg, run_jobs):
     """After a restart the takes are re-queued one by one (render_turn): when the last of them
     is drawn the best becomes current, as the takes' own job would have made it, and open
     pages hear of it."""
@@ -233,17 +233,19 @@ def test_takes_recovered_one_by_one_still_end_on_the_best(alice, selfie_jpeg):
     avatar, takes = _queued_takes(alice, selfie_jpeg, 2)
     ids = [t.pk for t in takes]
     listener = Listener(avatar.pk)
-    render_turn.call(ids[0])
+    with run_jobs():  # each job commits what it did
+        render_turn.call(ids[0])
     assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0]  # shown at once
     Turn.objects.filter(pk=ids[0]).update(likeness=5.0)  # further than any drawing gets
-    render_turn.call(ids[1])  # the last take: once drawn, the best of them is current
+    with run_jobs():
+        render_turn.call(ids[1])  # the last take: once drawn, the best of them is current
     assert Turn.objects.get(pk=ids[1]).likeness < 5.0
     assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
     events = [e for e in listener.drain() if e["type"] == "current"]
     assert events == [{"type": "current", "turn": ids[1]}]
 
 
-def test_the_best_take_is_chosen_once_the_last_likeness_is_measured(alice, selfie_jpeg):
+def test_the_best_take_is_chosen_once_the_last_likeness_is_measured(alice, selfie_jpeg, run_jobs):
     """The takes' job ends before their likenesses are measured (each take's after-work is a
     background job): the best is chosen by the last of those to finish, not on guesses."""
     from avatars.tasks import after_work, render_takes
@@ -259,7 +261,8 @@ def test_the_best_take_is_chosen_once_the_last_likeness_is_measured(alice, selfi
     after_work.call(ids[0])
     assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[0], "take 2 is unmeasured"
     Turn.objects.filter(pk=ids[0]).update(likeness=5.0)  # further than any drawing gets
-    after_work.call(ids[1])  # the last likeness: now the best is chosen
+    with run_jobs():  # the job commits what it did
+        after_work.call(ids[1])  # the last likeness: now the best is chosen
     assert Avatar.objects.get(pk=avatar.pk).current_turn_id == ids[1]
     current = [e for e in listener.drain() if e["type"] == "current"]
     assert current == [{"type": "current", "turn": ids[1]}]

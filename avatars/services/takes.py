@@ -14,13 +14,11 @@ import logging
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import User
-from avatars.live import events
 from avatars.models import Avatar, Turn
-from avatars.reels.services import reel_path_changed
 from avatars.selectors import take_queryset, take_rank
+from avatars.services.current import avatar_current_set
 from avatars.services.turns import turn_enqueue, turn_quota_check, turn_run
 from pixme.errors import ApplicationError
 
@@ -122,14 +120,9 @@ def takes_best_choose(*, turn_ids: list[int]) -> Turn | None:
     current = Avatar.objects.filter(pk=best.avatar_id).values_list("current_turn_id", flat=True)
     if best.pk in (shown_first.pk, current.first()):
         return best  # shown already (settled twice: by the render job and the last after-work)
-    switched = Avatar.objects.filter(pk=best.avatar_id, current_turn_id=shown_first.pk).update(
-        current_turn=best, updated_at=timezone.now()
-    )
-    if not switched:
+    if not avatar_current_set(turn=best, replacing=shown_first.pk, announce=True):
         logger.info("takes %s: the user chose a version meanwhile; kept it", turn_ids)
         return None
-    events.publish(best.avatar_id, events.CurrentEvent(type=events.EventType.CURRENT, turn=best.pk))
-    reel_path_changed(avatar_id=best.avatar_id)  # as for any other change of current version
     return best
 
 

@@ -33,10 +33,10 @@ from avatars.models import Avatar, Turn
 from avatars.moderation.flags import avatar_flag_check, turn_refusal_flag
 from avatars.moderation.rules import avatar_moderation_check
 from avatars.provenance.services import turn_credentials_try
-from avatars.reels.services import reel_path_changed
 from avatars.selectors import take_queryset, turn_retryable
 from avatars.services.after_work import turn_after_work_enqueue
 from avatars.services.context import turn_render_request
+from avatars.services.current import avatar_current_set
 from avatars.services.limits import (
     instruction_check,
     user_can_generate_check,
@@ -235,9 +235,8 @@ def turn_revert(*, avatar: Avatar, turn: Turn) -> Avatar:
     avatar_moderation_check(avatar=avatar, doing="changed")
     if turn.avatar_id != avatar.pk or turn.status != Turn.Status.SUCCEEDED:
         raise ApplicationError("Only a finished version of this avatar can be made current.")
-    Avatar.objects.filter(pk=avatar.pk).update(current_turn=turn, updated_at=timezone.now())
+    avatar_current_set(turn=turn)
     avatar.current_turn = turn
-    transaction.on_commit(lambda: reel_path_changed(avatar_id=avatar.pk))
     return avatar
 
 
@@ -471,12 +470,12 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             turn.image.delete(save=False)
             turn.thumbnail.delete(save=False)
             raise TurnCancelled
-        becomes_current = Avatar.objects.filter(pk=avatar.pk)
         if _is_one_of_several_takes(turn):
             # The first take drawn is shown at once; the others never take over from it (or
             # from a take the user kept meanwhile): the best is chosen when all are drawn.
-            becomes_current = becomes_current.filter(current_turn__isnull=True)
-        becomes_current.update(current_turn=turn, updated_at=timezone.now())
+            avatar_current_set(turn=turn, replacing=None)
+        else:
+            avatar_current_set(turn=turn)
     turn.refresh_from_db()
     events.publish(
         avatar.pk,
@@ -489,10 +488,6 @@ def _turn_succeed(turn: Turn, result: RenderResult, reporter: TurnProgress) -> T
             likeness=turn.likeness,
         ),
     )
-    try:
-        reel_path_changed(avatar_id=turn.avatar_id)
-    except Exception:
-        logger.exception("turn %s: could not update the avatar's reel", turn.pk)
     # The likeness and the WebP are another job's, on the background queue: this runner is
     # free for the next render now. Webhooks hear of the version when that job is done.
     turn_after_work_enqueue(turn_id=turn.pk)
