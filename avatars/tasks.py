@@ -5,7 +5,7 @@ from django_tasks import task
 
 from avatars.services.after_work import turn_after_work_run
 from avatars.services.takes import takes_render, takes_settle
-from avatars.services.turns import turn_run
+from avatars.services.turn_run import turn_run
 
 
 @task()

@@ -34,12 +34,7 @@ from avatars.selectors import (
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
-from avatars.services.turns import (
-    turn_cancel,
-    turn_request_edit,
-    turn_retry,
-    turn_revert,
-)
+from avatars.services.turns import turn_cancel, turn_request_edit, turn_retry, turn_revert
 from avatars.sharing.services import share_path
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
 from pixme.api.throttles import CreateRateThrottle, rate_limit_check

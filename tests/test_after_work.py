@@ -17,7 +17,7 @@ from django_tasks.base import TaskResultStatus
 from avatars.models import Style, Turn
 from avatars.services.after_work import turn_after_work_recover, turn_after_work_run
 from avatars.services.avatars import avatar_create
-from avatars.services.turns import turn_run
+from avatars.services.turn_run import turn_run
 from avatars.tasks import after_work
 from tests.conftest import Listener, tasks_on, token_client, upload
 from tests.test_recover_task_records import running_record

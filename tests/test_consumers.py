@@ -8,7 +8,8 @@ from django.test import Client
 
 from avatars.models import Style, Turn
 from avatars.services.avatars import avatar_create
-from avatars.services.turns import turn_request_edit, turn_run
+from avatars.services.turn_run import turn_run
+from avatars.services.turns import turn_request_edit
 from pixme.asgi import application
 from tests.conftest import tasks_on, upload
 

@@ -28,7 +28,7 @@ def test_the_create_finds_no_face_the_job_does(alice, selfie_jpeg, run_jobs, fac
     assert avatar.source_faces is None  # nothing analysed while the request waited
 
     listener = Listener(avatar.pk)
-    from avatars.services.turns import turn_run
+    from avatars.services.turn_run import turn_run
 
     turn_run(turn_id=avatar.turns.get().pk)
     events = listener.drain()

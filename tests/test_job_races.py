@@ -11,14 +11,8 @@ from django.utils import timezone
 from avatars.live.snapshot import turn_snapshot
 from avatars.models import Avatar, Style, Turn
 from avatars.services.avatars import avatar_create
-from avatars.services.turns import (
-    TurnCancelled,
-    TurnProgress,
-    _turn_fail,
-    turn_cancel,
-    turn_recover_unfinished,
-    turn_retry,
-)
+from avatars.services.turn_run import TurnCancelled, TurnProgress, _turn_fail
+from avatars.services.turns import turn_cancel, turn_recover_unfinished, turn_retry
 from pixme.errors import ApplicationError
 from tests.conftest import Listener, upload
 
@@ -115,7 +109,7 @@ def test_recovery_for_workers_leaves_live_turns_alone(queued_turn, alice, selfie
 
 
 def test_a_turn_whose_avatar_was_deleted_is_left_alone(queued_turn):
-    from avatars.services.turns import turn_run
+    from avatars.services.turn_run import turn_run
 
     Avatar.objects.filter(pk=queued_turn.avatar_id).delete()
     assert turn_run(turn_id=queued_turn.pk) is None

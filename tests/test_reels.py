@@ -271,7 +271,7 @@ def test_the_shared_page_shows_the_reel_only_when_the_owner_shares_it(
     # An edit changes the path: the old reel isn't shown for the new version (until the new
     # path's is made: the job of the next test).
     turn_request_edit(avatar=alice_avatar, instruction="add a crown")
-    from avatars.services.turns import turn_run
+    from avatars.services.turn_run import turn_run
 
     turn_run(turn_id=alice_avatar.turns.get(number=2).pk)
     assert client.get(f"/s/{token}/reel.webp").status_code == 404

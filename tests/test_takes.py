@@ -16,7 +16,8 @@ from avatars.models import Avatar, Style, Turn
 from avatars.selectors import take_list_for_avatar
 from avatars.services.avatars import avatar_create
 from avatars.services.takes import takes_best_choose
-from avatars.services.turns import turn_revert, turn_run
+from avatars.services.turn_run import turn_run
+from avatars.services.turns import turn_revert
 from pixme.errors import ApplicationError
 from tests.conftest import tasks_on, token_client, upload
 

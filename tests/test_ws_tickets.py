@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.services import api_token_create
 from avatars.live import tickets as ws_tickets
 from avatars.models import Avatar
-from avatars.services.turns import turn_run
+from avatars.services.turn_run import turn_run
 from pixme.asgi import application
 from tests.conftest import tasks_on, upload
 from tests.test_consumers import receive_until, session_cookie

@@ -19,7 +19,8 @@ from accounts.models import User
 from avatars.models import Avatar, Turn
 from avatars.selectors import take_queryset, take_rank
 from avatars.services.current import avatar_current_set
-from avatars.services.turns import turn_enqueue, turn_quota_check, turn_run
+from avatars.services.turn_run import turn_run
+from avatars.services.turns import turn_enqueue, turn_quota_check
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken
-from accounts.services import api_token_create, api_token_list_for_user, api_token_revoke
-from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
+from accounts.services import (
+    api_token_create,
+    api_token_list_for_user,
+    api_token_obtain,
+    api_token_revoke,
+)
+from pixme.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -83,3 +93,53 @@ class TokenDetailApi(APIView):
         except ApiToken.DoesNotExist:
             raise NotFound from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenObtainApi(APIView):
+    """Exchange a username and password for the user's API token (django-axes counts the
+    failures: past the limit this answers 429 with Retry-After, whatever the password)."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False)
+        # Each exchange makes a new named token (default "password login").
+        name = serializers.CharField(max_length=64, required=False)
+
+        class Meta:
+            ref_name = "TokenObtain"
+
+    @extend_schema(
+        summary="Exchange a username and password for an API token",
+        request=InputSerializer,
+        responses={
+            200: inline_serializer(
+                "Token",
+                {
+                    "token": serializers.CharField(help_text="The secret, shown this once."),
+                    "id": serializers.IntegerField(),
+                    "name": serializers.CharField(),
+                    "expiry": serializers.DateTimeField(allow_null=True),
+                },
+            ),
+            **error_responses(400, 413, 429),
+        },
+        parameters=[RETRY_AFTER],
+        auth=[],
+        examples=[
+            OpenApiExample(
+                "Log in",
+                value={"username": "alice", "password": "correct horse battery staple"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, secret = api_token_obtain(request=request._request, **serializer.validated_data)
+        return Response(
+            {"token": secret, "id": token.pk, "name": token.name, "expiry": token.expiry}
+        )

@@ -1,0 +1,15 @@
+"""The account through the API, under ``/api/``: tokens, the profile, the export and closing
+the account."""
+
+from django.urls import path
+
+from accounts.api import account, profile, tokens
+
+urlpatterns = [
+    path("token/", tokens.TokenObtainApi.as_view(), name="api-token"),
+    path("tokens/", tokens.TokenListCreateApi.as_view(), name="api-tokens"),
+    path("tokens/<int:token_id>/", tokens.TokenDetailApi.as_view(), name="api-token-detail"),
+    path("profile/", profile.ProfileApi.as_view(), name="api-profile"),
+    path("account/export/", account.AccountExportApi.as_view(), name="api-account-export"),
+    path("account/delete/", account.AccountDeleteApi.as_view(), name="api-account-delete"),
+]
