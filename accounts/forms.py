@@ -4,8 +4,8 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import Profile, User
-from avatars.engines.base import configured_engines
-from avatars.selectors import style_list_enabled
+from accounts.signals import answers, profile_choices
+from avatars.models import Style
 
 
 class SignUpForm(UserCreationForm):
@@ -36,10 +36,14 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["favourite_styles"].queryset = style_list_enabled()
+        self.fields["favourite_styles"].queryset = Style.objects.filter(enabled=True).order_by(
+            "order", "name"
+        )
         # Chosen by slug, as in the API: no number for a form to read.
         self.fields["favourite_styles"].to_field_name = "slug"
-        engines = configured_engines()
+        engines = [
+            e for offer in answers(profile_choices, sender=Profile) for e in offer["engines"]
+        ]
         if len(engines) < 2:
             # Nothing to choose: a dropdown with one entry only asks a question with no answer.
             del self.fields["default_engine"]

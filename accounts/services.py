@@ -11,6 +11,7 @@ from django.utils import timezone
 from knox.settings import knox_settings
 
 from accounts.models import MAX_REFERENCES, ApiToken, Profile, User
+from accounts.signals import profile_changed, profile_checking
 from pixme.errors import ApplicationError
 
 
@@ -39,21 +40,8 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
     user_suspension_check(user=profile.user, doing="change your profile")
     styles = data.pop("favourite_styles", None)
     references = data.pop("references", None)
-    engine = data.get("default_engine")
-    if engine:
-        from avatars.engines.base import configured_engines
-
-        offered = [slug for slug, _label in configured_engines()]
-        if engine not in offered:
-            raise ApplicationError(
-                f"There's no engine {engine!r} here. Choose one of: {', '.join(offered)}."
-            )
-        if engine != profile.default_engine and "default_model" not in data:
-            data["default_model"] = ""  # the old engine's model means nothing to the new one
-    if data.get("default_model"):
-        data["default_model"] = _default_model_check(
-            engine=engine or profile.default_engine, model=data["default_model"]
-        )
+    # The engine and model are the avatars app's to judge (and a model's old name to update).
+    profile_checking.send(sender=Profile, profile=profile, data=data)
     for field, value in data.items():
         setattr(profile, field, value)
     profile.full_clean(exclude=["user"])
@@ -67,20 +55,8 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
         if any(t.avatar.owner_id != profile.user_id for t in refs):
             raise ApplicationError("References must be your own avatars.")
         profile.references.set(refs)
-    from avatars.moderation.flags import profile_flag_check  # avatars imports accounts
-
-    profile_flag_check(profile=profile, changed=data.keys())
+    profile_changed.send(sender=Profile, profile=profile, fields=set(data))
     return profile
-
-
-def _default_model_check(*, engine: str, model: str) -> str:
-    """Only a model the engine offers on this site (aliases resolved to their model)."""
-    from avatars.engines.base import EngineError, get_engine
-
-    try:
-        return get_engine(engine).resolve_model(model)
-    except EngineError as exc:
-        raise ApplicationError(exc.message, code="bad_option") from None
 
 
 # What POST /api/token/ names the token it makes when the caller gives no name.

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.leaving import account_delete, account_export
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
 from accounts.services import (
     api_token_create,
     api_token_list_for_user,
@@ -22,11 +22,11 @@ from accounts.services import (
     profile_update,
     user_create,
 )
+from accounts.signals import answers, profile_page
 from pixme.api.throttles import ExportRateThrottle, SignupRateThrottle, rate_limit_check
 from pixme.errors import ApplicationError
 from pixme.http import NO_STORE, stored_file_response
 from pixme.numbers import parse_int
-from webhooks.views import webhook_profile_context
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -96,10 +96,19 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             "tokens": api_token_list_for_user(user=request.user),
             "token_form": ApiTokenForm(),
             "new_token": request.session.pop("new_api_token", None),
-            **webhook_profile_context(request),
+            **_sections(request),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _sections(request: HttpRequest) -> dict:
+    """The context of each app's own section of the profile page (the webhooks'): accounts
+    knows none of them."""
+    context = {}
+    for part in answers(profile_page, sender=User, request=request):
+        context.update(part)
+    return context
 
 
 class ApiTokenForm(forms.Form):

@@ -6,10 +6,17 @@ class AvatarsConfig(AppConfig):
     name = "avatars"
 
     def ready(self) -> None:
-        from avatars import media_files
+        from accounts import signals as account
+        from avatars.services import account as avatars_part
         from jobs.recovery import recovery_register
+        from pixme import media_files
 
         media_files.connect()
+        account.profile_checking.connect(avatars_part.profile_engine_check)
+        account.profile_changed.connect(avatars_part.profile_changed_flag)
+        account.profile_choices.connect(avatars_part.profile_engine_choices)
+        account.account_exporting.connect(avatars_part.account_avatars_export)
+        account.account_deleting.connect(avatars_part.account_avatars_delete)
         recovery_register(what="{n} turn(s)", queue="default", recover=_turns)
         recovery_register(what="{n} reel(s)", queue="default", recover=_reels)
         recovery_register(

@@ -9,11 +9,13 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.signals import profile_page
         from avatars.models import Turn
         from avatars.signals import turn_finished
         from jobs.recovery import recovery_register
 
         turn_finished.connect(_turn_finished, sender=Turn, dispatch_uid="webhooks.turn_finished")
+        profile_page.connect(_profile_section, dispatch_uid="webhooks.profile_page")
         recovery_register(
             what="{n} webhook deliveries", queue=settings.PIXME_BACKGROUND_QUEUE, recover=_stalled
         )
@@ -32,3 +34,10 @@ def _stalled(stale_after: float | None) -> list[int]:
     if stale_after is None:
         return delivery_recover_stalled()
     return delivery_recover_stalled(stale_after=timedelta(seconds=stale_after))
+
+
+def _profile_section(*, request, **kwargs) -> dict:
+    """The profile page's webhooks section (accounts.signals.profile_page)."""
+    from webhooks.views import webhook_profile_context
+
+    return webhook_profile_context(request)

@@ -169,7 +169,7 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
 
 
 def _files_delete(names) -> None:
-    from avatars.media_files import prune_empty_folder
+    from pixme.media_files import prune_empty_folder
 
     for storage, name in names:
         storage.delete(name)

@@ -130,7 +130,7 @@ def avatar_create(
 
 def avatar_delete(*, avatar: Avatar) -> None:
     """Delete an avatar and every version; their files go once this commits (django-cleanup,
-    see avatars.media_files), as they do for any other way a row is deleted."""
+    see pixme.media_files), as they do for any other way a row is deleted."""
     with transaction.atomic():
         # Lock the avatar first: a job finishing now either committed its version before
         # (its files are deleted with it) or finds the avatar gone and removes its own.

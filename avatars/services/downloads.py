@@ -7,9 +7,9 @@ from django.db.models.fields.files import FieldFile
 from PIL import Image
 
 from avatars import images
-from avatars.media_files import prune_empty_folder
 from avatars.models import Turn
 from avatars.provenance.services import turn_credentials_try
+from pixme.media_files import prune_empty_folder
 
 
 def turn_webp_store(*, turn: Turn, image: Image.Image | None = None) -> FieldFile:

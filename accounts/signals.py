@@ -1,0 +1,31 @@
+"""What accounts tells the apps built on it. They import accounts; accounts never imports them,
+so whatever of theirs an account involves reaches accounts through these.
+
+- ``profile_checking(sender=Profile, profile, data)``: before a change of the profile is
+  saved. A receiver refuses it with an ``ApplicationError``, or rewrites ``data`` in place
+  (a model's old name read as its new one).
+- ``profile_changed(sender=Profile, profile, fields)``: once it is saved.
+- ``profile_choices(sender=Profile)``: what a profile may choose that another app offers; each
+  receiver answers ``{"engines": [(slug, label), …]}``.
+- ``profile_page(sender=User, request)``: each receiver answers the context of its own section
+  of the profile page.
+- ``account_exporting(sender=User, user, writer)``: each receiver answers entries of the
+  export's ``pixme.json``, having copied its files into the zip through ``writer.copy``.
+- ``account_deleting(sender=User, user)``: in the deletion's transaction, before the user goes:
+  each receiver deletes what is its own (under its own locks) and answers the names of the
+  stored files that go with it.
+"""
+
+from django.dispatch import Signal
+
+profile_checking = Signal()
+profile_changed = Signal()
+profile_choices = Signal()
+profile_page = Signal()
+account_exporting = Signal()
+account_deleting = Signal()
+
+
+def answers(signal: Signal, **kwargs) -> list:
+    """Every receiver's answer (an exception in one is raised: a refusal, or a bug)."""
+    return [answer for _receiver, answer in signal.send(**kwargs)]
