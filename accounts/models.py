@@ -35,9 +35,8 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         if password_changed:
             from accounts.lockout import lockout_reset
-            from accounts.services import api_token_revoke_all
 
-            api_token_revoke_all(user=self)
+            ApiToken.objects.filter(user=self).delete()  # every token: as api_token_revoke_all
             lockout_reset(username=self.get_username())
 
 

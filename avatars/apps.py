@@ -8,6 +8,8 @@ class AvatarsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import signals as account
         from avatars.services import account as avatars_part
+        from avatars.services.takes import takes_settle_when_finished
+        from avatars.signals import turn_finished
         from jobs.recovery import recovery_register
         from pixme import media_files
 
@@ -17,6 +19,8 @@ class AvatarsConfig(AppConfig):
         account.profile_choices.connect(avatars_part.profile_engine_choices)
         account.account_exporting.connect(avatars_part.account_avatars_export)
         account.account_deleting.connect(avatars_part.account_avatars_delete)
+        # The last take to end (drawn and measured, or failed) chooses the best of them.
+        turn_finished.connect(takes_settle_when_finished, dispatch_uid="avatars.takes_settle")
         recovery_register(what="{n} turn(s)", queue="default", recover=_turns)
         recovery_register(what="{n} reel(s)", queue="default", recover=_reels)
         recovery_register(

@@ -26,12 +26,12 @@ LOST_TRACEBACK = (
 
 
 def task_result_fail_dead(
-    *, task_path: str, started_before: datetime | None, live_turn_ids: Collection[int]
+    *, task_paths: Collection[str], started_before: datetime | None, live_turn_ids: Collection[int]
 ) -> int:
-    """Mark FAILED the RUNNING records of ``task_path`` whose worker is gone: every one when
-    ``started_before`` is None (the only job runner is starting up), else those started
-    before it whose turn is not among ``live_turn_ids``. Returns how many."""
-    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, task_path=task_path)
+    """Mark FAILED the RUNNING records of the tasks stored as ``task_paths`` whose worker is
+    gone: every one when ``started_before`` is None (the only job runner is starting up), else
+    those started before it whose turn is not among ``live_turn_ids``. Returns how many."""
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, task_path__in=task_paths)
     if started_before is not None:
         running = running.filter(started_at__lt=started_before)
     dead = [

@@ -104,8 +104,12 @@ def test_jobs_run_in_a_child_process_woken_when_queued(site):
     assert wait_for(lambda: site.query("select likeness from avatars_turn")[0][0], timeout=10)
     ran = dict(site.query("select task_path, worker_ids from django_tasks_database_dbtaskresult"))
     # Neither ran in the web server's process.
-    assert json.loads(ran["avatars.tasks.render_turn"]) == [f"embedded-{runners['jobs']}"]
-    assert json.loads(ran["avatars.tasks.after_work"]) == [f"embedded-{runners['background']}"]
+    assert json.loads(ran["avatars.services.turn_run.render_turn"]) == [
+        f"embedded-{runners['jobs']}"
+    ]
+    assert json.loads(ran["avatars.services.after_work.after_work"]) == [
+        f"embedded-{runners['background']}"
+    ]
     ((faces,),) = site.query("select faces from avatars_turn")
     assert json.loads(faces)["faces"]
     ((source_faces,),) = site.query("select source_faces from avatars_avatar")

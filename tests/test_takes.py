@@ -68,7 +68,10 @@ def test_three_takes_are_three_versions_drawn_in_one_job(
         (3, 2, None),
     ]
     # One job draws every take; each take's likeness and WebP are a background job of its own.
-    assert enqueued == ["avatars.tasks.render_takes"] + ["avatars.tasks.after_work"] * 3
+    assert (
+        enqueued
+        == ["avatars.services.takes.render_takes"] + ["avatars.services.after_work.after_work"] * 3
+    )
     avatar = Avatar.objects.get(owner=alice)
     takes = list(avatar.turns.order_by("number"))
     assert all(t.status == Turn.Status.SUCCEEDED for t in takes), [t.error_message for t in takes]
@@ -106,7 +109,10 @@ def test_the_user_keeps_another_take_and_the_others_stay(api, alice, selfie_jpeg
 def test_one_take_is_the_create_as_it_always_was(api, alice, selfie_jpeg, run_jobs, enqueued):
     with run_jobs():
         body = _create(api, selfie_jpeg).json()
-    assert enqueued == ["avatars.tasks.render_turn", "avatars.tasks.after_work"]
+    assert enqueued == [
+        "avatars.services.turn_run.render_turn",
+        "avatars.services.after_work.after_work",
+    ]
     assert [t["variant"] for t in body["turns"]] == [0]
     assert api.get(f"/api/avatars/{body['id']}/").json()["takes"] == [body["turns"][0]["turn"]]
 

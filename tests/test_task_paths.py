@@ -8,9 +8,9 @@ from django_tasks.base import Task
 # Every task path the site has ever stored (git log of the @task functions), and where it
 # lives now.
 STORED_TASKS = {
-    "avatars.tasks.render_turn": "avatars.tasks.render_turn",
-    "avatars.tasks.render_takes": "avatars.tasks.render_takes",
-    "avatars.tasks.after_work": "avatars.tasks.after_work",
+    "avatars.tasks.render_turn": "avatars.services.turn_run.render_turn",
+    "avatars.tasks.render_takes": "avatars.services.takes.render_takes",
+    "avatars.tasks.after_work": "avatars.services.after_work.after_work",
     "avatars.reel_tasks.render_reel": "avatars.reels.tasks.render_reel",
     "webhooks.tasks.deliver": "webhooks.tasks.deliver",
 }

@@ -1,4 +1,4 @@
-"""The reel's job entry point: thin, it calls the service (see avatars/tasks.py for renders).
+"""The reel's job entry point: thin, it calls the service (a render's sits beside its service).
 Jobs stored before it moved here name avatars.reel_tasks, which re-exports it."""
 
 from django_tasks import task

@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 from PIL import Image
 
 from avatars import images
@@ -32,10 +34,16 @@ from avatars.signals import turn_finished_announce
 logger = logging.getLogger(__name__)
 
 
+# On the background queue, below the renders (a worker that takes both queues draws first).
+@task(queue_name=settings.PIXME_BACKGROUND_QUEUE, priority=-10)
+def after_work(turn_id: int) -> None:
+    """The job: thin, it calls the service. Once done it announces the version
+    (``turn_finished``): the last take measured, its avatar's best take is chosen."""
+    turn_after_work_run(turn_id=turn_id)
+
+
 def turn_after_work_enqueue(*, turn_id: int) -> None:
     """Queue the after-work of a version whose success is committed (its row says queued)."""
-    from avatars.tasks import after_work
-
     after_work.enqueue(turn_id)
 
 
@@ -124,7 +132,6 @@ def turn_after_work_recover(*, stale_after: float | None = None) -> list[int]:
     ``stale_after`` seconds (scale-out, ``pixme_recover``) only after-work claimed that long
     ago (it takes about a second). Their job records are marked failed, as for renders.
     """
-    from avatars.tasks import after_work
     from jobs.task_records import task_result_fail_dead
 
     running = Turn.objects.filter(after_work=Turn.AfterWork.RUNNING)
@@ -139,7 +146,7 @@ def turn_after_work_recover(*, stale_after: float | None = None) -> list[int]:
         .values_list("pk", flat=True)
     )
     task_result_fail_dead(
-        task_path=after_work.module_path, started_before=cutoff, live_turn_ids=live
+        task_paths=[after_work.module_path], started_before=cutoff, live_turn_ids=live
     )
     Turn.objects.filter(pk__in=dead, after_work=Turn.AfterWork.RUNNING).update(
         after_work=Turn.AfterWork.QUEUED

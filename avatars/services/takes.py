@@ -14,13 +14,14 @@ import logging
 
 from django.db import transaction
 from django.db.models import Q
+from django_tasks import task
 
 from accounts.models import User
 from avatars.models import Avatar, Turn
 from avatars.selectors import take_queryset, take_rank
 from avatars.services.current import avatar_current_set
-from avatars.services.turn_run import turn_run
-from avatars.services.turns import turn_enqueue, turn_quota_check
+from avatars.services.turn_run import turn_enqueue, turn_run
+from avatars.services.turns import turn_quota_check
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,6 @@ def takes_create(
     if variants == 1:
         turn_enqueue(turn=takes[0])
     else:
-        from avatars.tasks import render_takes
-
         turn_ids = [take.pk for take in takes]
         transaction.on_commit(lambda: render_takes.enqueue(turn_ids))
     return takes
@@ -93,6 +92,12 @@ def _quota_check_more(*, user: User, engine: str, fits: int) -> None:
             f"{'take' if fits == 1 else 'takes'} or fewer, or use the offline Studio engine.",
             code=exc.code,
         ) from None
+
+
+@task()
+def render_takes(turn_ids: list[int]) -> None:
+    """The job: thin, it calls the service (jobs stored as avatars.tasks.render_takes too)."""
+    takes_render(turn_ids=turn_ids)
 
 
 def takes_render(*, turn_ids: list[int]) -> None:
@@ -142,3 +147,10 @@ def takes_settle(*, turn_id: int) -> Turn | None:
     if takes.count() < 2 or takes.filter(unsettled).exists():
         return None
     return takes_best_choose(turn_ids=list(takes.values_list("pk", flat=True)))
+
+
+def takes_settle_when_finished(*, turn, **kwargs) -> None:
+    """A version ended (turn_finished: drawn and measured, failed, or cancelled): if it is a
+    take and the last of its avatar's to end, the best of them is chosen — a take re-queued
+    alone after a restart included."""
+    takes_settle(turn_id=turn.pk)

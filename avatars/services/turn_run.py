@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
 from avatars import images
 from avatars.engines.base import (
@@ -37,6 +38,19 @@ from avatars.stages import stage_words
 from pixme.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+
+@task()
+def render_turn(turn_id: int) -> None:
+    """The job: thin, it calls the service (jobs stored as avatars.tasks.render_turn too)."""
+    turn_run(turn_id=turn_id)
+
+
+def turn_enqueue(*, turn: Turn) -> None:
+    """Queue the job once the surrounding transaction commits (so the worker sees the row)."""
+    turn_id = turn.pk
+    transaction.on_commit(lambda: render_turn.enqueue(turn_id))
+
 
 UNEXPECTED_FAILURE = (
     "Something went wrong on our side while drawing this version. Please try again."

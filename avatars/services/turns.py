@@ -32,7 +32,7 @@ from avatars.services.limits import (
     user_lock,
     user_unfinished_check,
 )
-from avatars.services.turn_run import turn_text_reset_publish
+from avatars.services.turn_run import turn_enqueue, turn_text_reset_publish
 from avatars.signals import turn_finished_announce
 from avatars.stages import stage_words
 from pixme.errors import ApplicationError
@@ -40,12 +40,13 @@ from pixme.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
-def turn_enqueue(*, turn: Turn) -> None:
-    """Queue the job once the surrounding transaction commits (so the worker sees the row)."""
-    from avatars.tasks import render_turn
-
-    turn_id = turn.pk
-    transaction.on_commit(lambda: render_turn.enqueue(turn_id))
+# Every path the render jobs (render_turn, render_takes) are stored under, then and now.
+RENDER_TASK_PATHS = (
+    "avatars.services.turn_run.render_turn",
+    "avatars.services.takes.render_takes",
+    "avatars.tasks.render_turn",
+    "avatars.tasks.render_takes",
+)
 
 
 def turn_quota_check(*, user: User, engine: str) -> None:
@@ -224,7 +225,6 @@ def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
     turns are left alone. Re-queuing a queued turn is harmless: a second task finds it
     claimed and does nothing. The dead jobs' task records are marked failed.
     """
-    from avatars.tasks import render_takes, render_turn
     from jobs.task_records import task_result_fail_dead
 
     running = Turn.objects.filter(status=Turn.Status.RUNNING)
@@ -240,8 +240,7 @@ def turn_recover_unfinished(*, stale_after: float | None = None) -> list[int]:
         .exclude(pk__in=dead)
         .values_list("pk", flat=True)
     )
-    for task in (render_turn, render_takes):
-        task_result_fail_dead(task_path=task.module_path, started_before=cutoff, live_turn_ids=live)
+    task_result_fail_dead(task_paths=RENDER_TASK_PATHS, started_before=cutoff, live_turn_ids=live)
     queued = list(Turn.objects.filter(status=Turn.Status.QUEUED).values_list("pk", flat=True))
     stale = sorted(dead + queued)
     if dead:

@@ -59,8 +59,8 @@ def test_a_hundred_jobs_from_ten_users_all_finish_once(running, people, photo):
     # Each job ran once: one task record each (the render, its after-work), successful,
     # none re-run; renders by the render workers, after-work by the background one.
     for task, workers in (
-        ("avatars.tasks.render_turn", {"worker-1", "worker-2"}),
-        ("avatars.tasks.after_work", {"background"}),
+        ("avatars.services.turn_run.render_turn", {"worker-1", "worker-2"}),
+        ("avatars.services.after_work.after_work", {"background"}),
     ):
         records = running.postgres.query(
             "select args_kwargs->'args'->>0, status, worker_ids "

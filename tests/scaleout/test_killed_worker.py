@@ -13,7 +13,7 @@ pytestmark = pytest.mark.scaleout
 
 RESULTS = "django_tasks_database_dbtaskresult"
 # The render's job records (its after-work's are another task's, queued after "done").
-RENDERS = f"{RESULTS} where task_path = 'avatars.tasks.render_turn' and"
+RENDERS = f"{RESULTS} where task_path = 'avatars.services.turn_run.render_turn' and"
 
 
 def job_over(running, turn: int) -> bool:

@@ -60,7 +60,8 @@ def test_a_socket_on_one_web_process_sees_a_job_asked_for_on_the_other(running, 
     assert events[-1]["image"].endswith(f"/v/{edit}/image.png")  # ... to its last
     (worker,) = running.postgres.query(
         "select worker_ids from django_tasks_database_dbtaskresult "
-        "where task_path = 'avatars.tasks.render_turn' and args_kwargs->'args'->>0 = %s",
+        "where task_path = 'avatars.services.turn_run.render_turn' "
+        "and args_kwargs->'args'->>0 = %s",
         str(edit),
     )[0]
     assert worker[0] in ("worker-1", "worker-2")
