@@ -44,13 +44,11 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FAKE_CAMERA)
-        yield browser
-        browser.close()
+def browser(playwright):
+    """A Chromium of this module's own: the fake camera is a launch flag."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FAKE_CAMERA)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")
