@@ -12,6 +12,30 @@ from avatars.services.progress import group_name
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
+# Tests that start real servers or a browser (several processes each, timing what they see).
+LIVE_MARKERS = ("e2e", "slow", "scaleout")
+LIVE_GROUP = "live"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist's ``--dist loadgroup`` (scripts/test) the live tests form one group,
+    run one after another by one worker while the other worker runs the rest: two
+    servers-and-browser tests never compete for the two cores, and a package- or
+    module-scoped site or browser is made once, not once per worker.
+
+    xdist groups a test by the ``@group`` suffix its ``xdist_group`` mark adds to the node id.
+    Its 3.8.0 writes that suffix where pytest 9.2 no longer reads it (node ids are structured
+    now: pytest-dev/pytest-xdist#1386), so the suffix is set here, as xdist would."""
+    if not config.getoption("loadgroup", default=False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        live = any(item.get_closest_marker(name) for name in LIVE_MARKERS)
+        if live and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{LIVE_GROUP}")
+
 
 @pytest.fixture(scope="session")
 def astronaut_512() -> Image.Image:
