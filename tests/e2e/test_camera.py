@@ -7,19 +7,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.e2e.conftest import LAUNCH_ARGS
 from tests.e2e.test_browser_flow import CHROMIUM
 from tests.liveserver import LiveSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FAKE_CAMERA = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *LAUNCH_ARGS,
     # A synthetic camera, and "allow" answered for the user.
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
