@@ -20,6 +20,27 @@ pytestmark = [
 
 ORIGIN = (b"origin", b"http://localhost")
 
+# How long a test waits for the socket to answer: channels' communicator waits 1 s by
+# default, which a handshake or a first message can overrun on a busy machine (seen at a load
+# of 6). Nothing here is a timing assertion: a wait that expires fails the test all the same.
+WAIT = 30
+
+
+class Communicator(WebsocketCommunicator):
+    """channels' WebsocketCommunicator, waiting ``WAIT`` seconds unless told otherwise."""
+
+    async def connect(self, timeout=WAIT):
+        return await super().connect(timeout)
+
+    async def receive_from(self, timeout=WAIT):
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout=WAIT):
+        return await super().receive_json_from(timeout)
+
+    async def disconnect(self, code=1000, timeout=WAIT):
+        return await super().disconnect(code, timeout)
+
 
 @pytest.fixture
 def no_workers(settings):
@@ -45,7 +66,7 @@ HOST = (b"host", b"localhost")
 
 def socket(avatar_id, *headers):
     """A handshake as a browser on http://localhost sends it: Host always, plus ``headers``."""
-    return WebsocketCommunicator(application, f"/ws/avatars/{avatar_id}/", headers=[HOST, *headers])
+    return Communicator(application, f"/ws/avatars/{avatar_id}/", headers=[HOST, *headers])
 
 
 async def receive_until(comm, final_types=("done", "failed"), timeout=30):
@@ -108,7 +129,7 @@ async def test_an_origin_other_than_the_sites_own_is_refused(
 async def test_the_sites_own_origin_with_its_port_is_accepted(alice, selfie_jpeg, no_workers):
     avatar = await make_avatar(alice, selfie_jpeg)
     cookie = await sync_to_async(session_cookie)(alice)
-    comm = WebsocketCommunicator(
+    comm = Communicator(
         application,
         f"/ws/avatars/{avatar.pk}/",
         headers=[(b"host", b"localhost:8000"), (b"origin", b"http://localhost:8000"), cookie],

@@ -16,7 +16,7 @@ from avatars.models import Avatar
 from avatars.services.turn_run import turn_run
 from pixme.asgi import application
 from tests.conftest import tasks_on, upload
-from tests.test_consumers import receive_until, session_cookie
+from tests.test_consumers import Communicator, receive_until, session_cookie
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -53,7 +53,7 @@ def ticket_for(api: APIClient, avatar_id: int, **extra):
 def socket_at(url: str, *headers) -> WebsocketCommunicator:
     """The handshake a program sends: the URL's Host, no cookie, no Origin (unless given)."""
     parts = urlsplit(url)
-    return WebsocketCommunicator(
+    return Communicator(
         application,
         f"{parts.path}?{parts.query}",
         headers=[(b"host", parts.netloc.encode()), *headers],
