@@ -1,6 +1,10 @@
 """Pix Me! settings. Everything comes from the environment (read here and nowhere else) with
 embedded defaults: SQLite in WAL mode under var/, local media under var/media, jobs run inside
-the ASGI process, the in-memory channel layer, the offline studio engine. See README.md."""
+the ASGI process, the in-memory channel layer, the offline studio engine. See README.md.
+
+Longer than the 400 lines a module gets here, on purpose: the environment is read in this one
+place, each setting beside the reason for its default (README's Configuration table lists them).
+"""
 
 from datetime import timedelta
 from pathlib import Path
