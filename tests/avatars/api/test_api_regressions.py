@@ -69,3 +69,10 @@ def test_the_catalogue_matches_its_schema_for_every_engine(api):
     assert studio["default"]["references"] == 0
     schema = api.get("/api/schema/?format=json").json()
     assert "references" in schema["components"]["schemas"]["EngineModel"]["required"]
+
+
+def test_the_avatar_list_opened_in_a_browser_is_a_page_not_a_500(alice_client):
+    """DRF's browsable API draws the list's create form from the view's serializer."""
+    response = alice_client.get("/api/avatars/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "text/html" in response["Content-Type"]
