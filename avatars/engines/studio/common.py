@@ -20,6 +20,7 @@ from avatars.person import PersonMask
 RGB = tuple[int, int, int]
 Step = Callable[[int, str], None]
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 # The long side that filters working on a reduced copy of the picture work at (see shrink).
 WORK_SIDE = 512
 
@@ -33,14 +34,28 @@ class StyleContext:
     """What a style needs besides the pixels: faces (in the image's coordinates), the
     profile's palette (RGB, most important first), a progress callback for sub-steps
     (``step(percent_within_style, message)``, 0-100) and which take of several this is
-    (``variant``, 0 for the first: see :meth:`take`), and where the person is (``person``,
-    for the picture as the style receives it: see :meth:`person_alpha`)."""
+    (``variant``, 0 for the first: see :meth:`take`), where the person is (``person``,
+    for the picture as the style receives it: see :meth:`person_alpha`), and how strong the
+    style is (``strength``, 0-100: see :meth:`at`)."""
 
     faces: FaceAnalysis | None = None
     palette: tuple[RGB, ...] = ()
     step: Step = field(default=_no_step)
     variant: int = 0
     person: PersonMask | None = None
+    strength: int = 50
+
+    def at(self, closest: N, today: N, strongest: N) -> N:
+        """One of the style's parameters at this strength: ``closest`` at 0 (as near the
+        photo as the style allows), ``today`` at 50 — exactly, so a style at 50 draws the
+        same pixels it always has — and ``strongest`` at 100; linear in between, rounded
+        when ``today`` is a whole number."""
+        s = self.strength
+        if s == 50:
+            return today
+        low, high, t = (closest, today, s / 50) if s < 50 else (today, strongest, s / 50 - 1)
+        value = low + (high - low) * t
+        return round(value) if isinstance(today, int) else value
 
     def person_alpha(self, rgb: np.ndarray) -> np.ndarray | None:
         """The person's soft alpha (float32 0-1) in ``rgb``, the style's picture; None when
