@@ -12,6 +12,7 @@ from .common import (
     StyleContext,
     around,
     grow,
+    keep_skin_tone,
     kmeans_colours,
     luminance,
     paint,
@@ -81,7 +82,11 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     mean_lum = (sums / np.maximum(counts, 1)).astype(np.float32)
     shadow = lum < mean_lum[labels] - 6
     shades = np.clip(centres.astype(np.float32) * take.shade, 0, 255).astype(np.uint8)
-    out = paint(labels + shadow.astype(np.uint8) * colours, np.vstack([centres, shades]))
+    # The face's skin in the photo's own tone (vivid cels drifted from it).
+    palette, index = keep_skin_tone(
+        np.vstack([centres, shades]), labels + shadow.astype(np.uint8) * colours, rgb, ctx.faces
+    )
+    out = paint(index, palette)
     ctx.step(75, "Clean line art")
     grey = cv2.cvtColor(soft, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), size / 500), 40, 110)

@@ -12,8 +12,10 @@ from PIL import Image
 from .common import (
     StyleContext,
     dot_screen,
+    face_skin,
     grow,
     ink_lines,
+    keep_skin_tone,
     kmeans_colours,
     outline,
     paint,
@@ -24,6 +26,8 @@ from .common import (
 )
 
 INK = np.array([18, 14, 22], np.uint8)
+# The grey level of skin that takes hardly any dots (a light skin's, as the dots were tuned).
+SKIN_DOTS = 150
 
 # Whether skin must keep its tone here (avatars.skin):
 # Flat colours drawn from the photo's own: skin stays its tone.
@@ -67,7 +71,13 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     ctx.step(60, "Printing the halftone dots")
     # Ben-Day dots in the shadows: darker areas get bigger dots of a deeper shade.
     lum = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (0, 0), size / 400)
-    shadow = np.clip((150 - lum.astype(np.float32)) / 110, 0, 1)
+    lum = lum.astype(np.float32)
+    skin = face_skin(rgb, ctx.faces)
+    if skin is not None and (lift := SKIN_DOTS - float(np.median(lum[skin[2]]))) > 0:
+        # Dots shade what is darker than the skin itself, not darker than light skin: on
+        # darker skin, dots keyed to one lightness for all covered the face and darkened it.
+        lum += cv2.GaussianBlur(skin[1].astype(np.float32), (0, 0), size / 300) * lift
+    shadow = np.clip((150 - lum) / 110, 0, 1)
     pitch = ctx.at(take.dots * 1.6, take.dots, take.dots * 0.7)
     dist = dot_screen(lum.shape, spacing=max(5.0, size / pitch), angle_degrees=take.angle)
     radius = 0.18 + 0.42 * shadow
@@ -86,6 +96,11 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
         # A bold ink line around the figure, as a penciller would ink it: the person reads
         # first, whatever the background does.
         index[outline(person, size / ctx.at(250, 170, 110))] = 2 * colours
+    # The face's skin in the photo's own tone (the flat colours drifted from it).
+    # A comic stays flat: at most 24 colours by default, a few more where there are more cels.
+    palette, index = keep_skin_tone(
+        palette, index, rgb, ctx.faces, fixed=(2 * colours,), room=max(24, len(palette) + 4)
+    )
     return Image.fromarray(paint(index, palette), "RGB")
 
 

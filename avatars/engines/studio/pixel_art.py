@@ -8,7 +8,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import StyleContext, kmeans_colours, saturate, to_array, to_image
+from avatars.faces import FaceAnalysis
+
+from .common import StyleContext, keep_skin_tone, kmeans_colours, saturate, to_array, to_image
 
 GRID = 64  # sprite cells on the long side
 COLOURS = 16  # palette size (≤ 32 by promise)
@@ -77,8 +79,18 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
         inside = cv2.resize(person, (gw, gh), interpolation=cv2.INTER_AREA) > 0.5
         ring = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         edge |= ring & ~inside
-    darkest = centres[np.argmin(centres.astype(int).sum(1))]
-    sprite[edge] = darkest
+    darkest = int(np.argmin(centres.astype(int).sum(1)))
+    labels = labels.astype(np.uint8)
+    labels[edge] = darkest
+    # The face's skin in the photo's own tone (the palette drifted from it), within the
+    # promised 32 colours; the outline stays the darkest colour.
+    faces = ctx.faces
+    if faces is not None:
+        faces = FaceAnalysis(
+            rgb.shape[1], rgb.shape[0], tuple(f.moved(-ox, -oy) for f in faces.faces)
+        )
+    centres, labels = keep_skin_tone(centres, labels, rgb, faces, fixed=(darkest,), room=32)
+    sprite = centres[labels]
     ctx.step(90, "Scaling up, pixel for pixel")
     big = np.repeat(np.repeat(sprite, block, axis=0), block, axis=1)
     return to_image(big)
