@@ -156,11 +156,15 @@ def typical(lab: np.ndarray) -> tuple[float, float, float, int]:
     Means, not the most common colour nor medians: a drawing's cheek may be two flat
     colours in near-equal parts, and both of those would jump from one to the other as the
     patch shifts by a pixel; a mean moves smoothly, as an eye mixes the two."""
+    if not len(lab):
+        raise ValueError("no pixels to read a skin colour from")
     inked = lab[:, 0] < INK
     if (~inked).sum() >= MIN_PIXELS:
         lab = lab[~inked]
     low, high = np.percentile(lab[:, 0], (TRIM, 100 - TRIM))
     kept = lab[(lab[:, 0] >= low) & (lab[:, 0] <= high)]
+    if not len(kept):  # a handful of pixels (a sprite's cells) may all fall outside
+        kept = lab
     # What is far from the patch's median colour is not skin: a sunglasses lens or a beard
     # over the cheek, however much of it there is (short of half).
     near = np.linalg.norm(kept - np.median(kept, axis=0), axis=1) <= OUTLIER
