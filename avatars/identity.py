@@ -4,12 +4,15 @@ whether a photo is one worth keeping as an identity photo.
 Likeness to several photos. Each photo's dlib embedding is compared with the version's
 (:func:`avatars.faces.embedding_distance`); the distances can be summed up three ways — the
 nearest photo, the mean of the distances, the distance to the mean of the embeddings — and
-``RANKING`` is the one used. It is the mean of the distances: on a held-out set of our own
-(``bench/identity_ranking.py``: takes of known fidelity, drawn from a photo that is not among
-the identity photos) it ranked takes closest to their true order, ahead of the distance to
-the mean embedding, the nearest photo, and one selfie; the nearest photo follows whichever
-photo happens to share the take's lighting or crop, and one selfie does the same with fewer
-chances. README, "Several photos of you", has the figures.
+``RANKING`` is the one used: the mean of the distances, with the selfie a version was drawn
+from counted as one of the photos (the caller adds its embedding). On a held-out set of our
+own (``bench/identity_ranking.py``: takes of known fidelity drawn from a photo that is not
+among the identity photos) no summary of the identity photos ranked takes better than one
+photo by more than the noise, and the photo the takes were drawn from ranked them best; the
+mean of the distances to it and to the identity photos came next, with the nearest photo.
+The mean is kept because it uses every photo (the nearest is one photo's reading, whichever
+it is) and so truly says "compared with your N photos". README, "Several photos of you",
+has the figures, and why a set made from one photo can't show more.
 
 An identity photo (:func:`identity_photo_check`): one face, turned the way the guided capture
 asked (front, or a three-quarter turn to the person's left or right: the head's yaw, from

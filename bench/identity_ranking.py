@@ -16,7 +16,8 @@ style at the trial's strength, each as a take of its own (the differences a real
 takes has: framing, colours, screens).
 The takes are ranked by five summaries — the photo they were drawn from (what the site
 measures against today), one selfie (the first of the five), the nearest of the five, the
-mean of the five distances, the distance to the mean of the five embeddings —
+mean of the five distances, the distance to the mean of the five embeddings, the mean of
+the distances to the five and to the photo the takes were drawn from —
 and each ranking is scored against the true order: Kendall's tau (1: the true order), and
 how often the untouched take is ranked first; and, trial by trial, how much better or worse
 than one selfie each summary did (the mean paired difference in tau, with its standard error).
@@ -37,7 +38,7 @@ from bench.common import Result, report, setup_django  # noqa: E402
 
 BLENDS = (0.0, 0.15, 0.3, 0.45, 0.6)
 IDENTITY_PHOTOS = 5
-METHODS = ("source", "selfie", "nearest", "mean", "centroid")
+METHODS = ("source", "selfie", "nearest", "mean", "centroid", "source+mean")
 
 
 def _turned(rgb: np.ndarray, degrees: float) -> np.ndarray:
@@ -190,6 +191,10 @@ def run(quick: bool = False, trials: int = 40) -> list[Result]:
                     how: [identity.likeness_to_photos(embeddings, t).value(how) for t in takes]
                     for how in identity.RANKINGS
                 },
+                "source+mean": [
+                    identity.likeness_to_photos([source_faces.embedding, *embeddings], t).mean
+                    for t in takes
+                ],
             }
             for method, values in scores.items():
                 tau[method].append(kendall(values))

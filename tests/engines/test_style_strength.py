@@ -20,8 +20,8 @@ from avatars.faces import analyse, embed, embedding_distance
 MIN_DIFFERENCE = 4.0
 # Each style's likeness distance (read at the face, as the preview reads it) rises from 0 to
 # 100 by at least this much, on the portrait named (bench/style_strength.py, full size). The
-# smallest rise measured there is 0.12 (Pop Art and Pixel Art on the astronaut); ±1 grey
-# level of noise on the photo moved a reading by at most ±0.03 on these pairs.
+# smallest rise measured there is 0.12 (Pop Art on the astronaut); ±1 grey level of noise on
+# the photo moved a reading by at most ±0.03 on these pairs (Pixel Art at 0).
 MIN_RISE = 0.05
 CLEAREST = {
     "comics": "hopper",

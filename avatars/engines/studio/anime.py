@@ -84,7 +84,11 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     shades = np.clip(centres.astype(np.float32) * take.shade, 0, 255).astype(np.uint8)
     # The face's skin in the photo's own tone (vivid cels drifted from it).
     palette, index = keep_skin_tone(
-        np.vstack([centres, shades]), labels + shadow.astype(np.uint8) * colours, rgb, ctx.faces
+        np.vstack([centres, shades]),
+        labels + shadow.astype(np.uint8) * colours,
+        rgb,
+        ctx.faces,
+        person=ctx.person_area(rgb),
     )
     out = paint(index, palette)
     ctx.step(75, "Clean line art")

@@ -72,7 +72,7 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     # Ben-Day dots in the shadows: darker areas get bigger dots of a deeper shade.
     lum = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (0, 0), size / 400)
     lum = lum.astype(np.float32)
-    skin = face_skin(rgb, ctx.faces)
+    skin = face_skin(rgb, ctx.faces, ctx.person_area(rgb))
     if skin is not None and (lift := SKIN_DOTS - float(np.median(lum[skin[2]]))) > 0:
         # Dots shade what is darker than the skin itself, not darker than light skin: on
         # darker skin, dots keyed to one lightness for all covered the face and darkened it.
@@ -99,7 +99,13 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     # The face's skin in the photo's own tone (the flat colours drifted from it).
     # A comic stays flat: at most 24 colours by default, a few more where there are more cels.
     palette, index = keep_skin_tone(
-        palette, index, rgb, ctx.faces, fixed=(2 * colours,), room=max(24, len(palette) + 4)
+        palette,
+        index,
+        rgb,
+        ctx.faces,
+        fixed=(2 * colours,),
+        room=max(24, len(palette) + 4),
+        found_skin=skin,
     )
     return Image.fromarray(paint(index, palette), "RGB")
 

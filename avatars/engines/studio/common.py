@@ -64,6 +64,14 @@ class StyleContext:
             return None
         return self.person.alpha(rgb)
 
+    def person_area(self, rgb: np.ndarray) -> np.ndarray | None:
+        """Where the person is in ``rgb`` (bool), from the mask's grid alone (no soft edge:
+        cheap); None when nobody was found."""
+        if self.person is None or not self.person.found:
+            return None
+        h, w = rgb.shape[:2]
+        return self.person.coarse(w, h) > 0.5
+
     def take(self, takes: Sequence[T]) -> T:
         """This take's parameters from a style's ``TAKES``: the first is the style as it has
         always been drawn, the others change what a viewer notices (colours, screens, line
@@ -448,11 +456,12 @@ def skin_patches(shape, face) -> np.ndarray:
 
 
 def face_skin(
-    rgb: np.ndarray, faces: FaceAnalysis | None
+    rgb: np.ndarray, faces: FaceAnalysis | None, person: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The face's skin in ``rgb``: its typical colour (L*a*b*, read on the cheeks and
     forehead as :mod:`avatars.skin` reads it), where skin is (pixels near that colour in hue
-    and chroma, in any shade), and the patches it was read on; None without a face."""
+    and chroma, in any shade — on the ``person``, when known: a pale wall can be as near),
+    and the patches it was read on; None without a face."""
     from avatars import skin
 
     face = faces.face if faces else None
@@ -462,9 +471,15 @@ def face_skin(
     if patches.sum() < skin.MIN_PIXELS:
         return None
     photo = np.array(skin.typical(skin.lab_of(rgb[patches]))[:3])
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
-    chroma_off = cv2.magnitude(lab[..., 1] - photo[1], lab[..., 2] - photo[2])
-    where = (chroma_off < SKIN_CHROMA) & (np.abs(lab[..., 0] - photo[0]) < SKIN_SHADE)
+    # 8-bit Lab (L* × 2.55, a* and b* + 128) for the whole picture: a quarter of the time of
+    # float Lab, and the mask needs no finer steps.
+    lightness, a, b = cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))
+    off_a = cv2.subtract(a, float(photo[1] + 128), dtype=cv2.CV_32F)
+    off_b = cv2.subtract(b, float(photo[2] + 128), dtype=cv2.CV_32F)
+    off_l = cv2.absdiff(lightness.astype(np.float32), float(photo[0] * 2.55))
+    where = (cv2.magnitude(off_a, off_b) < SKIN_CHROMA) & (off_l < SKIN_SHADE * 2.55)
+    if person is not None:
+        where &= person
     return photo, where, patches
 
 
@@ -476,6 +491,8 @@ def keep_skin_tone(
     *,
     fixed: Sequence[int] = (),
     room: int = 256,
+    found_skin: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    person: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A drawing's ``palette`` and ``index`` (uint8, at ``rgb``'s size or smaller) with the
     face's skin brought back to the photo's own tone.
@@ -484,15 +501,18 @@ def keep_skin_tone(
     saturation makes them louder and its shading darkens by absolute lightness: a face's
     skin came out up to 15-20 ΔE00 off — greyer or lighter on light skin, darker on dark
     skin (README, "Skin tone"). Here the skin's pixels get colours of their own (so a wall
-    that shared a colour with the face keeps it), as long as the palette has ``room`` (past
-    it the colours move where they are), and those colours are moved in CIELAB until the
+    that shared a colour with the face keeps it), its main colours first as long as the
+    palette has ``room`` (past it, a colour that is mostly skin moves where it is, and one
+    mostly elsewhere stays), and those colours are moved in CIELAB until the
     skin's typical colour on the cheeks and forehead (as :mod:`avatars.skin` reads it) is
     the photo's, in whole L*a*b* units: a few rounds, since moving the skin's colours can
-    change which of them is the most common. ``fixed``: entries never moved (ink)."""
+    change which of them is the most common. ``fixed``: entries never moved (ink);
+    ``found_skin``: :func:`face_skin` of ``rgb``, if the style found it already; ``person``:
+    where the person is in ``rgb`` (:meth:`StyleContext.person_area`), if known."""
     from avatars import skin
 
     h, w = rgb.shape[:2]
-    found = face_skin(rgb, faces)
+    found = found_skin if found_skin is not None else face_skin(rgb, faces, person)
     if found is None:
         return palette, index
     photo, skin_pixels, photo_patches = found
@@ -504,19 +524,27 @@ def keep_skin_tone(
             return cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
 
         patches, skin_pixels = reduced(patches), reduced(skin_pixels)
-    inked = np.isin(index, fixed)
+    is_ink = np.zeros(256, bool)
+    is_ink[list(fixed)] = True
+    inked = is_ink[index]
     patches &= ~inked
     skin_pixels &= ~inked
     if not patches.any():  # a sprite's cheeks may be a handful of cells: enough
         return palette, index
-    used = np.unique(index[skin_pixels])
+    on_skin = np.bincount(index[skin_pixels], minlength=256)
+    anywhere = np.bincount(index.ravel(), minlength=256)
+    used = np.flatnonzero(on_skin)
+    used = used[np.argsort(-on_skin[used], kind="stable")]  # the skin's main colours first
+    # Split as many as there is room for; of the rest, move only those that are mostly skin.
+    split = used[: max(0, room - len(palette))]
+    rest = used[len(split) :]
+    rest = rest[on_skin[rest] * 2 >= anywhere[rest]]
     palette, index = palette.copy(), index.copy()
-    if len(palette) + len(used) <= room:
-        lookup = np.arange(256, dtype=np.uint8)
-        lookup[used] = np.arange(len(palette), len(palette) + len(used))
-        index[skin_pixels] = lookup[index[skin_pixels]]
-        palette = np.vstack([palette, palette[used]])
-        used = lookup[used]
+    lookup = np.arange(256, dtype=np.uint8)
+    lookup[split] = np.arange(len(palette), len(palette) + len(split))
+    index[skin_pixels] = lookup[index[skin_pixels]]
+    palette = np.vstack([palette, palette[split]])
+    used = np.concatenate([lookup[split], rest])
     # The skin's colours take half their way to the photo's skin hue and chroma first (a
     # colour the skin shared with a grey wall comes out greyer than any skin), keeping their
     # lightness, the shading; then they all move together.

@@ -89,7 +89,9 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
         faces = FaceAnalysis(
             rgb.shape[1], rgb.shape[0], tuple(f.moved(-ox, -oy) for f in faces.faces)
         )
-    centres, labels = keep_skin_tone(centres, labels, rgb, faces, fixed=(darkest,), room=32)
+    centres, labels = keep_skin_tone(
+        centres, labels, rgb, faces, fixed=(darkest,), room=32, person=ctx.person_area(rgb)
+    )
     sprite = centres[labels]
     ctx.step(90, "Scaling up, pixel for pixel")
     big = np.repeat(np.repeat(sprite, block, axis=0), block, axis=1)
