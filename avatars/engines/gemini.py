@@ -3,8 +3,12 @@
 Each render rebuilds the whole conversation from the request (servers stay stateless):
 
 * the profile is the system instruction;
-* the first user turn is the generation brief (style prompt + instruction), the selfie and up
-  to three identity references;
+* the first user turn is the generation brief (style prompt + instruction), the selfie and
+  the identity references (as many as the model keeps people consistent, fewer as the style
+  strength rises past 50: see :func:`references_for_strength`);
+* the style strength (0-100) becomes words: asking to stay close to the photo below 40,
+  to push the style above 60, nothing between (50 sends what was always sent): see
+  :data:`STRENGTH_WORDS`; on an edit they follow its instruction;
 * for an edit, every earlier version follows as a model turn (the stored reply ``Content``,
   thought signatures intact, with that version's image put back where the model's image was)
   and a user turn with the next instruction; the last user turn is the new instruction.
@@ -51,6 +55,7 @@ from avatars.engines.base import (
     RenderResult,
     Unavailable,
     no_progress,
+    style_strength_check,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,6 +94,46 @@ RULES = (
     "Keep the picture suitable for all ages. Reply with one image and one or two sentences "
     "describing what you did."
 )
+
+
+# What the style strength asks of the model, by the highest strength each wording covers.
+STRENGTH_WORDS = (
+    (
+        20,
+        "Stay as close to the photo as the style allows: the exact face shape, proportions, "
+        "skin tone, hair and expression, with the style applied lightly — a faithful portrait "
+        "with a touch of the style.",
+    ),
+    (
+        40,
+        "Lean towards likeness: keep the face close to the photo and apply the style with a "
+        "light hand.",
+    ),
+    (60, ""),
+    (
+        80,
+        "Lean towards the style: stylise boldly, as long as the person stays recognisable.",
+    ),
+    (
+        100,
+        "Push the style as far as it goes — bold, exaggerated, graphic — as long as the person "
+        "stays recognisable.",
+    ),
+)
+
+
+def strength_words(strength: int) -> str:
+    """What the style strength asks of the model ('' at 41-60: the request as it always was)."""
+    return next(words for top, words in STRENGTH_WORDS if strength <= top)
+
+
+def references_for_strength(available: int, strength: int) -> int:
+    """How many identity references to send: every one the model can take up to 50; above
+    it fewer, down to one at 100 — a stronger style needs the identity held less tightly,
+    and each reference pulls the picture back towards the photos."""
+    if strength <= 50 or available <= 1:
+        return available
+    return max(1, math.ceil(available * (100 - strength) / 50))
 
 
 # --- the SDK client -------------------------------------------------------------------------
@@ -217,6 +262,8 @@ def _brief(request: RenderRequest, instruction: str) -> str:
     text = f"Turn this selfie into an avatar. Style: {prompt}"
     if instruction.strip():
         text += f"\n\nAlso: {instruction.strip()}"
+    if request.kind != "edit" and strength_words(request.style_strength):
+        text += "\n\n" + strength_words(request.style_strength)
     return text
 
 
@@ -462,7 +509,8 @@ class GeminiEngine(Engine):
         spec = gemini_models.model_spec(self.resolve_model(model))
         images = _Images()
         selfie = images.get(request.source)
-        references = [images.get(r) for r in request.references[: spec.max_references]]
+        wanted = references_for_strength(spec.max_references, request.style_strength)
+        references = [images.get(r) for r in request.references[:wanted]]
         history = list(request.history) if request.kind == "edit" else []
         edited = request.base_image
         if edited is None and history:
@@ -532,9 +580,10 @@ class GeminiEngine(Engine):
         if edited_enc is not None and not carried_edited:
             last_parts.append(types.Part.from_text(text="This is the version to edit:"))
             last_parts.append(_image_part(edited_enc))
-        last_parts.append(
-            types.Part.from_text(text=request.instruction.strip() or "Make another version.")
-        )
+        last_text = request.instruction.strip() or "Make another version."
+        if strength_words(request.style_strength):
+            last_text += "\n\n" + strength_words(request.style_strength)
+        last_parts.append(types.Part.from_text(text=last_text))
         contents.append(types.Content(role="user", parts=last_parts))
         return contents
 
@@ -556,6 +605,7 @@ class GeminiEngine(Engine):
         if not self.configured():
             raise Misconfigured(MISCONFIGURED_MESSAGE, detail="GEMINI_API_KEY is not set")
         model = self.resolve_model(request.model)
+        style_strength_check(request.style_strength)
         started = time.monotonic()
         progress("sending", 10, "Sending your photo and profile")
         contents = self.build_contents(request, model)

@@ -205,3 +205,35 @@ def test_a_database_never_migrated_says_what_to_run(tmp_path, selfie_file, comma
         "up yet. Run `python manage.py migrate` first (it makes the tables and the styles)."
     )
     assert not (tmp_path / "out.png").exists()
+
+
+def test_style_strength_moves_the_picture_between_the_photo_and_the_style(selfie_file, tmp_path):
+    made = {}
+    for strength in ("0", "50", "100", None):
+        out = tmp_path / f"{strength}.png"
+        extra = ["--style-strength", strength] if strength is not None else []
+        call_command("pixme_render", str(selfie_file), "--style", "vintage", "-o", str(out), *extra)
+        with Image.open(out) as im:
+            made[strength] = im.convert("RGB").tobytes()
+    assert made["50"] == made[None], "50 is the default"
+    assert len({made["0"], made["50"], made["100"]}) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("150", "The style strength goes from 0 (more like your photo) to 100 (more style)"),
+        ("-3", "not -3"),
+        ("lots", "a whole number from 0"),
+    ],
+)
+def test_a_style_strength_outside_0_to_100_is_refused_and_nothing_written(
+    selfie_file, tmp_path, value, message
+):
+    out = tmp_path / "out.png"
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command(
+            "pixme_render", str(selfie_file), "--style", "comics", "-o", str(out),
+            "--style-strength", value,
+        )  # fmt: skip
+    assert not out.exists()
