@@ -392,7 +392,7 @@ PIXME_MAX_UNFINISHED_PER_USER = env_int("PIXME_MAX_UNFINISHED_PER_USER", 3)
 PIXME_DEFAULT_ENGINE = "studio"
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
 # The first is the default; retired names are read as their replacements
-# (avatars/engines/gemini_models.py).
+# (avatars/engines/gemini/model_table.py).
 GEMINI_MODELS = env_list(
     "GEMINI_MODELS",
     ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image"],

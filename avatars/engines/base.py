@@ -255,7 +255,7 @@ class Engine:
 # engine never breaks the others.
 ENGINES: dict[str, tuple[str, str]] = {
     "studio": ("Studio (offline)", "avatars.engines.studio.StudioEngine"),
-    "gemini": ("Gemini", "avatars.engines.gemini.GeminiEngine"),
+    "gemini": ("Gemini", "avatars.engines.gemini.engine.GeminiEngine"),
 }
 
 _instances: dict[str, Engine] = {}

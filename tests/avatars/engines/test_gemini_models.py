@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from avatars.engines.base import ModelGone, RenderRequest
-from avatars.engines.gemini import GeminiEngine
-from avatars.engines.gemini_models import MODELS, RETIRED, c2pa_type, replacement
+from avatars.engines.gemini.engine import GeminiEngine
+from avatars.engines.gemini.model_table import MODELS, RETIRED, c2pa_type, replacement
 from tests.fakes.gemini_server import C2PA_STORE
 
 pytestmark = pytest.mark.django_db(databases=[])

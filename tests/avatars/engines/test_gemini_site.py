@@ -13,7 +13,7 @@ from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
 
-from avatars.engines.gemini_models import c2pa_type
+from avatars.engines.gemini.model_table import c2pa_type
 from avatars.models import Avatar, Style, Turn
 from avatars.provenance.verify import verify
 from avatars.services.avatars import avatar_create

@@ -9,7 +9,7 @@ import pytest
 
 from avatars import skin
 from avatars.engines.base import RenderRequest
-from avatars.engines.gemini import GeminiEngine
+from avatars.engines.gemini.engine import GeminiEngine
 from avatars.faces import analyse
 from bench.skin_tones import TONES, toned
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from avatars.engines.base import BadRequest, HistoryItem, RenderRequest
-from avatars.engines.gemini import GeminiEngine
+from avatars.engines.gemini.engine import GeminiEngine
 
 pytestmark = pytest.mark.django_db(databases=[])
 

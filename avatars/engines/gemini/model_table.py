@@ -104,7 +104,7 @@ def model_spec(name: str) -> ModelSpec:
         _tell_once(
             ("unknown", name),
             "Gemini model %s isn't in Pix Me!'s table; offering what every current model "
-            "accepts. Add it to avatars/engines/gemini_models.py MODELS.",
+            "accepts. Add it to avatars/engines/gemini/model_table.py MODELS.",
             name,
         )
         return replace(FALLBACK, name=name)
@@ -153,7 +153,7 @@ def model_gone(model: str, offered: list[str], detail: str) -> ModelGone:
     others = [m for m in offered if m != model]
     logger.error(
         "Gemini model %s is gone; users are offered %s instead. Take it out of GEMINI_MODELS "
-        "and add it to RETIRED in avatars/engines/gemini_models.py with its replacement "
+        "and add it to RETIRED in avatars/engines/gemini/model_table.py with its replacement "
         "(manage.py pixme_models lists what this key can use). %s",
         model,
         ", ".join(others) or "nothing",
