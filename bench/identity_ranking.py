@@ -112,7 +112,7 @@ def blended(photo, face, other, other_face, amount: float):
     five landmarks, its colour matched, inside a soft oval)."""
     from PIL import Image
 
-    from avatars.engines.studio.common import face_mask
+    from avatars.engines.studio.masks import face_mask
     from avatars.faces import FaceAnalysis
 
     rgb = np.asarray(photo.convert("RGB")).astype(np.float32)

@@ -10,9 +10,7 @@ from PIL import Image
 
 from .common import (
     StyleContext,
-    around,
     grow,
-    keep_skin_tone,
     kmeans_colours,
     luminance,
     paint,
@@ -21,6 +19,8 @@ from .common import (
     shrink,
     to_array,
 )
+from .masks import around
+from .skin_tone import keep_skin_tone
 
 LINE = (45, 30, 40)
 CEL_SIDE = 340  # the long side the recursive filter works at

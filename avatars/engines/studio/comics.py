@@ -11,19 +11,18 @@ from PIL import Image
 
 from .common import (
     StyleContext,
-    dot_screen,
-    face_skin,
     grow,
     ink_lines,
-    keep_skin_tone,
     kmeans_colours,
-    outline,
     paint,
     pull_toward_palette,
     saturate,
     smooth_reduced,
     to_array,
 )
+from .masks import outline
+from .screens import dot_screen
+from .skin_tone import face_skin, keep_skin_tone
 
 INK = np.array([18, 14, 22], np.uint8)
 # The grey level of skin that takes hardly any dots (a light skin's, as the dots were tuned).

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import StyleContext, dot_screen, ink_lines, line_screen, smooth, to_array, to_image
+from .common import StyleContext, ink_lines, smooth, to_array, to_image
+from .screens import dot_screen, line_screen
 
 # Whether skin must keep its tone here (avatars.skin):
 # Black ink and screentone on white paper: no colour at all.

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import RGB, StyleContext, as_rgb, outline, smooth, to_array, to_image, wide_blur
+from .common import RGB, StyleContext, as_rgb, smooth, to_array, to_image, wide_blur
+from .masks import outline
 
 TUBES: tuple[RGB, ...] = ((255, 40, 200), (0, 230, 255), (140, 80, 255), (255, 220, 60))
 NIGHT = np.hstack([np.eye(3) * 0.1, [[6], [4], [18]]]).astype(np.float32)  # see _night

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import StyleContext, line_screen, noise, to_array, two_tone, wide_blur
+from .common import StyleContext, to_array, two_tone, wide_blur
+from .screens import line_screen, noise
 
 PAPER = np.array([246, 242, 232], np.float32)
 GRAPHITE = np.array([58, 58, 64], np.float32)

@@ -10,7 +10,8 @@ from PIL import Image
 
 from avatars.faces import FaceAnalysis
 
-from .common import StyleContext, keep_skin_tone, kmeans_colours, saturate, to_array, to_image
+from .common import StyleContext, kmeans_colours, saturate, to_array, to_image
+from .skin_tone import keep_skin_tone
 
 GRID = 64  # sprite cells on the long side
 COLOURS = 16  # palette size (≤ 32 by promise)

@@ -9,7 +9,8 @@ from PIL import Image
 
 from avatars.faces import FaceAnalysis
 
-from .common import RGB, StyleContext, ink_lines, outline, paint, smooth, to_array
+from .common import RGB, StyleContext, ink_lines, paint, smooth, to_array
+from .masks import outline
 
 # Each palette: background, mid-tone (skin), shadow, ink — darkest last.
 PALETTES: tuple[tuple[RGB, RGB, RGB, RGB], ...] = (

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import StyleContext, noise, to_array, to_image, vignette
+from .common import StyleContext, to_array, to_image
+from .screens import noise, vignette
 
 SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]], np.float32)
 DUST = (235, 225, 200)

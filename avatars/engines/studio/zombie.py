@@ -8,18 +8,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import (
-    StyleContext,
-    around,
-    as_rgb,
-    face_mask,
-    noise,
-    skin_mask,
-    spread,
-    to_array,
-    to_image,
-    vignette,
-)
+from .common import StyleContext, as_rgb, spread, to_array, to_image
+from .masks import around, face_mask, skin_mask
+from .screens import noise, vignette
 
 ROTTEN = np.array([120, 136, 110], np.float32)  # green-grey flesh
 BRUISE = np.array([52, 38, 58], np.float32)  # purple-black around the eyes
