@@ -161,7 +161,7 @@ def test_remove_deletes_the_files_and_keeps_the_rows(mona_client, alice_avatar, 
 
 
 def test_remove_leaves_the_files_when_it_rolls_back(mona, alice_avatar, monkeypatch):
-    from avatars.services import moderation
+    from avatars.moderation import services as moderation
 
     stored = [(alice_avatar.source.storage, alice_avatar.source.name)]
 
