@@ -2,8 +2,10 @@
 
     python manage.py pixme_render INPUT --style SLUG -o OUTPUT.png
         [--engine studio|gemini] [--model NAME] [--user USERNAME] [--edit "…"]…
-        [--reel REEL.webp|.gif] [--cutout CUTOUT.png|.webp [--outline N]]
+        [--style-strength 0-100] [--reel REEL.webp|.gif] [--cutout CUTOUT.png|.webp [--outline N]]
 
+``--style-strength`` is "more me ↔ more style": 0 as close to the photo as the style allows,
+100 the strongest style, 50 (the default) the style as it always was; edits keep it too.
 ``--user`` sends that user's profile (and chosen reference versions) as context, exactly as
 the site does; each ``--edit`` is one more turn of the same conversation.
 
@@ -38,6 +40,7 @@ from avatars.cutouts.services import MAX_OUTLINE, cutout_encode, picture_cutout
 from avatars.engines.base import (
     ENGINES,
     MAX_ATTEMPTS,
+    STYLE_STRENGTH_DEFAULT,
     Engine,
     EngineError,
     HistoryItem,
@@ -46,6 +49,7 @@ from avatars.engines.base import (
     RenderResult,
     get_engine,
     retry_wait,
+    style_strength_check,
 )
 from avatars.faces import analyse, likeness, likeness_words
 from avatars.models import Style
@@ -101,6 +105,12 @@ class Command(BaseCommand):
         parser.add_argument("--image-size", default="", help="1K, 2K or 4K (as the model offers)")
         parser.add_argument("--user", default="", help="send this user's profile as context")
         parser.add_argument(
+            "--style-strength",
+            default=str(STYLE_STRENGTH_DEFAULT),
+            help="0 (as close to the photo as the style allows) to 100 (the strongest style); "
+            f"default {STYLE_STRENGTH_DEFAULT}",
+        )
+        parser.add_argument(
             "--reel",
             default="",
             help="also write the reel of the chain (selfie → each version): OUT.webp or OUT.gif",
@@ -133,6 +143,7 @@ class Command(BaseCommand):
         cutout = _writable(opts["cutout"], "cutout.png") if opts["cutout"] else None
         if output is None and cutout is None:
             raise ApplicationError("Say where to write: -o OUT.png, --cutout OUT.png, or both.")
+        strength = style_strength_check(opts["style_strength"])
         if reel is not None and reel.suffix.lower() not in (".webp", ".gif"):
             raise ApplicationError("The reel is written as .webp or .gif; name it like reel.webp.")
         if cutout is not None and cutout.suffix.lower() not in (".png", ".webp"):
@@ -207,6 +218,7 @@ class Command(BaseCommand):
                     model=model,
                     aspect_ratio=aspect_ratio,
                     image_size=image_size,
+                    style_strength=strength,
                 )
                 result = self._render_with_retries(engine, request, progress, bar, label)
                 history.append(
