@@ -22,7 +22,7 @@ from avatars.cutouts.draw import MAX_OUTLINE, cutout_draw
 from avatars.models import Avatar, Cutout, Turn
 from avatars.moderation.rules import avatar_moderation_check
 from avatars.person import PersonMask
-from avatars.provenance.services import derived_credentials_try, turn_title
+from avatars.provenance.services import Parent, derived_credentials_try, turn_title
 from avatars.services.person import turn_person_find, version_person
 from pixme.errors import ApplicationError
 from pixme.media_files import prune_empty_folder
@@ -96,11 +96,12 @@ def turn_cutout(*, turn: Turn, outline: int = 0, shadow: bool = False, fmt: str 
     if turn.status != Turn.Status.SUCCEEDED or not turn.image:
         raise ApplicationError("Only a finished version can be cut out.", code="not_found")
     variant = {"turn": turn, "outline": outline, "shadow": shadow, "format": fmt}
-    stored = Cutout.objects.filter(**variant).first()
-    if stored is not None:
-        return stored
+    kept = Cutout.objects.filter(**variant).first()
+    if kept is not None:
+        return kept
     with turn.image.open("rb") as fh:
-        image = images.open_stored(fh.read())
+        version = fh.read()
+    image = images.open_stored(version)
     mask = turn_person_mask(turn=turn, image=image)
     picture = picture_cutout(image=image, mask=mask, outline=outline, shadow=shadow)
     data = cutout_encode(
@@ -111,8 +112,9 @@ def turn_cutout(*, turn: Turn, outline: int = 0, shadow: bool = False, fmt: str 
         model=turn.model or turn.engine,
     )
     # Last: any re-encode after it would drop the manifest.
+    parent = Parent(version, "image/png", turn_title(turn))  # read once, for both
     data, signed = derived_credentials_try(
-        turn, data, mime=FORMATS[fmt], title=f"{turn_title(turn)}, cut out"
+        turn, data, mime=FORMATS[fmt], title=f"{parent.title}, cut out", parent=parent
     )
     cutout = Cutout(**variant, signed=signed)
     cutout.file.save(f"v{turn.number}-cutout.{fmt}", ContentFile(data), save=False)
