@@ -68,6 +68,8 @@ def _versions(owner, count: int) -> list:
 
 
 def _downloads(client, turn, runs: int) -> list[Result]:
+    from django.core.cache import cache
+
     from avatars.models import Cutout
 
     results = []
@@ -75,6 +77,7 @@ def _downloads(client, turn, runs: int) -> list[Result]:
         url = f"/api/avatars/{turn.avatar_id}/turns/{turn.pk}/cutout.{fmt}{query}"
 
         def get(url=url) -> int:
+            cache.clear()  # the API's per-user burst limit (120/min) counts in the cache
             response = client.get(url)
             assert response.status_code == 200, response.status_code
             return len(b"".join(response.streaming_content))
@@ -130,8 +133,7 @@ def _packs(owner, turns, runs: int) -> list[Result]:
         results.append(
             Result(
                 id=f"cutouts.pack12.{messenger}_s",
-                target=f"a {messenger} pack of {PACK_SIZE} made ≤ {PACK_TARGET_S:.0f} s, "
-                "one core",
+                target=f"a {messenger} pack of {PACK_SIZE} made ≤ {PACK_TARGET_S:.0f} s, one core",
                 measured=(
                     f"median {row['median_ms'] / 1000:.2f} s, max {row['max_ms'] / 1000:.2f} s; "
                     f"zip {pack.file.size // 1024} KB, {pack.signed} of "
