@@ -401,15 +401,18 @@ def encode_webp(
     quality: int = 90,
     alpha: bool = False,
     method: int = 4,
+    lossless: bool = False,
 ) -> bytes:
     """The WebP with the AI-made XMP; ``alpha`` keeps a transparent ground (a cut-out, a
-    sticker). ``method`` trades encoding time for size (0 fastest, 6 smallest)."""
+    sticker). ``method`` trades encoding time for size (0 fastest, 6 smallest); ``lossless``
+    keeps every pixel (``quality`` is then the effort)."""
     buf = io.BytesIO()
     image.convert("RGBA" if alpha else "RGB").save(
         buf,
         "WEBP",
         quality=quality,
         method=method,
+        lossless=lossless,
         xmp=ai_xmp(engine=engine, style=style, model=model),
     )
     return buf.getvalue()

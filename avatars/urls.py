@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.avatar_list, name="list"),
     path("new/", views.avatar_new, name="new"),
     path("stickers/", sticker_views.sticker_pack_create_view, name="sticker-pack-create"),
+    path("stickers/<int:pack_id>/<int:position>/", sticker_views.sticker_view, name="sticker"),
     path("<int:avatar_id>/", views.avatar_detail, name="detail"),
     path("<int:avatar_id>/edit/", views.avatar_edit, name="edit"),
     path("<int:avatar_id>/delete/", views.avatar_delete_view, name="delete"),

@@ -174,6 +174,7 @@ def avatar_page(
             "sticker_choices": [] if locked else sticker_choices(owner=request.user),
             "sticker_packs": sticker_pack_list(owner=request.user),
             "messengers": messenger_choices(),
+            "sticker_grounds": STICKER_GROUNDS,
             "share_url": request.build_absolute_uri(path) if path else "",
             "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
             "open_reports": open_reports,
@@ -181,6 +182,14 @@ def avatar_page(
         },
         status=status,
     )
+
+
+# A made pack's stickers as they will look: on a chequerboard (transparent), dark and light.
+STICKER_GROUNDS = [
+    ("checker", "On a chequerboard (transparent)"),
+    ("dark", "On a dark chat"),
+    ("light", "On a light chat"),
+]
 
 
 def _cutout_options(request: HttpRequest) -> dict:

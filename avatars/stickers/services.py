@@ -56,6 +56,7 @@ PUBLISHER = "Pix Me!"
 DRAWING = "1"
 PACK_FAILED = "Something went wrong on our side while making the stickers. Please try again."
 MIME = {"png": "image/png", "webp": "image/webp"}
+PREVIEWS = 6  # stickers of a pack the page shows (on a chequerboard, dark and light)
 
 
 class StickerTooLarge(Exception):
@@ -177,7 +178,27 @@ def sticker_pack_download(*, pack: StickerPack) -> StickerPack:
 
 
 def sticker_pack_list(*, owner: User, limit: int = 5) -> list[StickerPack]:
-    return list(StickerPack.objects.filter(owner=owner).order_by("-created_at", "-pk")[:limit])
+    """The owner's newest packs, each made one with ``previews``: the positions of the
+    stickers its page preview shows."""
+    packs = list(StickerPack.objects.filter(owner=owner).order_by("-created_at", "-pk")[:limit])
+    for pack in packs:
+        made = pack.status == StickerPack.Status.READY
+        pack.previews = list(range(1, min(pack.count, PREVIEWS) + 1)) if made else []
+    return packs
+
+
+def sticker_pack_sticker(*, pack: StickerPack, position: int) -> tuple[bytes, str]:
+    """One sticker of a made pack, as (data, MIME type), read out of its zip: the page's
+    preview shows the files exactly as the messenger gets them."""
+    if pack.status != StickerPack.Status.READY or not pack.file:
+        raise ApplicationError("The stickers are still being made.", code="not_found")
+    with pack.file.open("rb") as fh, zipfile.ZipFile(fh) as archive:
+        names = set(archive.namelist())
+        for fmt, mime in MIME.items():
+            name = f"{position:02d}.{fmt}"
+            if name in names:
+                return archive.read(name), mime
+    raise ApplicationError("No such sticker in this pack.", code="not_found")
 
 
 def messenger_choices() -> list[dict]:

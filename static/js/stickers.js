@@ -26,7 +26,36 @@
 
   function say(words) { status.textContent = words; }
 
-  function listed(pack, words, href) {
+  // The made pack's first stickers, as the messenger gets them, on the three grounds the
+  // page shows (as the server draws a pack listed when the page loads).
+  const grounds = [
+    ["checker", "On a chequerboard (transparent)"],
+    ["dark", "On a dark chat"],
+    ["light", "On a light chat"],
+  ];
+
+  function previews(pack, count) {
+    const box = document.createElement("div");
+    box.className = "sticker-previews";
+    grounds.forEach(function (ground, row) {
+      const strip = document.createElement("div");
+      strip.className = "sticker-ground " + ground[0];
+      strip.setAttribute("role", "group");
+      strip.setAttribute("aria-label", ground[1]);
+      for (let n = 1; n <= Math.min(count, 6); n++) {
+        const img = document.createElement("img");
+        img.src = list.dataset.stickers + pack + "/" + n + "/";
+        img.alt = row === 0 ? "Sticker " + n : "";
+        img.width = 56;
+        img.height = 56;
+        strip.append(img);
+      }
+      box.append(strip);
+    });
+    return box;
+  }
+
+  function listed(pack, words, href, count) {
     let item = list.querySelector("[data-pack='" + pack + "']");
     if (!item) {
       item = document.createElement("li");
@@ -39,7 +68,7 @@
       link.href = href;
       link.setAttribute("download", "");
       link.textContent = "Download the zip";
-      item.append(link);
+      item.append(link, previews(pack, count));
     }
     document.getElementById("sticker-packs-wrap").hidden = false;
   }
@@ -47,7 +76,7 @@
   function answer(r) {
     return r.json().catch(function () { return {}; }).then(function (body) {
       if (r.status === 200 || r.status === 201) {
-        listed(body.id, ", " + body.count + " stickers: ", body.download);
+        listed(body.id, ", " + body.count + " stickers: ", body.download, body.count);
         say("Your stickers are ready.");
         button.disabled = false;
         return;

@@ -328,3 +328,46 @@ def test_a_history_too_long_to_fit_goes_unsigned_rather_than_over_the_limit(capl
     data, fmt, signed = sticker_encode(picture, rules=rules, meta=meta, sign=signer(chain))
     assert not signed and len(data) <= rules.max_bytes
     assert "only without its Content Credentials" in caplog.text
+
+
+# --- the page: a made pack's stickers previewed on a chequerboard, dark and light -----------
+
+
+def test_the_page_previews_a_made_packs_stickers_on_three_grounds(
+    made, three_versions, alice_client
+):
+    from django.urls import reverse
+
+    answer = made(three_versions, "whatsapp")
+    page = alice_client.get(reverse("avatars:detail", args=[three_versions[0].avatar_id]))
+    html = page.content.decode()
+    for ground in ("checker", "dark", "light"):
+        assert f'class="sticker-ground {ground}"' in html
+    first = reverse("avatars:sticker", args=[answer["id"], 1])
+    assert html.count(f'src="{first}"') == 3
+    # The preview is the file the messenger gets, byte for byte.
+    shown = alice_client.get(first)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/webp"
+    with zipfile.ZipFile(io.BytesIO(body(alice_client.get(answer["download"])))) as archive:
+        assert shown.content == archive.read("01.webp")
+
+
+def test_a_sticker_preview_is_the_owners_only(made, three_versions, bob_client, alice_client):
+    from django.urls import reverse
+
+    answer = made(three_versions, "signal")
+    assert bob_client.get(reverse("avatars:sticker", args=[answer["id"], 1])).status_code == 404
+    beyond = reverse("avatars:sticker", args=[answer["id"], 4])
+    assert alice_client.get(beyond).status_code == 404  # three stickers in the pack
+
+
+def test_a_pack_being_made_has_no_preview(alice, alice_client, three_versions):
+    from django.urls import reverse
+
+    from avatars.stickers.services import sticker_pack_request
+
+    pack = sticker_pack_request(owner=alice, turn_ids=[three_versions[0].pk], messenger="signal")
+    assert pack.status == StickerPack.Status.QUEUED  # its job waits for the commit
+    assert alice_client.get(reverse("avatars:sticker", args=[pack.pk, 1])).status_code == 404
+    page = alice_client.get(reverse("avatars:detail", args=[three_versions[0].avatar_id]))
+    assert "sticker-ground" not in page.content.decode()
