@@ -56,6 +56,7 @@ def asgi(path: str, *, method: str = "GET", client=("203.0.113.5", 50000), **hea
         return {
             "status": start["status"],
             "headers": {k.decode().lower(): v.decode() for k, v in start["headers"]},
+            "names": [k for k, _ in start["headers"]],
             "body": body,
         }
 
@@ -83,6 +84,19 @@ def test_it_answers_as_the_django_view_does_without_djangos_stack(shown, setting
     # None of the middleware ran: no cookie, no page policy, no frame rule.
     for header in ("set-cookie", "content-security-policy", "x-frame-options"):
         assert header not in fast["headers"]
+
+
+def test_its_header_names_are_lower_case_as_asgi_asks(shown, settings):
+    # ASGI's HTTP spec: "Header names must be lowercased"; a server or middleware looking up
+    # b"etag" in the response (as the benchmark does) finds nothing otherwise.
+    settings.ALLOWED_HOSTS = ["testserver"]
+    answers = [asgi(f"/avatar/{md5(ALICE)}"), asgi(f"/avatar/{'0' * 32}?d=404")]
+    answers.append(asgi(f"/avatar/{md5(ALICE)}", if_none_match=answers[0]["headers"]["etag"]))
+
+    assert [a["status"] for a in answers] == [200, 404, 304]
+    for answer in answers:
+        assert answer["names"] == [name.lower() for name in answer["names"]]
+    assert b"etag" in answers[0]["names"]
 
 
 def test_it_answers_304_and_head(shown, settings):

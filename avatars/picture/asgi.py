@@ -43,7 +43,9 @@ class PictureRoute:
             return await self.app(scope, receive, send)
         answer = await sync_to_async(_answer, thread_sensitive=False)(scope)
         body = b"" if scope["method"] == "HEAD" else answer.body
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+        headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
+        ]
         headers.append((b"content-length", str(len(answer.body)).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
