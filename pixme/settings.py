@@ -240,11 +240,30 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # The cache holds the API's throttle counts: shared by every process through Redis.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+# "picture_rate" counts the picture URL's answers per client address (avatars.picture): a
+# busy forum page brings a key per reader, which in the embedded default's memory cache (300
+# keys) would push out the API's counts and the pictures' lookups, so it has its own room.
+CACHES = (
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        "picture_rate": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+    }
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+    else {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "picture_rate": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "picture_rate",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},  # ≤ ~15 MB (IPv6 keys)
+        },
+    }
+)
 
 # The first handler stops keeping an upload once it passes PIXME_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_HANDLERS = [
