@@ -40,5 +40,5 @@ PIXME_C2PA_DIR = _tmp / "c2pa"
 PIXME_REPORTER_MIN_AGE_HOURS = 0
 
 # django-gravatar2's template tag, as a site that shows Gravatar pictures uses it: only the
-# tests render it (tests/test_picture_clients.py).
+# tests render it (tests/avatars/picture/test_picture_clients.py).
 INSTALLED_APPS = [*INSTALLED_APPS, "django_gravatar"]

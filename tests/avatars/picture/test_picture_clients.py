@@ -164,7 +164,7 @@ def test_pylibravatar_defaults_for_an_address_nobody_published(db):
 
 
 def render_post(author) -> str:
-    template = (Path(__file__).parent / "templates" / "forum_post.html").read_text()
+    template = (Path(__file__).resolve().parents[2] / "templates" / "forum_post.html").read_text()
     return engines["django"].from_string(template).render({"author": author, "text": "Hi!"})
 
 
