@@ -9,7 +9,11 @@ from avatars.models import Style
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(required=False, help_text="Only used to reset your password.")
+    email = forms.EmailField(
+        required=False,
+        help_text="To reset your password and, once confirmed by the link we send, to show "
+        "your avatar wherever sites show Gravatar pictures.",
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -51,3 +55,12 @@ class ProfileForm(forms.ModelForm):
             self.fields["default_engine"] = forms.ChoiceField(
                 choices=engines, label="Default engine"
             )
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label="New address", max_length=254)
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

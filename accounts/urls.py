@@ -8,5 +8,7 @@ urlpatterns = [
     path("profile/api-token/", views.api_token, name="profile-api-token"),
     path("profile/export/", views.account_export_download, name="account-export"),
     path("profile/delete/", views.account_delete_confirm, name="account-delete"),
+    path("profile/email/", views.email_edit, name="profile-email"),
+    path("email/confirm/<str:token>/", views.email_confirm_view, name="email-confirm"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -345,11 +345,17 @@ def _xml_attr(value: str) -> str:
 
 
 def encode_png(
-    image: Image.Image, *, engine: str, style: str, model: str, alpha: bool = False
+    image: Image.Image,
+    *,
+    engine: str,
+    style: str,
+    model: str,
+    keep_alpha: bool = False,
 ) -> bytes:
-    """The PNG with the AI-made marks; ``alpha`` keeps a transparent ground (a cut-out)."""
+    """A PNG marked AI-made (text chunks and XMP). ``keep_alpha``: an RGBA picture keeps its
+    transparency (a cut-out, a round profile picture); otherwise RGB."""
     info = _png_marks(engine=engine, style=style, model=model)
-    if alpha:
+    if keep_alpha and image.mode == "RGBA":
         return _encode_png_rgba(image, info)
     buf = io.BytesIO()
     # zlib level 1, measured by bench/png_levels.py (seven studio styles at 1024², one core):
@@ -399,15 +405,15 @@ def encode_webp(
     style: str,
     model: str,
     quality: int = 90,
-    alpha: bool = False,
+    keep_alpha: bool = False,
     method: int = 4,
     lossless: bool = False,
 ) -> bytes:
-    """The WebP with the AI-made XMP; ``alpha`` keeps a transparent ground (a cut-out, a
-    sticker). ``method`` trades encoding time for size (0 fastest, 6 smallest); ``lossless``
-    keeps every pixel (``quality`` is then the effort)."""
+    """The WebP with the AI-made XMP; ``keep_alpha``: an RGBA picture keeps its transparent
+    ground (a cut-out, a sticker). ``method`` trades encoding time for size (0 fastest, 6
+    smallest); ``lossless`` keeps every pixel (``quality`` is then the effort)."""
     buf = io.BytesIO()
-    image.convert("RGBA" if alpha else "RGB").save(
+    image.convert("RGBA" if keep_alpha and image.mode == "RGBA" else "RGB").save(
         buf,
         "WEBP",
         quality=quality,

@@ -448,3 +448,63 @@ class SuspendedUser(User):
     class Meta:
         proxy = True
         verbose_name = "suspended user"
+
+
+class Picture(models.Model):
+    """What a user shows at their picture URL (``/avatar/<hash of their address>``,
+    avatars.picture): one of their avatars, following its current version, or one fixed
+    version of it. No row: nothing shown (the default)."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="picture"
+    )
+    avatar = models.ForeignKey(Avatar, on_delete=models.CASCADE, related_name="+")
+    # None: whichever version is current.
+    turn = models.ForeignKey(
+        Turn, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The MD5 and SHA-256 of the owner's confirmed address it answers to ('' while none is
+    # confirmed); each answer checks the address is still confirmed and still hashes to it.
+    md5 = models.CharField(max_length=32, blank=True, db_index=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Picture of user #{self.owner_id}"
+
+
+def _picture_size_path(instance: PictureSize, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1]
+    owner = instance.turn.avatar.owner_id
+    return f"u{owner}/pictures/{instance.turn_id}-{secrets.token_hex(6)}.{ext}"
+
+
+class PictureSize(models.Model):
+    """A version's square framed on the face, at one size and format, made once (for the
+    picture URL and the profile-picture exports) and served from then on; deleted with the
+    version, or when a moderator removes its pictures, and its file with it."""
+
+    class Format(models.TextChoices):
+        PNG = "png", "PNG"
+        WEBP = "webp", "WebP"
+        CIRCLE = "circle", "PNG, round"
+
+    turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="picture_sizes")
+    side = models.PositiveSmallIntegerField()
+    fmt = models.CharField(max_length=8, choices=Format.choices)
+    # Which square of the picture it shows (avatars.picture.framing.Square.key): a version's
+    # faces measured after it was first served frame it anew.
+    framing = models.CharField(max_length=40)
+    file = models.FileField(upload_to=_picture_size_path)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["turn", "side", "fmt", "framing"], name="picture_size_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side} px {self.fmt} of turn #{self.turn_id}"

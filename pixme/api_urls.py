@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("avatars.reels.api_urls")),
     path("", include("avatars.cutouts.api_urls")),
     path("", include("avatars.stickers.api_urls")),
+    path("", include("avatars.picture.api_urls")),
     # Last: its avatars/<id>/turns/<turn>/<kind> would take the features' routes above.
     path("", include("avatars.api.urls")),
 ]

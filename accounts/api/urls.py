@@ -3,7 +3,7 @@ the account."""
 
 from django.urls import path
 
-from accounts.api import account, profile, tokens
+from accounts.api import account, email, profile, tokens
 
 urlpatterns = [
     path("token/", tokens.TokenObtainApi.as_view(), name="api-token"),
@@ -12,4 +12,10 @@ urlpatterns = [
     path("profile/", profile.ProfileApi.as_view(), name="api-profile"),
     path("account/export/", account.AccountExportApi.as_view(), name="api-account-export"),
     path("account/delete/", account.AccountDeleteApi.as_view(), name="api-account-delete"),
+    path("account/email/", email.EmailApi.as_view(), name="api-account-email"),
+    path(
+        "account/email/confirm/",
+        email.EmailConfirmApi.as_view(),
+        name="api-account-email-confirm",
+    ),
 ]

@@ -77,9 +77,9 @@ def cutout_encode(picture: Image.Image, *, fmt: str, engine: str, style: str, mo
     """The cut-out's file with the AI-made marks (sign it after: a re-encode drops that)."""
     meta = {"engine": engine, "style": style, "model": model}
     if fmt == "png":
-        return images.encode_png(picture, alpha=True, **meta)
+        return images.encode_png(picture, keep_alpha=True, **meta)
     return images.encode_webp(
-        picture, alpha=True, lossless=True, quality=WEBP_EFFORT, method=0, **meta
+        picture, keep_alpha=True, lossless=True, quality=WEBP_EFFORT, method=0, **meta
     )
 
 

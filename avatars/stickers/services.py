@@ -411,9 +411,9 @@ def sticker_encode(
     unsigned = None
     for fmt, quality in attempts:
         if fmt == "png":
-            data = images.encode_png(picture, alpha=True, **meta)
+            data = images.encode_png(picture, keep_alpha=True, **meta)
         else:
-            data = images.encode_webp(picture, alpha=True, quality=quality, **meta)
+            data = images.encode_webp(picture, keep_alpha=True, quality=quality, **meta)
         if len(data) > limit:
             continue
         unsigned = unsigned or (data, fmt)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('avatars', '0013_turn_after_work'),
+        ('avatars', '0014_picture'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
