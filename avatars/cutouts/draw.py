@@ -30,6 +30,10 @@ MAX_OUTLINE = 64  # px
 SHADOW_OPACITY = 0.45
 # Under this the alpha rounds to 0 in 8 bits: nothing of the person shows there.
 VISIBLE = 0.5 / 255
+# person_only: the parts kept (a share of the largest), how near them (px), on what grid.
+PART = 0.01
+NEAR = 12
+GRID = 4
 
 
 def shadow_geometry(long_side: int) -> tuple[float, int, int]:
@@ -48,6 +52,28 @@ def cutout_pad(*, long_side: int, outline: int, shadow: bool) -> int:
     return pad
 
 
+def person_only(alpha: np.ndarray) -> np.ndarray:
+    """``alpha`` without the specks the mask leaves in the background (a few hundred pixels of
+    a flag or a poster, up to 0.15% of the person on the sample portraits): a die cutter cuts
+    one shape, and an outline round each speck reads as litter. Kept: every part at least
+    ``PART`` of the largest (a raised hand apart from the body stays) and whatever lies within
+    ``NEAR`` of them — found on a grid of every ``GRID``-th pixel, which costs about 1 ms at
+    1024² where a full-size search cost several."""
+    grid = alpha[::GRID, ::GRID] >= 0.5
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        grid.astype(np.uint8), connectivity=8
+    )
+    if count <= 2:  # nobody, or one shape
+        return alpha
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    kept = np.isin(labels, 1 + np.nonzero(areas >= PART * areas.max())[0]).astype(np.uint8)
+    reach = 2 * NEAR // GRID + 1
+    kept = cv2.dilate(kept, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    h, w = alpha.shape
+    near = cv2.resize(kept, (w, h), interpolation=cv2.INTER_NEAREST)
+    return cv2.multiply(alpha, near.astype(np.float32))
+
+
 def cutout_draw(
     rgb: np.ndarray, alpha: np.ndarray, *, outline: int = 0, shadow: bool = False
 ) -> Image.Image:
@@ -56,6 +82,7 @@ def cutout_draw(
     that pad) is worked on: the rest of the canvas is transparent anyway."""
     if not 0 <= outline <= MAX_OUTLINE:
         raise ValueError(f"outline must be 0-{MAX_OUTLINE} px")
+    alpha = person_only(alpha)
     h, w = alpha.shape
     pad = cutout_pad(long_side=max(h, w), outline=outline, shadow=shadow)
     out = np.zeros((h + 2 * pad, w + 2 * pad, 4), np.uint8)

@@ -242,3 +242,20 @@ def test_a_moderators_removal_takes_them_too(alice_api, alice_avatar, settings, 
         avatar_remove(avatar=alice_avatar, moderator=moderator, reason="not allowed")
     assert not Cutout.objects.exists()
     assert not (Path(settings.MEDIA_ROOT) / name).exists()
+
+
+def test_specks_the_mask_leaves_in_the_background_are_not_cut_out():
+    """A die-cut sticker is one shape: a speck of wall the mask kept gets no outline of its
+    own, while a part of the person apart from the body (a raised hand) keeps one."""
+    from avatars.cutouts.draw import cutout_draw
+
+    rgb = np.full((400, 400, 3), 120, np.uint8)
+    alpha = np.zeros((400, 400), np.float32)
+    cv2.circle(alpha, (200, 260), 110, 1.0, -1)  # the person
+    cv2.circle(alpha, (60, 60), 22, 1.0, -1)  # a raised hand: 4% of the person
+    alpha[20:26, 350:356] = 1.0  # a speck: 0.1%
+    cut = np.asarray(cutout_draw(rgb, alpha, outline=8))[..., 3]
+    pad = 9
+    assert cut[200 + pad, 200 + pad] == 255 and cut[60 + pad, 60 + pad] == 255
+    assert cut[15 + pad : 31 + pad, 345 + pad : 361 + pad].max() == 0
+    assert cut[60 + pad, 60 + 22 + 4 + pad] == 255, "the hand has its outline"
