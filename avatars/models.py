@@ -1,3 +1,11 @@
+"""The avatars app's tables: styles, avatars and their versions (turns), shares, reports,
+moderation, reels and the picture URL's choices.
+
+Over the 400 lines a module gets here, on purpose: every model keeps its app label and its
+migrations (no table moves between apps), and one module per app is where Django, the admin
+and every reader look for them; the features' logic lives in their packages.
+"""
+
 from __future__ import annotations
 
 import secrets

@@ -98,7 +98,7 @@ def test_the_latency_benchmark_measures_a_real_site(tmp_path):
     try:
         results = measure(site, 2, warm_up=0)
     finally:
-        site.stop()
+        site.stop(grace=2)
 
     assert [r.id for r in results] == [
         "latency.create_post.p95_ms",
