@@ -50,7 +50,7 @@ def site(tmp_path_factory):
         site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
         yield site
     finally:
-        site.stop()
+        site.stop(grace=2)
 
 
 def natural_widths(page, blob: bool = False) -> list[int]:
