@@ -259,3 +259,33 @@ def test_specks_the_mask_leaves_in_the_background_are_not_cut_out():
     assert cut[200 + pad, 200 + pad] == 255 and cut[60 + pad, 60 + pad] == 255
     assert cut[15 + pad : 31 + pad, 345 + pad : 361 + pad].max() == 0
     assert cut[60 + pad, 60 + 22 + 4 + pad] == 255, "the hand has its outline"
+
+
+def test_a_gemini_version_is_cut_out_too(
+    alice, alice_api, gemini_settings, gemini_server, selfie_jpeg, run_jobs
+):
+    """Gemini's pictures have no alpha channel; the cut is ours, from the version's mask, and
+    the credentials name that version (which holds the model's own) as its parent."""
+    from avatars.models import Avatar, Style
+    from avatars.services.avatars import avatar_create
+    from tests.conftest import upload
+
+    with run_jobs():
+        avatar = avatar_create(
+            owner=alice,
+            upload=upload(selfie_jpeg),
+            style=Style.objects.get(slug="comics"),
+            engine="gemini",
+            model="gemini-3.1-flash-image",
+        )
+    avatar = Avatar.objects.get(pk=avatar.pk)
+    assert avatar.current_turn.engine == "gemini"
+    response = alice_api.get(api_url(avatar, "webp", "?outline=8"))
+    assert response.status_code == 200, response.content
+    data = body(response)
+    alpha = rgba(data)[..., 3]
+    assert alpha.min() == 0 and alpha.max() == 255
+    result = verify(data, mime="image/webp")
+    assert result.verdict == "trusted", result.problems
+    assert result.chain[0].title == "Comics avatar, version 1, cut out"
+    assert result.chain[0].render["engine"] == "gemini"
