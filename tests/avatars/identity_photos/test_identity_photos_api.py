@@ -10,9 +10,12 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from avatars.identity_photos.services import MAX_PHOTOS
+from avatars.identity_photos.services import MAX_PHOTOS, identity_photo_create
 from avatars.models import IdentityPhoto
+from avatars.moderation.services import user_suspend
+from pixme.errors import ApplicationError
 from tests.conftest import token_client, upload
+from tests.moderation_people import moderator_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
 
@@ -147,3 +150,17 @@ def test_it_checks_ownership(alice, bob, front_jpeg):
 
 def test_it_needs_a_signed_in_client(client):
     assert client.get("/api/identity-photos/").status_code in (401, 403)
+
+
+def test_a_suspended_user_cannot_add_one(alice, alice_client, front_jpeg):
+    api = token_client(alice)
+    user_suspend(user=alice, moderator=moderator_create(), reason="Spam in shared avatars.")
+    # Signed out everywhere (her tokens stop, her session ends) — and the service says why.
+    assert post(api, front_jpeg).status_code == 401
+    page = alice_client.post("/accounts/profile/identity-photos/", {"photo": upload(front_jpeg)})
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+    with pytest.raises(ApplicationError) as refused:
+        identity_photo_create(owner=alice, upload=upload(front_jpeg), angle="front")
+    assert refused.value.code == "suspended"
+    assert "you can't add identity photos" in refused.value.message
+    assert not IdentityPhoto.objects.exists() and stored_files() == set()
