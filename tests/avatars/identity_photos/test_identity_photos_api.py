@@ -115,10 +115,13 @@ def test_a_sixth_photo_is_refused_with_too_many(alice, front_jpeg):
     assert stored_files() == before
 
 
-def test_a_photo_is_replaced_in_its_place(alice, front_jpeg):
+def test_a_photo_is_replaced_in_its_place(alice, front_jpeg, no_face_jpeg):
     api = token_client(alice)
     for _ in range(MAX_PHOTOS):
         first = post(api, front_jpeg, angle="front").json()
+    refused = post(api, no_face_jpeg, angle="front", replaces=first["id"])
+    assert refused.status_code == 400 and refused.json()["code"] == "no_face"
+    assert IdentityPhoto.objects.filter(pk=first["id"]).exists()  # kept while refused
     response = post(api, front_jpeg, angle="front", replaces=first["id"])
     assert response.status_code == 201
     assert IdentityPhoto.objects.filter(owner=alice).count() == MAX_PHOTOS
