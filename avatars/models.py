@@ -1,5 +1,5 @@
 """The avatars app's tables: styles, avatars and their versions (turns), shares, reports,
-moderation, reels and the picture URL's choices.
+moderation, reels, the picture URL's choices and identity photos.
 
 Over the 400 lines a module gets here, on purpose: every model keeps its app label and its
 migrations (no table moves between apps), and one module per app is where Django, the admin
@@ -175,8 +175,11 @@ class Turn(models.Model):
     likeness = models.FloatField(
         null=True,
         blank=True,
-        help_text="Face-embedding distance to the selfie (< 0.6: same person).",
+        help_text="Face-embedding distance to the selfie (< 0.6: same person); with identity "
+        "photos, the mean of the distances to the selfie and to each of them.",
     )
+    # How many identity photos the likeness was compared with besides the selfie (0: none).
+    likeness_photos = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=30, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     flagged = models.BooleanField(
@@ -516,3 +519,40 @@ class PictureSize(models.Model):
 
     def __str__(self) -> str:
         return f"{self.side} px {self.fmt} of turn #{self.turn_id}"
+
+
+def _identity_photo_path(instance: IdentityPhoto, filename: str) -> str:
+    return f"u{instance.owner_id}/identity/{secrets.token_hex(8)}.jpg"
+
+
+class IdentityPhoto(models.Model):
+    """One of up to five photos of a user that hold their identity (avatars.identity_photos):
+    sent to Gemini as character references, and what every version's likeness is measured
+    against. Stored as checked uploads are: decoded, turned upright, re-encoded without
+    metadata."""
+
+    class Angle(models.TextChoices):
+        FRONT = "front", "Facing the camera"
+        LEFT = "left", "Turned to your left"
+        RIGHT = "right", "Turned to your right"
+        SMILE = "smile", "Smiling"
+        OTHER = "other", "One of your choice"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_photos"
+    )
+    angle = models.CharField(max_length=8, choices=Angle.choices)
+    photo = models.ImageField(upload_to=_identity_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    # Its face (avatars.faces.FaceAnalysis.to_dict(), with the identity embedding), found once.
+    faces = models.JSONField()
+    # What the check saw (avatars.identity.PhotoCheck): yaw, roll, sharpness, brightness.
+    seen = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_angle_display()} photo of user #{self.owner_id}"

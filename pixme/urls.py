@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("avatars.provenance.urls")),
     # Before avatars/: the avatar page's profile-picture files sit under its URL.
     path("", include("avatars.picture.urls")),
+    path("", include("avatars.identity_photos.urls")),
     path("avatars/", include("avatars.urls")),
     path("s/", include("avatars.sharing.urls")),
     path("api/", include("pixme.api_urls")),

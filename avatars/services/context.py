@@ -5,7 +5,8 @@ from __future__ import annotations
 from accounts.models import Profile
 from accounts.services import profile_for_user
 from avatars import images
-from avatars.engines.base import HistoryItem, ProfileContext, RenderRequest
+from avatars.engines.base import EngineError, HistoryItem, ProfileContext, RenderRequest, get_engine
+from avatars.identity_photos.selectors import identity_pictures
 from avatars.models import Avatar, Turn
 from avatars.selectors import turn_ancestors
 from avatars.services.likeness import source_faces_find, version_faces
@@ -33,6 +34,16 @@ def profile_references(*, profile: Profile) -> list[images.Image.Image]:
     return [_open(ref.image) for ref in chosen.exclude(image="")[:3]]
 
 
+def _identity_photos(turn: Turn) -> list[images.Image.Image]:
+    """The owner's identity photos, as many as the turn's engine and model send (none read
+    for an engine that takes no references)."""
+    try:
+        room = get_engine(turn.engine).capabilities(turn.model)["references"]
+    except EngineError:
+        return []  # the render itself says what is wrong with its engine or model
+    return identity_pictures(user_id=turn.avatar.owner_id, limit=room) if room else []
+
+
 def turn_render_request(*, turn: Turn) -> RenderRequest:
     avatar: Avatar = turn.avatar
     profile = profile_for_user(user=avatar.owner)
@@ -54,6 +65,7 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
         base_image = history[-1].image if history else None
     references = profile_references(profile=profile)
     return RenderRequest(
+        identity_photos=_identity_photos(turn),
         source=source,
         style_slug=avatar.style.recipe,
         style_prompt=avatar.style.prompt_template,

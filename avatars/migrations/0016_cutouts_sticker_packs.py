@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('avatars', '0014_picture'),
+        ('avatars', '0015_identity_photos'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
