@@ -349,6 +349,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Reels and sticker packs share one status (queued, making, ready, failed): one name for it.
+    "ENUM_NAME_OVERRIDES": {"MakingStatusEnum": "avatars.models.Reel.Status"},
 }
 # Content-Security-Policy (django-csp): scripts and styles come only from our own static files —
 # no inline <script>, <style>, style="" or on…="" anywhere — so injected markup can't run or
