@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from avatars.engines.base import RateLimited, Unavailable
-from avatars.faces import likeness_words
+from avatars.faces import likeness_compared_words, likeness_words
 from avatars.models import Avatar, Report, Style, Turn
+from avatars.skin import skin_words
 
 
 def avatar_list_for_user(*, user: User) -> QuerySet[Avatar]:
@@ -54,6 +55,45 @@ def turn_likeness_words(turn: Turn) -> str:
     if turn.likeness_pending:
         return "likeness being measured"
     return likeness_words(turn.likeness)
+
+
+def turn_likeness_photos(turn: Turn) -> int:
+    """How many photos of the person the version's likeness was measured against.
+
+    The hook for identity photos: today every likeness is measured against the avatar's own
+    selfie (avatars.services.likeness), so 1; a likeness measured against the user's identity
+    photos says how many here, and every page and API answer words it from this."""
+    return 1
+
+
+def turn_likeness_compared(turn: Turn) -> str:
+    """What the likeness words compare with ("compared with your photo"); '' while there is
+    no likeness to speak of (being measured, or no face)."""
+    if turn.likeness_pending or turn.likeness is None:
+        return ""
+    return likeness_compared_words(photos=turn_likeness_photos(turn))
+
+
+def turn_skin_tone(*, turn: Turn) -> dict | None:
+    """The version's skin against the photo's, as the API says it (null: no face measured)."""
+    if not turn.skin_tone:
+        return None
+    stored = turn.skin_tone
+    return {
+        "delta": stored["delta"],
+        "within": stored["within"],
+        "exempt": stored["exempt"],
+        "direction": list(stored.get("direction", [])),
+    }
+
+
+def turn_skin_note(*, turn: Turn) -> str:
+    """The plain note a page shows under a version whose skin drifted beyond the tolerance
+    ('' for one within it, an exempt style's, or one not measured)."""
+    skin = turn_skin_tone(turn=turn)
+    if skin is None:
+        return ""
+    return skin_words(within=skin["within"], exempt=skin["exempt"], direction=skin["direction"])
 
 
 def take_queryset(*, avatar_id: int) -> QuerySet[Turn]:

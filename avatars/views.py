@@ -28,12 +28,15 @@ from avatars.selectors import (
     avatar_open_report_count,
     style_list_enabled,
     take_list_ranked,
+    turn_likeness_compared,
     turn_likeness_words,
     turn_list_for_avatar,
     turn_retryable,
+    turn_skin_note,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
+from avatars.services.skin import turn_skin_retake, turn_skin_retake_offered
 from avatars.services.turns import turn_cancel, turn_request_edit, turn_retry, turn_revert
 from avatars.sharing.services import share_path
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
@@ -94,6 +97,7 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
                 image_size=form.cleaned_data["image_size"],
                 title=form.cleaned_data["title"],
                 variants=form.cleaned_data["variants"],
+                style_strength=form.cleaned_data["style_strength"],
             )
         except ApplicationError as exc:
             form.add_error("photo" if exc.code == "bad_image" else None, exc.message)
@@ -145,6 +149,9 @@ def avatar_page(
         base = next((t for t in turns if str(t.pk) == edit_form.data["parent"]), base)
     for turn in turns:
         turn.likeness_text = turn_likeness_words(turn)
+        turn.likeness_compared = turn_likeness_compared(turn)
+        turn.skin_note = turn_skin_note(turn=turn)
+        turn.skin_retake = turn_skin_retake_offered(turn=turn)
         turn.words = stage_words(stage=turn.stage, status=turn.status)
         turn.retryable = turn_retryable(turn=turn)
     path = share_path(avatar=avatar)
@@ -193,7 +200,10 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
         if form.cleaned_data["parent"]:
             parent = turn_for(request, avatar.pk, form.cleaned_data["parent"])
         turn = turn_request_edit(
-            avatar=avatar, instruction=form.cleaned_data["instruction"], parent=parent
+            avatar=avatar,
+            instruction=form.cleaned_data["instruction"],
+            parent=parent,
+            style_strength=form.cleaned_data["style_strength"],
         )
     except ApplicationError as exc:
         status = 403 if exc.code in REFUSAL_CODES else 400
@@ -224,6 +234,9 @@ def turn_action(request: HttpRequest, avatar_id: int, turn_id: int, action: str)
         elif action == "retry":
             rate_limit_check(request, CreateRateThrottle)  # a retry draws again
             turn_retry(turn=turn)
+        elif action == "retake-skin":
+            rate_limit_check(request, CreateRateThrottle)  # a retake draws again
+            turn_skin_retake(turn=turn)
         else:
             raise Http404
     except ApplicationError as exc:
