@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user, user_suspension_reason
+from avatars.engines.base import STYLE_STRENGTH_DEFAULT
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.live.snapshot import avatar_snapshot, turn_snapshot
 from avatars.lookups import avatar_for, turn_for
@@ -36,7 +37,7 @@ from avatars.selectors import (
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
-from avatars.services.skin import turn_skin_retake, turn_skin_retake_offered
+from avatars.services.skin_retake import turn_skin_retake, turn_skin_retake_offered
 from avatars.services.turns import turn_cancel, turn_request_edit, turn_retry, turn_revert
 from avatars.sharing.services import share_path
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
@@ -168,7 +169,13 @@ def avatar_page(
             # The live area holds only what is still being drawn: a failure is told once, in
             # the timeline, where Retry is offered if it could help.
             "pending": [t for t in turns if not t.is_finished],
-            "edit_form": edit_form or EditForm(initial={"parent": base.pk if base else None}),
+            "edit_form": edit_form
+            or EditForm(
+                initial={
+                    "parent": base.pk if base else None,
+                    "style_strength": base.style_strength if base else STYLE_STRENGTH_DEFAULT,
+                }
+            ),
             "snapshot": [turn_snapshot(turn=t) for t in turns],
             "stage_words": {"stages": STAGE_WORDS, "statuses": STATUS_WORDS},
             "takes": take_list_ranked(turns=turns),

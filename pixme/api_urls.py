@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("avatars.live.api_urls")),
     path("", include("avatars.reels.api_urls")),
     path("", include("avatars.picture.api_urls")),
+    path("", include("avatars.preview.api_urls")),
     # Last: its avatars/<id>/turns/<turn>/<kind> would take the features' routes above.
     path("", include("avatars.api.urls")),
 ]

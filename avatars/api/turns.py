@@ -29,7 +29,7 @@ from avatars.lookups import avatar_for, turn_for
 from avatars.moderation.rules import avatar_moderation_check
 from avatars.services.downloads import turn_webp
 from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
-from avatars.services.skin import turn_skin_retake
+from avatars.services.skin_retake import turn_skin_retake
 from avatars.services.turns import turn_cancel, turn_request_edit, turn_retry, turn_revert
 from idempotency.decorators import idempotent
 from pixme.api.parsers import SafeJSONParser
