@@ -13,6 +13,8 @@ from avatars.live.snapshot import turn_snapshot
 from avatars.models import Avatar, Turn
 from avatars.selectors import (
     take_list_ranked,
+    turn_likeness_compared,
+    turn_likeness_words,
     turn_list_for_avatar,
     turn_skin_tone,
 )
@@ -39,6 +41,9 @@ def turn_payload(request, turn: Turn) -> dict:
     snap["signed"] = turn.signed
     snap["engine"] = turn.engine
     snap["model"] = turn.model
+    snap["likeness_words"] = ", ".join(
+        words for words in (turn_likeness_words(turn), turn_likeness_compared(turn)) if words
+    )
     snap["style_strength"] = turn.style_strength
     snap["skin_tone"] = turn_skin_tone(turn=turn)
     snap["image"] = _api_url(request, turn, "image.png") if turn.image else ""
@@ -120,6 +125,10 @@ class TurnOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Face-embedding distance to the selfie (< 0.6: the same person); null when "
         "no face was found, or while `likeness_pending`.",
+    )
+    likeness_words = serializers.CharField(
+        help_text='The likeness in words, and what it was compared with: "strong likeness, '
+        'compared with your photo".'
     )
     likeness_pending = serializers.BooleanField(
         help_text="Done, but its likeness is still being measured (for a moment after `done`; "

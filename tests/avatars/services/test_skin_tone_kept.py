@@ -128,6 +128,8 @@ def test_nobody_else_can_retake_your_version(bob_client, alice_avatar):
     assert response.status_code == 404 and Turn.objects.count() == before
 
 
-def test_likeness_words_say_what_was_compared(alice_client, alice_avatar):
+def test_likeness_words_say_what_was_compared(alice, alice_client, alice_avatar):
     page = alice_client.get(f"/avatars/{alice_avatar.pk}/").content.decode()
     assert "compared with your photo" in page
+    (version,) = _versions(alice, alice_avatar)
+    assert version["likeness_words"].endswith("likeness, compared with your photo")
