@@ -29,7 +29,7 @@ LIKENESS_HEADERS = [
         OpenApiParameter.HEADER,
         response=True,
         description="The preview's face-embedding distance to the photo's face (< 0.6: the "
-        'same person), or "none" when no face was found.',
+        'same person), "none" when no face was found, "unmeasured" when `likeness` was false.',
     ),
     OpenApiParameter(
         "X-Pixme-Likeness-Words",
@@ -67,6 +67,11 @@ class PreviewApi(APIView):
             max_value=STYLE_STRENGTH_MAX,
             help_text=STYLE_STRENGTH_HELP,
         )
+        likeness = serializers.BooleanField(
+            default=True,
+            help_text="false: the picture alone, several times faster (for the frames of a "
+            "drag; `X-Pixme-Likeness` is then `unmeasured`).",
+        )
         engine = serializers.CharField(
             default="studio", help_text="The engine you chose: the preview is always the studio's."
         )
@@ -103,9 +108,15 @@ class PreviewApi(APIView):
             photo=photo,
             photo_size=photo.size if photo is not None else None,
             avatar=avatar,
+            with_likeness=data["likeness"],
         )
         response = HttpResponse(drawn.webp, content_type="image/webp")
-        response["X-Pixme-Likeness"] = "none" if drawn.likeness is None else f"{drawn.likeness:.3f}"
+        if not drawn.measured:
+            response["X-Pixme-Likeness"] = "unmeasured"
+        elif drawn.likeness is None:
+            response["X-Pixme-Likeness"] = "none"
+        else:
+            response["X-Pixme-Likeness"] = f"{drawn.likeness:.3f}"
         response["X-Pixme-Likeness-Words"] = drawn.words
         response["X-Pixme-Preview"] = "studio-approximation" if drawn.approximation else "studio"
         response["Cache-Control"] = "no-store"

@@ -27,7 +27,8 @@ class PreviewPicture:
     width: int
     height: int
     likeness: float | None  # the face-embedding distance to the photo's face (None: no face)
-    words: str  # "strong likeness, compared with your photo"
+    words: str  # "strong likeness, compared with your photo" ('' when not measured)
+    measured: bool  # whether the likeness was asked for
     approximation: bool  # the chosen engine draws its own picture: this is the studio's
 
 
@@ -39,11 +40,13 @@ def preview_draw(
     photo: BinaryIO | None = None,
     photo_size: int | None = None,
     avatar: Avatar | None = None,
+    with_likeness: bool = True,
 ) -> PreviewPicture:
     """Draw ``style`` at ``style_strength`` from ``photo`` (an upload, checked like any) or
     from ``avatar``'s selfie (the caller has checked it is the user's), with the likeness of
     what was drawn. ``engine`` is the one the user chose: with any but the studio the
-    preview is the studio's approximation and says so."""
+    preview is the studio's approximation and says so. ``with_likeness=False``: the picture
+    alone, several times faster (the frames of a drag; the likeness when the slider rests)."""
     strength = style_strength_check(style_strength=style_strength)
     if (photo is None) == (avatar is None):
         raise ApplicationError("Send a photo, or name one of your avatars, to preview.")
@@ -71,10 +74,11 @@ def preview_draw(
             style_strength=strength,
             person=person,
             side=PREVIEW_SIDE,
+            with_likeness=with_likeness,
         )
     except EngineError as exc:
         raise ApplicationError(exc.message, code="bad_option") from None
-    words = drawn.words
+    words = drawn.words if with_likeness else ""
     if drawn.likeness is not None:
         # The hook the identity photos fill lives with the versions' words (selectors).
         words = f"{words}, {faces.likeness_compared_words(photos=1)}"
@@ -86,5 +90,6 @@ def preview_draw(
         height=drawn.image.height,
         likeness=drawn.likeness,
         words=words,
+        measured=with_likeness,
         approximation=engine != "studio",
     )

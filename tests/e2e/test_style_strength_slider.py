@@ -72,12 +72,14 @@ def _drag(page, slider, to: float) -> None:
 
 
 def _preview_at(page, low: int, high: int) -> str:
-    """The preview's pixels once it shows a strength from ``low`` to ``high``."""
+    """The preview's pixels once it shows a strength from ``low`` to ``high``, with its
+    likeness (the frame once the slider rests)."""
     image = page.locator("[data-preview-image]").first
     page.wait_for_function(
         "([low, high]) => { const img = document.querySelector('[data-preview-image]');"
         " const s = Number(img && img.dataset.strength);"
-        " return img.complete && img.naturalWidth > 0 && s >= low && s <= high; }",
+        " return img.complete && img.naturalWidth > 0 && s >= low && s <= high"
+        " && img.dataset.measured === '1'; }",
         arg=[low, high],
         timeout=20_000,
     )

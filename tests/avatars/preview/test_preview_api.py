@@ -123,3 +123,14 @@ def test_it_is_rate_limited_per_account(alice, alice_avatar, settings):
 def test_it_needs_a_signed_in_user(client, alice_avatar):
     response = client.post("/api/preview/", {"avatar": alice_avatar.pk, "style": "comics"})
     assert response.status_code in (401, 403)
+
+
+def test_the_frames_of_a_drag_can_leave_the_likeness_out(alice, alice_avatar):
+    response = token_client(alice).post(
+        "/api/preview/",
+        {"avatar": alice_avatar.pk, "style": "comics", "style_strength": 70, "likeness": "false"},
+        format="multipart",
+    )
+    assert response.status_code == 200 and max(_picture(response).size) <= 256
+    assert response["X-Pixme-Likeness"] == "unmeasured"
+    assert response["X-Pixme-Likeness-Words"] == ""
