@@ -75,12 +75,14 @@ def test_with_gemini_chosen_it_says_it_is_the_studios_approximation(alice, alice
 
 @pytest.mark.parametrize("strength", ["101", "-3", "lots"])
 def test_it_refuses_a_style_strength_outside_0_to_100(alice, alice_avatar, strength):
+    turns = Turn.objects.count()
     response = token_client(alice).post(
         "/api/preview/",
         {"avatar": alice_avatar.pk, "style": "comics", "style_strength": strength},
         format="multipart",
     )
     assert response.status_code == 400 and response.json()["detail"]
+    assert Turn.objects.count() == turns and Avatar.objects.count() == 1
 
 
 def test_it_checks_a_photo_like_any_upload_and_keeps_nothing(alice):
@@ -96,6 +98,7 @@ def test_it_checks_a_photo_like_any_upload_and_keeps_nothing(alice):
 def test_it_needs_a_photo_or_an_avatar(alice):
     response = token_client(alice).post("/api/preview/", {"style": "comics"}, format="multipart")
     assert response.status_code == 400 and "photo" in response.json()["detail"]
+    assert not Avatar.objects.exists() and not Turn.objects.exists()
 
 
 def test_a_photo_without_a_face_is_previewed_without_a_likeness(alice):
