@@ -223,14 +223,6 @@ def direction(photo: SkinTone, version: SkinTone) -> tuple[str, ...]:
     return tuple(word for _size, word in sorted(changes, reverse=True))
 
 
-def exempt(style_slug: str) -> bool:
-    """Whether ``style_slug`` changes colour on purpose (its skin is not held to the photo's).
-    A style the studio doesn't know keeps natural colour."""
-    from avatars.engines.studio.registry import NATURAL_COLOUR
-
-    return not NATURAL_COLOUR.get(style_slug, True)
-
-
 def similar_points(points: np.ndarray, source: Face, target: Face) -> np.ndarray:
     """``points`` placed on ``source`` carried over to ``target`` by the rotation, scale and
     shift that take one face's five landmarks onto the other's."""
@@ -246,7 +238,7 @@ def skin_compare(
     photo_face: Face,
     version: Image.Image,
     version_face: Face | None,
-    style_slug: str,
+    exempt: bool,
     photo_points: np.ndarray | None = None,
     version_points: np.ndarray | None = None,
 ) -> SkinCheck | None:
@@ -276,7 +268,7 @@ def skin_compare(
     return SkinCheck(
         delta=delta,
         within=delta <= TOLERANCE,
-        exempt=exempt(style_slug),
+        exempt=exempt,
         direction=direction(photo_tone, version_tone),
         photo=photo_tone,
         version=version_tone,

@@ -117,7 +117,7 @@ def run(quick: bool = False) -> list[Result]:
                         photo_face=faces.face,
                         version=out,
                         version_face=drawn.face,
-                        style_slug=slug,
+                        exempt=not NATURAL_COLOUR[slug],
                         photo_points=points,
                         # The studio draws in place: the photo's mesh, as the face moved.
                         version_points=skin.similar_points(

@@ -7,10 +7,18 @@ from __future__ import annotations
 from PIL import Image
 
 from avatars import images
+from avatars.engines.studio.registry import NATURAL_COLOUR
 from avatars.faces import FaceAnalysis
 from avatars.models import Avatar, Turn
 from avatars.services.likeness import version_faces
 from avatars.skin import SkinCheck, skin_compare
+
+
+def style_exempt(style_slug: str) -> bool:
+    """Whether ``style_slug`` changes colour on purpose (its skin is measured, and nothing
+    is said): ``NATURAL_COLOUR = False`` in its studio module. A style the studio doesn't
+    know keeps natural colour."""
+    return not NATURAL_COLOUR.get(style_slug, True)
 
 
 def turn_skin_measure(*, turn: Turn, image: Image.Image) -> SkinCheck | None:
@@ -35,7 +43,7 @@ def turn_skin_measure(*, turn: Turn, image: Image.Image) -> SkinCheck | None:
         photo_face=photo_faces.face,
         version=image,
         version_face=found.face,
-        style_slug=avatar.style.recipe,
+        exempt=style_exempt(avatar.style.recipe),
     )
     if check is None:
         return None

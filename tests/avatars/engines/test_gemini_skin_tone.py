@@ -11,6 +11,7 @@ from avatars import skin
 from avatars.engines.base import RenderRequest
 from avatars.engines.gemini.engine import GeminiEngine
 from avatars.faces import analyse
+from avatars.services.skin import style_exempt
 from bench.skin_tones import TONES, toned
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -34,7 +35,7 @@ def _version_check(gemini_server, photo, face_analysis, answer: str) -> skin.Ski
         photo_face=face_analysis.face,
         version=result.image,
         version_face=found.face,
-        style_slug="comics",
+        exempt=style_exempt("comics"),
     )
 
 

@@ -92,7 +92,8 @@ def test_takes_are_ranked_by_likeness_and_the_best_is_current(api, alice, selfie
     ranked = take_list_for_avatar(avatar=avatar)
     assert [t.pk for t in ranked] == body["takes"]
     assert [t.rank for t in ranked] == [1, 2, 3]
-    assert all(t.likeness_text.endswith("likeness") for t in ranked)
+    assert all(t.likeness_level.endswith("likeness") for t in ranked)
+    assert all(t.likeness_text.endswith(", compared with your photo") for t in ranked)
 
 
 def test_the_user_keeps_another_take_and_the_others_stay(api, alice, selfie_jpeg, run_jobs):
