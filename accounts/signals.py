@@ -11,9 +11,12 @@ so whatever of theirs an account involves reaches accounts through these.
   of the profile page.
 - ``account_exporting(sender=User, user, writer)``: each receiver answers entries of the
   export's ``pixme.json``, having copied its files into the zip through ``writer.copy``.
-- ``account_deleting(sender=User, user)``: in the deletion's transaction, before the user goes:
-  each receiver deletes what is its own (under its own locks) and answers the names of the
-  stored files that go with it.
+- ``account_deleting(sender=User, user, deletion)``: in the deletion's transaction, before the
+  user goes: each receiver deletes what is its own (under its own locks), adding each stored
+  file that goes with it to ``deletion`` (an ``accounts.receipts.Deletion``: ``deletion.add``
+  reads it for the receipt first) and, in words, what else went.
+- ``receipt_signing(sender=DeletionReceipt, payload)``: sign a deletion receipt's bytes as the
+  site; the first receiver answers the signature (``{"algorithm", "value", "certificates"}``).
 """
 
 from django.dispatch import Signal
@@ -24,6 +27,7 @@ profile_choices = Signal()
 profile_page = Signal()
 account_exporting = Signal()
 account_deleting = Signal()
+receipt_signing = Signal()
 
 
 def answers(signal: Signal, **kwargs) -> list:

@@ -8,5 +8,7 @@ urlpatterns = [
     path("profile/api-token/", views.api_token, name="profile-api-token"),
     path("profile/export/", views.account_export_download, name="account-export"),
     path("profile/delete/", views.account_delete_confirm, name="account-delete"),
+    path("profile/receipts/<uuid:receipt_id>.json", views.receipt_download, name="receipt"),
+    path("deleted/", views.account_deleted, name="account-deleted"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("avatars.sharing.api_urls")),
     path("", include("avatars.live.api_urls")),
     path("", include("avatars.reels.api_urls")),
+    path("", include("avatars.retention.api_urls")),
     # Last: its avatars/<id>/turns/<turn>/<kind> would take the features' routes above.
     path("", include("avatars.api.urls")),
 ]

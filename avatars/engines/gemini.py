@@ -11,7 +11,9 @@ Each render rebuilds the whole conversation from the request (servers stay state
 
 Images go out as JPEG (≤1024 px on the long side). The total of image bytes in a request is
 kept under ``GEMINI_HISTORY_BUDGET_BYTES`` by leaving out the oldest history images first;
-the selfie and the version being edited are always sent.
+the selfie and the version being edited are always sent. Once the person deleted their
+selfie, the avatar's first version is sent in its place (``source_is_version``), and the brief
+says it is an earlier avatar of theirs, not a photo (:data:`STAND_IN_TEXT`).
 
 The reply is streamed: text parts reach ``progress`` as ``text_delta``. The stored
 ``model_content`` is the reply's ``Content`` as JSON with the image bytes removed and an
@@ -72,6 +74,11 @@ JPEG_QUALITY = 90
 DEFAULT_RETRY_AFTER = 10.0
 IMAGE_PART_MARKER = "_image_part_index"
 REFERENCE_TEXT = "Reference: an earlier avatar of the same person — keep this identity."
+# Said of the picture sent in the selfie's place once the person deleted their photo.
+STAND_IN_TEXT = (
+    "This picture is not a photo: it is the first avatar drawn of this person (their photo "
+    "was deleted at their request). Take their likeness from it."
+)
 OMITTED_IMAGE_TEXT = "[an earlier image, left out to keep the request small]"
 
 BLOCKED_MESSAGE = "The model declined this request; try rephrasing it."
@@ -196,6 +203,8 @@ def _image_part(encoded: _Encoded):
 def system_instruction(request: RenderRequest) -> str:
     profile = request.profile
     lines = ["You are the illustrator of Pix Me!, turning a person's selfie into an avatar."]
+    if request.source_is_version:
+        lines = ["You are the illustrator of Pix Me!, drawing avatars of a person."]
     if profile.display_name:
         lines.append(f"The person's name: {profile.display_name}.")
     if profile.backstory:
@@ -214,7 +223,10 @@ def _brief(request: RenderRequest, instruction: str) -> str:
     prompt = (request.style_prompt or f"A {request.style_slug} avatar.").strip()
     prompt = prompt.replace("{name}", request.profile.display_name or "the person")
     prompt = prompt.replace("{caption}", request.profile.caption or "")
-    text = f"Turn this selfie into an avatar. Style: {prompt}"
+    if request.source_is_version:
+        text = f"Draw this person as an avatar. {STAND_IN_TEXT} Style: {prompt}"
+    else:
+        text = f"Turn this selfie into an avatar. Style: {prompt}"
     if instruction.strip():
         text += f"\n\nAlso: {instruction.strip()}"
     return text
