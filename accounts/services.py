@@ -115,7 +115,6 @@ def api_token_create(
     return ApiToken.objects.create(user=user, name=name)
 
 
-@transaction.atomic
 def api_token_obtain(
     *, request: HttpRequest, username: str, password: str, name: str = PASSWORD_TOKEN_NAME
 ) -> tuple[ApiToken, str]:
@@ -123,6 +122,7 @@ def api_token_obtain(
 
     ``request`` goes to authenticate() so django-axes counts a failure against the username
     and the address, and refuses every try — right or wrong — while they are locked out.
+    Not one transaction: the failure django-axes records must outlive the refusal raised here.
 
     A suspended user gets one too, to take their data and leave: while they are suspended
     the API opens only the export and the account's deletion to it

@@ -77,6 +77,14 @@ class Face:
         (lx, ly), (rx, ry) = self.left_eye, self.right_eye
         return float(np.hypot(rx - lx, ry - ly))
 
+    def moved(self, dx: float, dy: float) -> Face:
+        """The same face ``dx``, ``dy`` pixels along (a crop moves it by minus its corner)."""
+        return Face(
+            box=tuple(round(v + d) for v, d in zip(self.box, (dx, dy, dx, dy), strict=True)),
+            landmarks=tuple((round(x + dx), round(y + dy)) for x, y in self.landmarks),
+            score=self.score,
+        )
+
     @property
     def roll_degrees(self) -> float:
         """Head tilt: positive when the image-right eye sits lower."""

@@ -28,7 +28,7 @@ from PIL import Image  # noqa: E402
 from skimage import data  # noqa: E402
 
 from avatars.engines.base import ProfileContext, RenderRequest  # noqa: E402
-from avatars.engines.gemini import GeminiEngine  # noqa: E402
+from avatars.engines.gemini.engine import GeminiEngine  # noqa: E402
 from tests.fakes.gemini_server import FakeGeminiServer  # noqa: E402
 
 RUNS = 20

@@ -2,15 +2,17 @@
 
 Run: DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python bench/likeness_numerics.py [RUNS]
 
-Part 1 runs the version chain of tests/test_version_chain.py (Comics → warmer → round glasses
-→ caption, and black and white branched from v2) in a fresh process under each setting of the
-switches that choose a CPU code path: numpy's SIMD dispatch (NPY_DISABLE_CPU_FEATURES),
-OpenBLAS's kernel (OPENBLAS_CORETYPE), OpenCV's dispatch (OPENCV_CPU_DISABLE). It prints each
-version's likeness and a hash of its pixels, so a switch that changes a picture shows up.
+Part 1 runs the version chain of tests/avatars/services/test_version_chain.py (Comics →
+warmer → round glasses → caption, and black and white branched from v2) in a fresh process
+under each setting of the switches that choose a CPU code path: numpy's SIMD dispatch
+(NPY_DISABLE_CPU_FEATURES), OpenBLAS's kernel (OPENBLAS_CORETYPE), OpenCV's dispatch
+(OPENCV_CPU_DISABLE). It prints each version's likeness and a hash of its pixels, so a switch
+that changes a picture shows up.
 Part 2 measures how far likeness moves under perturbations no user would see: ±1 grey level of
 noise on the selfie, and the glasses placed one pixel off. It also re-runs the chain with the
 ties of k-means' argsort broken in seeded random orders, which is what differs between CPUs.
-Those spreads, and what a lost identity scores, set the margins in tests/test_version_chain.py.
+Those spreads, and what a lost identity scores, set the margins in
+tests/avatars/services/test_version_chain.py.
 
 Measured on an AMD EPYC Milan (AVX2): only numpy's dispatch changes the pictures; with
 NPY_DISABLE_CPU_FEATURES=X86_V3 v3 goes 0.613 → 0.634. np.argsort's default sort picks its

@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/person_mask.py   (writes bench/results/person_mask.j
 Targets, on one core of this machine (the script pins itself to the first core it may use):
 - cost: finding the mask and drawing its soft alpha for a 1024² portrait, median ≤ 40 ms
   over 30 runs after a warm-up (the model's run and the edge's guided filter also apart);
-- quality: against the hand-drawn masks of tests/engines/masks on six portraits (three real
+- quality: against the hand-drawn masks of tests/avatars/engines/masks on six portraits (three real
   photos that ship in packages, three of those people pasted on other backgrounds), the
   model's mean IoU and mean boundary F-score each at least 0.25 above GrabCut's — the cut
   the studio used before, seeded from the face box;
@@ -80,7 +80,7 @@ def _quality() -> list[Result]:
 
     from avatars import person
     from avatars.faces import analyse
-    from tests.engines import mask_quality as mq
+    from tests.avatars.engines import mask_quality as mq
 
     rows = {}
     for portrait in mq.portraits():
@@ -129,7 +129,7 @@ def _quality() -> list[Result]:
 def _landmarks() -> list[Result]:
     import numpy as np
 
-    from tests.engines import mask_quality as mq
+    from tests.avatars.engines import mask_quality as mq
 
     rows = []
     for name, degrees, rgb, marks in mq.marked_faces():

@@ -1,6 +1,10 @@
 """Pix Me! settings. Everything comes from the environment (read here and nowhere else) with
 embedded defaults: SQLite in WAL mode under var/, local media under var/media, jobs run inside
-the ASGI process, the in-memory channel layer, the offline studio engine. See README.md."""
+the ASGI process, the in-memory channel layer, the offline studio engine. See README.md.
+
+Longer than the 400 lines a module gets here, on purpose: the environment is read in this one
+place, each setting beside the reason for its default (README's Configuration table lists them).
+"""
 
 from datetime import timedelta
 from pathlib import Path
@@ -420,7 +424,7 @@ PIXME_MAX_UNFINISHED_PER_USER = env_int("PIXME_MAX_UNFINISHED_PER_USER", 3)
 PIXME_DEFAULT_ENGINE = "studio"
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
 # The first is the default; retired names are read as their replacements
-# (avatars/engines/gemini_models.py).
+# (avatars/engines/gemini/model_table.py).
 GEMINI_MODELS = env_list(
     "GEMINI_MODELS",
     ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image"],

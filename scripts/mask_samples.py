@@ -34,7 +34,7 @@ from avatars.engines.studio.edits.background import scene  # noqa: E402
 from avatars.engines.studio.edits.parser import parse  # noqa: E402
 from avatars.faces import analyse  # noqa: E402
 from avatars.person import PersonMask  # noqa: E402
-from tests.engines import mask_quality as mq  # noqa: E402
+from tests.avatars.engines import mask_quality as mq  # noqa: E402
 
 DOCS = ROOT / "docs" / "samples"
 TEAL = np.array((32, 128, 128), np.float32)

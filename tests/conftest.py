@@ -12,6 +12,31 @@ from avatars.live.events import group_name
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
+# Tests that start real servers or a browser (several processes each), by group: under
+# pytest-xdist's ``--dist loadgroup`` (scripts/test) one worker runs a group's tests one after
+# another, and the other worker the other groups and the rest.
+GROUPS = {"e2e": "e2e", "scaleout": "scaleout", "slow": "live"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Group the tests that start processes: the browser tests (a package-scoped Chromium and
+    module-scoped sites, made once rather than once per worker), the scale-out cluster (its
+    session-scoped services likewise) and the other live-server tests. Within a group no two
+    run at once; the largest groups start first, one per worker.
+
+    xdist groups a test by the ``@group`` suffix its ``xdist_group`` mark adds to the node id.
+    Its 3.8.0 writes that suffix where pytest 9.2 no longer reads it (node ids are structured
+    now: pytest-dev/pytest-xdist#1386), so the suffix is set here, as xdist would."""
+    if not config.getoption("loadgroup", default=False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        group = next((GROUPS[m] for m in GROUPS if item.get_closest_marker(m)), None)
+        if group and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")
+
 
 @pytest.fixture(scope="session")
 def astronaut_512() -> Image.Image:

@@ -35,5 +35,6 @@ PIXME_RETRY_MAX_WAIT = 0.0
 PIXME_C2PA_DIR = _tmp / "c2pa"
 
 # Reports count towards pausing a link from accounts of any age (still only from accounts that
-# have made an avatar); tests/test_reports.py sets the age rule where it is the subject.
+# have made an avatar); tests/avatars/sharing/test_reports.py sets the age rule where it is
+# the subject.
 PIXME_REPORTER_MIN_AGE_HOURS = 0

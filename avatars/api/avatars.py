@@ -76,6 +76,10 @@ class AvatarListCreateApi(GenericAPIView):
         class Meta:
             ref_name = "AvatarCreate"
 
+    def get_serializer_class(self):
+        # DRF's browsable API draws its form from this (without it, a 500 in a browser).
+        return self.InputSerializer
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular, reading the filters
             return Avatar.objects.none()

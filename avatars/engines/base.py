@@ -8,8 +8,10 @@ Contract
   ``PIL.Image``; once its owner deleted it, the avatar's first version, and
   ``source_is_version`` says so), the style, the instruction, the image being edited (for an
   edit), the conversation history, the profile context and reference images, and the output
-  shape; and what was found once and kept: the faces and the person mask of the selfie and of the
-  image being edited (None when not found yet: an engine that needs them finds them).
+  shape; and what was found once and kept: the faces and the person mask of the selfie and of
+  the image being edited (None when not found yet: an engine that needs them finds them); and
+  ``style_strength``, 0-100: 0 is as close to the photo as the style allows, 100 the
+  strongest style, 50 (the default) the style as it was always drawn.
 * ``progress(stage, percent, message=None, text_delta=None)`` is called as work advances:
   ``stage`` is a short machine name (``decode``, ``detect``, ``stylise``, ``letter``,
   ``encode`` for studio; ``sending``, ``drawing``, ``received`` for a remote model),
@@ -99,6 +101,28 @@ class ModelGone(Misconfigured):
     code = "model_gone"
 
 
+# "More me ↔ more style": 0 keeps as much of the photo as the style allows, 100 is the
+# strongest style; 50 is every style as it was drawn before the control existed.
+STYLE_STRENGTH_MIN, STYLE_STRENGTH_DEFAULT, STYLE_STRENGTH_MAX = 0, 50, 100
+
+
+def style_strength_check(value) -> int:
+    """``value`` as a style strength (a whole number 0-100), or BadRequest saying so."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(
+            f"The style strength is a whole number from {STYLE_STRENGTH_MIN} (more like your "
+            f"photo) to {STYLE_STRENGTH_MAX} (more style), not {value!r}."
+        )
+    if not STYLE_STRENGTH_MIN <= value <= STYLE_STRENGTH_MAX:
+        raise BadRequest(
+            f"The style strength goes from {STYLE_STRENGTH_MIN} (more like your photo) to "
+            f"{STYLE_STRENGTH_MAX} (more style), not {value}."
+        )
+    return value
+
+
 # One try and two retries, with PIXME_RETRY_BACKOFF's waits before the retries.
 MAX_ATTEMPTS = 3
 
@@ -173,6 +197,7 @@ class RenderRequest:
     aspect_ratio: str = ""  # "1:1", "3:4", … ; "" keeps the source's shape
     image_size: str = ""  # "1K", "2K", … for engines that support it
     variant: int = 0  # which take of several (0: the first); engines make takes differ by it
+    style_strength: int = STYLE_STRENGTH_DEFAULT  # 0 more like the photo … 100 more style
     # The selfie was deleted (its owner's choice): ``source`` is the avatar's first version,
     # standing in for it. Engines that tell a model what it sees say so.
     source_is_version: bool = False
@@ -234,7 +259,7 @@ class Engine:
 # engine never breaks the others.
 ENGINES: dict[str, tuple[str, str]] = {
     "studio": ("Studio (offline)", "avatars.engines.studio.StudioEngine"),
-    "gemini": ("Gemini", "avatars.engines.gemini.GeminiEngine"),
+    "gemini": ("Gemini", "avatars.engines.gemini.engine.GeminiEngine"),
 }
 
 _instances: dict[str, Engine] = {}

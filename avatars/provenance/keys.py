@@ -180,9 +180,10 @@ def _signer() -> c2pa.Signer:
 # The SDK never reaches the network, for signing or for reading anyone's file: by default c2pa
 # fetches the manifest a file's XMP names (dcterms:provenance) from any address, loopback
 # included. Two switches, each enough alone — no remote manifests; no host the SDK may contact —
-# and tests/test_verify_offline.py proves each with c2pa itself (it ignores a key it doesn't
-# know, so a renamed one would fail there, not silently). No OCSP look-ups either, and CAWG
-# identity assertions, whose did:web look-ups ignore the host list, aren't decoded: we show none.
+# and tests/avatars/provenance/test_verify_offline.py proves each with c2pa itself (it ignores a
+# key it doesn't know, so a renamed one would fail there, not silently). No OCSP look-ups
+# either, and CAWG identity assertions, whose did:web look-ups ignore the host list, aren't
+# decoded: we show none.
 NO_NETWORK = {
     "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
     "core": {"allowed_network_hosts": [], "decode_identity_assertions": False},

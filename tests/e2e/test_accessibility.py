@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_layout import MORE_PAGES, PAGES, SIZES, open_page, toured  # noqa: F401
+from tests.e2e.test_layout import MORE_PAGES, PAGES, SIZES, open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -24,7 +24,7 @@ def readable(violations: list[dict]) -> str:
 
 @pytest.mark.parametrize("width", SIZES)
 @pytest.mark.parametrize("name", PAGES + MORE_PAGES)
-def test_axe_finds_nothing_serious(toured, name, width):  # noqa: F811
+def test_axe_finds_nothing_serious(toured, name, width):
     from axe_playwright_python.sync_playwright import Axe
 
     page = open_page(toured, name, width)
@@ -45,7 +45,7 @@ FOCUSED = """() => {
 
 
 @pytest.mark.parametrize("width", SIZES)
-def test_the_skip_link_comes_first_and_lands_on_the_content(toured, width):  # noqa: F811
+def test_the_skip_link_comes_first_and_lands_on_the_content(toured, width):
     page = open_page(toured, "list", width)
     page.keyboard.press("Tab")
     first = page.evaluate(FOCUSED)
@@ -55,7 +55,7 @@ def test_the_skip_link_comes_first_and_lands_on_the_content(toured, width):  # n
 
 
 @pytest.mark.parametrize("width", SIZES)
-def test_every_nav_item_is_reached_by_tab_with_a_visible_ring(toured, width):  # noqa: F811
+def test_every_nav_item_is_reached_by_tab_with_a_visible_ring(toured, width):
     page = open_page(toured, "profile", width)
     expected = {"Pix Me!", "New avatar", "My avatars", "Profile", "Log out"}
     reached = {}
@@ -68,7 +68,7 @@ def test_every_nav_item_is_reached_by_tab_with_a_visible_ring(toured, width):  #
     assert all(f["ring"] and f["visible"] for f in reached.values()), reached
 
 
-def test_a_style_is_picked_with_the_arrow_keys_and_its_card_shows_the_focus(toured):  # noqa: F811
+def test_a_style_is_picked_with_the_arrow_keys_and_its_card_shows_the_focus(toured):
     page = open_page(toured, "create", 1280)
     for _ in range(30):
         page.keyboard.press("Tab")

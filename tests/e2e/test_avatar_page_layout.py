@@ -44,9 +44,12 @@ WORDS = set(STAGE_WORDS.values()) | set(STATUS_WORDS.values())
 SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
 
 
-@pytest.fixture
-def site(tmp_path):
-    site = LiveSite(tmp_path)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One site for the module. The edit-box tests only read it; the keyboard test, which
+    asks for an edit, comes after them in the file and finds the avatar as a new site has it
+    (version 1 drawn): the others leave nothing on the server but sessions."""
+    site = LiveSite(tmp_path_factory.mktemp("avatar-page"))
     site.migrate()
     avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
     site.start()

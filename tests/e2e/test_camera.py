@@ -7,19 +7,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.e2e.conftest import LAUNCH_ARGS
 from tests.e2e.test_browser_flow import CHROMIUM
 from tests.liveserver import LiveSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FAKE_CAMERA = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *LAUNCH_ARGS,
     # A synthetic camera, and "allow" answered for the user.
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
@@ -44,13 +39,11 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FAKE_CAMERA)
-        yield browser
-        browser.close()
+def browser(playwright):
+    """A Chromium of this module's own: the fake camera is a launch flag."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FAKE_CAMERA)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_layout import MORE_PAGES, PAGES, SIGNED_OUT, SIZES, USERNAME, chromium, tour
+from tests.e2e.test_layout import MORE_PAGES, PAGES, SIGNED_OUT, SIZES, USERNAME, tour
 from tests.liveserver import LiveSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -52,19 +52,20 @@ class Watched:
 
 
 @pytest.fixture(scope="module")
-def watched(tmp_path_factory):
+def watched(tmp_path_factory, browser):
     tmp = tmp_path_factory.mktemp("csp")
     site = LiveSite(tmp)
     site.migrate()
     site.start()
     try:
-        with chromium() as browser:
-            watched = Watched(site, browser)
-            # Sign up, upload (the preview is a blob: image), make, edit, share, make a token.
-            _, watched.urls = tour(site, browser, tmp / "selfie.jpg", context=watched.signed_in)
-            watched.after_tour = list(watched.refused)
-            site.manage("shell", "-c", MAKE_ADMIN)
-            yield watched
+        watched = Watched(site, browser)
+        # Sign up, upload (the preview is a blob: image), make, edit, share, make a token.
+        _, watched.urls = tour(site, browser, tmp / "selfie.jpg", context=watched.signed_in)
+        watched.after_tour = list(watched.refused)
+        site.manage("shell", "-c", MAKE_ADMIN)
+        yield watched
+        watched.signed_out.close()
+        watched.signed_in.close()
     finally:
         site.stop()
 

@@ -3,7 +3,7 @@ header keeps its layout: the brand's dot on the brand's line, every nav item who
 the nav items on one row.
 
 The tour here (sign up, make an avatar, edit it, share it, make an API token) is shared with the
-accessibility test and with scripts/screenshots.py.
+accessibility test (``toured`` in tests/e2e/conftest.py) and with scripts/screenshots.py.
 """
 
 from __future__ import annotations
@@ -123,21 +123,6 @@ def tour(site: LiveSite, browser, selfie: Path, *, edit: bool = True, context=No
         "credentials": shared_url + "credentials/",
     }
     return context, urls
-
-
-@pytest.fixture(scope="module")
-def toured(tmp_path_factory):
-    """One live site and one browser for the module: (signed-out context, signed-in, URLs)."""
-    tmp = tmp_path_factory.mktemp("layout")
-    site = LiveSite(tmp)
-    site.migrate()
-    site.start()
-    try:
-        with chromium() as browser:
-            signed_in, urls = tour(site, browser, tmp / "selfie.jpg", edit=False)
-            yield browser.new_context(), signed_in, urls
-    finally:
-        site.stop()
 
 
 def open_page(toured, name: str, width: int):

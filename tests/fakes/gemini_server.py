@@ -30,6 +30,8 @@ Scripted failures for the next calls::
     server.script("403")                        # PERMISSION_DENIED
     server.script("400")                        # INVALID_ARGUMENT (not the key)
     server.script("signed")                     # the image carries a C2PA manifest (caBX)
+    server.script("faithful")                   # the image is the last input's, unchanged
+    server.script("lighter")                    # …washed 35% towards white: lighter skin
 
 Use it as a context manager (``with FakeGeminiServer() as server: …``) or through the
 ``gemini_server`` fixture of :mod:`tests.fakes.fixtures`.
@@ -260,7 +262,7 @@ class FakeGeminiServer:
             "supported methods.",
         )
 
-    def _output_image(self, rec: Recorded, signed: bool = False) -> bytes:
+    def _output_image(self, rec: Recorded, signed: bool = False, look: str = "ok") -> bytes:
         if rec.images:
             source = Image.open(io.BytesIO(rec.images[-1].data)).convert("RGB")
         else:
@@ -273,8 +275,11 @@ class FakeGeminiServer:
         scale = OUTPUT_LONG_SIDE / max(w, h)
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         image = ImageOps.fit(source, size, Image.Resampling.BILINEAR)
-        image = ImageOps.posterize(image, 3)
-        image = Image.blend(image, Image.new("RGB", image.size, (40, 170, 120)), 0.25)
+        if look == "lighter":  # the face (and all) washed towards white, as drifted edits do
+            image = Image.blend(image, Image.new("RGB", image.size, (255, 255, 255)), 0.35)
+        elif look != "faithful":
+            image = ImageOps.posterize(image, 3)
+            image = Image.blend(image, Image.new("RGB", image.size, (40, 170, 120)), 0.25)
         buf = io.BytesIO()
         image.save(buf, "PNG", compress_level=1)
         data = buf.getvalue()
@@ -315,7 +320,9 @@ class FakeGeminiServer:
         else:
             sig = self._signature()
             rec.signatures.append(sig)
-            rec.answered_image = self._output_image(rec, signed=behaviour == "signed")
+            rec.answered_image = self._output_image(
+                rec, signed=behaviour == "signed", look=behaviour
+            )
             png = base64.b64encode(rec.answered_image).decode("ascii")
             image_part = {"inlineData": {"mimeType": "image/png", "data": png}}
             image_part["thoughtSignature"] = sig

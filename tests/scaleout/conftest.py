@@ -1,5 +1,6 @@
-"""Fixtures of the scale-out suite: the services (session-wide), two web processes and two
-workers on them, people with API tokens and sessions, a small real face photo."""
+"""Fixtures of the scale-out suite: the services, two web processes and two workers on them
+(made once for tests/scaleout and stopped when it is done, not left running through the tests
+after it), people with API tokens and sessions, a small real face photo."""
 
 from __future__ import annotations
 
@@ -37,28 +38,28 @@ def _started(service):
         raise
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def postgres():
     service = _started(Postgres())
     yield service
     service.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def redis():
     service = _started(Redis())
     yield service
     service.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def s3():
     service = _started(S3())
     yield service
     service.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster(postgres, redis, s3, _gemini_server_session):
     """README's scale-out: migrate, then web A and B, render workers 1 and 2, and the
     background worker (a version's after-work, webhook deliveries)."""

@@ -11,9 +11,9 @@ import sys
 import pytest
 from PIL import Image
 
+from tests.jobs.test_restart import wait_for
 from tests.liveserver import ROOT, LiveSite
 from tests.scaleout.cluster import UNLIMITED, create_avatar
-from tests.test_restart import wait_for
 
 pytestmark = pytest.mark.scaleout
 

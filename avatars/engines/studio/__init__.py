@@ -19,6 +19,7 @@ from avatars.engines.base import (
     RenderRequest,
     RenderResult,
     no_progress,
+    style_strength_check,
 )
 from avatars.faces import Face, FaceAnalysis, analyse
 from avatars.person import PersonMask
@@ -67,6 +68,7 @@ class StudioEngine(Engine):
         if request.style_slug not in STYLES:
             raise BadRequest(f"The studio can't draw the style {request.style_slug!r} yet.")
         name, style = STYLES[request.style_slug]
+        strength = style_strength_check(request.style_strength)
         side = output_side(request.image_size)
         progress("decode", 5, "Reading your photo")
         image = request.source.convert("RGB")
@@ -90,7 +92,12 @@ class StudioEngine(Engine):
 
         progress("stylise", 20, f"Drawing you in {name}")
         ctx = StyleContext(
-            faces=faces, palette=palette, step=step, variant=request.variant, person=person
+            faces=faces,
+            palette=palette,
+            step=step,
+            variant=request.variant,
+            person=person,
+            strength=strength,
         )
         out = style(image, ctx)
         text = f"Drew you in {name} style."

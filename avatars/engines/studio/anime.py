@@ -10,7 +10,6 @@ from PIL import Image
 
 from .common import (
     StyleContext,
-    around,
     grow,
     kmeans_colours,
     luminance,
@@ -20,10 +19,16 @@ from .common import (
     shrink,
     to_array,
 )
+from .masks import around
+from .skin_tone import keep_skin_tone
 
 LINE = (45, 30, 40)
 CEL_SIDE = 340  # the long side the recursive filter works at
 SHADE = np.array([0.78, 0.74, 0.88], np.float32)  # cool, slightly violet shadows
+
+# Whether skin must keep its tone here (avatars.skin):
+# Cels drawn from the photo's own colours: skin stays its tone.
+NATURAL_COLOUR = True
 
 
 class Take(NamedTuple):
@@ -48,7 +53,9 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     h, w = rgb.shape[:2]
     size = max(h, w)
     take = ctx.take(TAKES)
-    colours = take.colours
+    # Strength: closer to the photo is more cels at truer colour, lighter smoothing and fine
+    # lines; stronger is few vivid cels, heavy smoothing and bold lines.
+    colours = ctx.at(take.colours + 4, take.colours, max(4, take.colours - 4))
     ctx.step(10, "Smoothing the skin")
     # The recursive filter's window is 40 px wide at 1024², so a copy at a third of the size
     # (and a third of the window) loses nothing it would have kept, and costs a ninth
@@ -57,9 +64,12 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     small = shrink(rgb, CEL_SIDE)
     scale = max(small.shape[:2]) / size
     small = cv2.edgePreservingFilter(
-        small, flags=cv2.RECURS_FILTER, sigma_s=40 * scale, sigma_r=0.35
+        small,
+        flags=cv2.RECURS_FILTER,
+        sigma_s=ctx.at(10, 40, 70) * scale,
+        sigma_r=ctx.at(0.15, 0.35, 0.5),
     )
-    small = saturate(small, take.saturation, 1.08)
+    small = saturate(small, ctx.at(1.1, take.saturation, take.saturation * 1.2), 1.08)
     soft = grow(small, w, h)
     ctx.step(35, "Flat colour cels")
     centres, labels = kmeans_colours(soft, colours)
@@ -72,12 +82,21 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     mean_lum = (sums / np.maximum(counts, 1)).astype(np.float32)
     shadow = lum < mean_lum[labels] - 6
     shades = np.clip(centres.astype(np.float32) * take.shade, 0, 255).astype(np.uint8)
-    out = paint(labels + shadow.astype(np.uint8) * colours, np.vstack([centres, shades]))
+    # The face's skin in the photo's own tone (vivid cels drifted from it).
+    palette, index = keep_skin_tone(
+        np.vstack([centres, shades]),
+        labels + shadow.astype(np.uint8) * colours,
+        rgb,
+        ctx.faces,
+        person=ctx.person_area(rgb),
+    )
+    out = paint(index, palette)
     ctx.step(75, "Clean line art")
     grey = cv2.cvtColor(soft, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), size / 500), 40, 110)
     edges = cv2.GaussianBlur(edges.astype(np.float32) / 255, (0, 0), max(0.6, size / 1400))
-    out = _blend(out, np.clip(edges * take.lines, 0, 1), LINE)
+    lines = ctx.at(take.lines * 0.6, take.lines, take.lines * 1.5)
+    out = _blend(out, np.clip(edges * lines, 0, 1), LINE)
     ctx.step(90, "Catch-lights in the eyes")
     face = ctx.face
     if face is not None:

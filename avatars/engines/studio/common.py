@@ -1,4 +1,6 @@
 """Building blocks the studio styles share: array conversion, palettes, k-means, inks, tones.
+Screens and grain are in :mod:`.screens`, masks in :mod:`.masks`, keeping skin tone in
+:mod:`.skin_tone`.
 
 Everything here is deterministic: any randomness comes from generators with fixed seeds, so
 the same photo and style always give the same pixels.
@@ -20,6 +22,7 @@ from avatars.person import PersonMask
 RGB = tuple[int, int, int]
 Step = Callable[[int, str], None]
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 # The long side that filters working on a reduced copy of the picture work at (see shrink).
 WORK_SIDE = 512
 
@@ -33,14 +36,28 @@ class StyleContext:
     """What a style needs besides the pixels: faces (in the image's coordinates), the
     profile's palette (RGB, most important first), a progress callback for sub-steps
     (``step(percent_within_style, message)``, 0-100) and which take of several this is
-    (``variant``, 0 for the first: see :meth:`take`), and where the person is (``person``,
-    for the picture as the style receives it: see :meth:`person_alpha`)."""
+    (``variant``, 0 for the first: see :meth:`take`), where the person is (``person``,
+    for the picture as the style receives it: see :meth:`person_alpha`), and how strong the
+    style is (``strength``, 0-100: see :meth:`at`)."""
 
     faces: FaceAnalysis | None = None
     palette: tuple[RGB, ...] = ()
     step: Step = field(default=_no_step)
     variant: int = 0
     person: PersonMask | None = None
+    strength: int = 50
+
+    def at(self, closest: N, today: N, strongest: N) -> N:
+        """One of the style's parameters at this strength: ``closest`` at 0 (as near the
+        photo as the style allows), ``today`` at 50 — exactly, so a style at 50 draws the
+        same pixels it always has — and ``strongest`` at 100; linear in between, rounded
+        when ``today`` is a whole number."""
+        s = self.strength
+        if s == 50:
+            return today
+        low, high, t = (closest, today, s / 50) if s < 50 else (today, strongest, s / 50 - 1)
+        value = low + (high - low) * t
+        return round(value) if isinstance(today, int) else value
 
     def person_alpha(self, rgb: np.ndarray) -> np.ndarray | None:
         """The person's soft alpha (float32 0-1) in ``rgb``, the style's picture; None when
@@ -48,6 +65,14 @@ class StyleContext:
         if self.person is None or not self.person.found:
             return None
         return self.person.alpha(rgb)
+
+    def person_area(self, rgb: np.ndarray) -> np.ndarray | None:
+        """Where the person is in ``rgb`` (bool), from the mask's grid alone (no soft edge:
+        cheap); None when nobody was found."""
+        if self.person is None or not self.person.found:
+            return None
+        h, w = rgb.shape[:2]
+        return self.person.coarse(w, h) > 0.5
 
     def take(self, takes: Sequence[T]) -> T:
         """This take's parameters from a style's ``TAKES``: the first is the style as it has
@@ -268,138 +293,3 @@ def ink_lines(rgb: np.ndarray, *, block: int | None = None, c: int = 7, thicken:
     keep = np.zeros(n, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     return keep[cc]
-
-
-def _grid(shape) -> tuple[np.ndarray, np.ndarray]:
-    """Column and row coordinates as a row and a column (they broadcast to ``shape``)."""
-    h, w = shape
-    return np.arange(w, dtype=np.float32)[None, :], np.arange(h, dtype=np.float32)[:, None]
-
-
-def dot_screen(shape, *, spacing: float, angle_degrees: float = 45.0):
-    """Distance (in cell units, 0 at a dot centre, ~0.7 at the farthest point) to the nearest
-    dot of a rotated square grid with ``spacing`` pixels between dots."""
-    xx, yy = _grid(shape)
-    a = np.radians(angle_degrees)
-    cos, sin = np.float32(np.cos(a) / spacing), np.float32(np.sin(a) / spacing)
-    u = xx * cos + yy * sin
-    v = yy * cos - xx * sin
-    u -= np.round(u)
-    v -= np.round(v)
-    return np.sqrt(u * u + v * v)
-
-
-def line_screen(shape, *, spacing: float, angle_degrees: float):
-    """Distance (cell units, 0-0.5) to the nearest line of a rotated line screen."""
-    xx, yy = _grid(shape)
-    a = np.radians(angle_degrees)
-    u = xx * np.float32(np.cos(a) / spacing) + yy * np.float32(np.sin(a) / spacing)
-    u -= np.round(u)
-    return np.abs(u, out=u)
-
-
-def noise(shape, *, seed: int, scale: float = 1.0) -> np.ndarray:
-    """Deterministic grain, float32 with mean 0 and std ~1, optionally blurred by ``scale``.
-
-    Drawn from a uniform distribution (a quarter of the cost of a normal one; as grain the
-    two look the same, and blurred they are the same). Blurred grain has no detail finer
-    than ``scale``, so it is drawn at a fraction of the size and scaled up."""
-    h, w = shape
-    factor = max(1, int(scale / 2.5))
-    small = (max(1, -(-h // factor)), max(1, -(-w // factor)))
-    n = np.random.default_rng(seed).random(small, dtype=np.float32)
-    n -= 0.5
-    if scale <= 1:
-        n *= np.float32(12**0.5)
-        return n
-    sigma = scale / factor
-    k = int(sigma * 3) | 1
-    n = cv2.GaussianBlur(n, (k, k), sigma)
-    if factor > 1:
-        n = cv2.resize(n, (small[1] * factor, small[0] * factor), interpolation=cv2.INTER_CUBIC)
-        n = np.ascontiguousarray(n[:h, :w])
-    n /= n.std() + 1e-6
-    return n
-
-
-def vignette(shape, strength: float = 0.5, center=None) -> np.ndarray:
-    """A multiplier map: 1 in the centre, 1 - strength in the far corners."""
-    h, w = shape
-    cy, cx = center or (h / 2, w / 2)
-    xx, yy = _grid(shape)
-    # r² = (dx² + dy²) / 2 with dx, dy in half-sizes: no square root needed.
-    r2 = (((xx - cx) / (w / 2)) ** 2 + ((yy - cy) / (h / 2)) ** 2) / 2
-    return 1 - strength * np.minimum(r2, 1)
-
-
-def around(points, reach: float, shape) -> tuple[slice, slice]:
-    """The box (rows, columns) holding every point with ``reach`` pixels to spare, clipped to
-    ``shape``: work on a face feature touches that box, not the whole picture."""
-    xs = [x for x, _ in points]
-    ys = [y for _, y in points]
-    h, w = shape[:2]
-    top, bottom = max(0, int(min(ys) - reach)), min(h, int(max(ys) + reach) + 1)
-    left, right = max(0, int(min(xs) - reach)), min(w, int(max(xs) + reach) + 1)
-    return slice(top, max(top, bottom)), slice(left, max(left, right))
-
-
-def skin_mask(rgb: np.ndarray, faces: FaceAnalysis | None) -> np.ndarray:
-    """A soft 0-1 mask of skin: YCrCb skin colours, seeded from the face's own tones when a
-    face was found (so it works for every skin tone), feathered. Worked out at about 512 px
-    on the long side: a feathered mask has no detail a reduced copy would lose."""
-    h, w = rgb.shape[:2]
-    small = shrink(rgb, WORK_SIDE)
-    ycc = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    face = faces.face if faces else None
-    if face is not None:
-        sx, sy = small.shape[1] / w, small.shape[0] / h
-        left, top, right, bottom = face.box
-        cx, cy = round((left + right) / 2 * sx), round((top + bottom) / 2 * sy)
-        hw = max(2, round((right - left) / 5 * sx))
-        hh = max(2, round((bottom - top) / 5 * sy))
-        patch = ycc[max(0, cy - hh) : cy + hh, max(0, cx - hw) : cx + hw].reshape(-1, 3)
-        cr, cb = np.median(patch[:, 1]), np.median(patch[:, 2])
-        d = cv2.magnitude(ycc[..., 1] - cr, ycc[..., 2] - cb)
-        mask = np.clip(1.6 - d / 9.0, 0, 1)
-    else:
-        cr_ok = (ycc[..., 1] > 135) & (ycc[..., 1] < 180)
-        cb_ok = (ycc[..., 2] > 85) & (ycc[..., 2] < 135)
-        mask = (cr_ok & cb_ok).astype(np.float32)
-    k = max(3, round(max(small.shape[:2]) / 100)) | 1
-    return grow(cv2.GaussianBlur(mask.astype(np.float32), (k, k), 0), w, h)
-
-
-def outline(alpha: np.ndarray, width: float) -> np.ndarray:
-    """A band about ``width`` px wide along the person's edge (bool), two thirds of it
-    outside: an ink line around the figure that eats little of the person. The picture's
-    own frame is no edge: a person cut off by it gets no line there."""
-    inside = (alpha > 0.5).astype(np.uint8)
-    out_k = max(1, round(width * 2 / 3))
-    in_k = max(0, round(width / 3))
-    grown = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * out_k + 1,) * 2))
-    if in_k:
-        inside = cv2.erode(
-            inside,
-            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * in_k + 1,) * 2),
-            borderType=cv2.BORDER_REPLICATE,
-        )
-    return (grown > 0) & (inside == 0)
-
-
-def face_mask(shape, faces: FaceAnalysis | None, grow: float = 1.25) -> np.ndarray:
-    """A soft elliptical 0-1 mask over each detected face (grown by ``grow``)."""
-    h, w = shape
-    mask = np.zeros((h, w), np.float32)
-    if faces is None:
-        return mask
-    k = max(3, round(max(h, w) / 40)) | 1
-    for f in faces.faces:
-        cx, cy = f.center
-        axes = (max(1, int(f.width * grow / 2)), max(1, int(f.height * grow * 0.62)))
-        # Drawn and feathered in a box around the face: the rest of the mask stays 0.
-        rows, cols = around([(cx, cy)], max(axes) + k + 2, shape)
-        box = np.zeros((rows.stop - rows.start, cols.stop - cols.start), np.float32)
-        centre = (int(cx) - cols.start, int(cy) - rows.start)
-        cv2.ellipse(box, centre, axes, 0, 0, 360, 1.0, -1)
-        np.maximum(mask[rows, cols], cv2.GaussianBlur(box, (k, k), 0), out=mask[rows, cols])
-    return mask

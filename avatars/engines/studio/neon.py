@@ -8,11 +8,16 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import RGB, StyleContext, as_rgb, outline, smooth, to_array, to_image, wide_blur
+from .common import RGB, StyleContext, as_rgb, smooth, to_array, to_image, wide_blur
+from .masks import outline
 
 TUBES: tuple[RGB, ...] = ((255, 40, 200), (0, 230, 255), (140, 80, 255), (255, 220, 60))
-NIGHT = np.hstack([np.eye(3) * 0.1, [[6], [4], [18]]]).astype(np.float32)
+NIGHT = np.hstack([np.eye(3) * 0.1, [[6], [4], [18]]]).astype(np.float32)  # see _night
 GLOWS = ((300, 1.2), (110, 0.9), (40, 0.6))  # (size / sigma, gain): a tight halo, then wider
+
+# Whether skin must keep its tone here (avatars.skin):
+# Coloured light on a dark night on purpose.
+NATURAL_COLOUR = False
 
 
 class Take(NamedTuple):
@@ -37,13 +42,18 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     h, w = rgb.shape[:2]
     size = max(h, w)
     take = ctx.take(TAKES)
+    # Strength: closer to the photo lets more of it show through the night, with finer
+    # tubes and a softer glow; stronger is a darker night and fewer, brighter tubes.
+    night = ctx.at(0.6, 0.1, 0.04)
+    detail = ctx.at(take.detail * 1.25, take.detail, take.detail * 0.7)
+    glow = ctx.at(take.glow * 0.7, take.glow, take.glow * 1.4)
     colours = np.array((ctx.palette or take.tubes)[:4], np.float32)
     if len(colours) == 1:
         colours = np.vstack([colours, np.array(TUBES[1], np.float32)])
     ctx.step(10, "Finding the outlines")
     soft = smooth(rgb, passes=2, strength=60)
     grey = cv2.cvtColor(soft, cv2.COLOR_RGB2GRAY)
-    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), size / take.detail), 30, 90)
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), size / detail), 30, 90)
     # Drop tiny fragments: neon tubes are long.
     n, cc, stats, _ = cv2.connectedComponentsWithStats((edges > 0).astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
@@ -64,13 +74,18 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     # the blur looks the same as blurring coloured tubes, at a third of the work.
     light = tubes * 0.6  # the tube itself
     for ratio, gain in GLOWS:
-        light += wide_blur(tubes, size / ratio) * (gain * take.glow)
+        light += wide_blur(tubes, size / ratio) * (gain * glow)
     ctx.step(85, "Darkening the night")
     # The night: the photo at a tenth of its light, tinted blue.
-    out = cv2.transform(soft.astype(np.float32), NIGHT)
+    out = cv2.transform(soft.astype(np.float32), NIGHT if night == 0.1 else _night(night))
     cv2.add(out, cv2.multiply(colour, as_rgb(light)), dst=out)
     cv2.add(out, as_rgb(tubes * (255 * 0.55)), dst=out)  # white-hot centre of each tube
     return to_image(out)
+
+
+def _night(light: float) -> np.ndarray:
+    """The photo at ``light`` of its brightness, tinted blue (as NIGHT at a tenth)."""
+    return np.hstack([np.eye(3) * light, [[6], [4], [18]]]).astype(np.float32)
 
 
 def _gradient(h: int, w: int, colours: np.ndarray, slope: float) -> np.ndarray:

@@ -8,11 +8,16 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .common import StyleContext, noise, to_array, to_image, vignette
+from .common import StyleContext, to_array, to_image
+from .screens import noise, vignette
 
 SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]], np.float32)
 DUST = (235, 225, 200)
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+# Whether skin must keep its tone here (avatars.skin):
+# A one-colour print (sepia, cyanotype…) on purpose.
+NATURAL_COLOUR = False
 
 
 class Take(NamedTuple):
@@ -41,8 +46,11 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
     h, w = rgb.shape[:2]
     size = max(h, w)
     take = ctx.take(TAKES)
+    # Strength: closer to the photo is a sharp, fresh print with little grain, fading or
+    # wear; stronger is a soft, faded, grainy, worn one.
     ctx.step(10, "Toning the print")
-    img = cv2.GaussianBlur(rgb, (0, 0), max(0.6, size / 900)).astype(np.float32)
+    softness = ctx.at(2000, 900, 500)
+    img = cv2.GaussianBlur(rgb, (0, 0), max(0.6, size / softness)).astype(np.float32)
     # Sepia scaled so its brightest pixel is white, then (a profile colour tints the print,
     # gently: old photos were toned, not painted) lifted blacks and dimmed whites, a print
     # that has seen sunlight: 38 + 184/255 of it. All linear, so one matrix does it.
@@ -52,13 +60,17 @@ def render(image: Image.Image, ctx: StyleContext) -> Image.Image:
         tint = np.array(ctx.palette[0], np.float32)
         tone = tone * 0.85 + tint[:, None] * np.full((1, 3), 0.15 / 3 / 255, np.float32)
     ctx.step(40, "Fading the print")
-    matrix = np.hstack([(184 / brightest) * tone @ take.tone, np.full((3, 1), 38, np.float32)])
+    black, white = ctx.at(16, 38, 60), ctx.at(236, 222, 200)
+    matrix = np.hstack(
+        [((white - black) / brightest) * tone @ take.tone, np.full((3, 1), black, np.float32)]
+    )
     print_ = cv2.split(cv2.transform(img, matrix.astype(np.float32)))
     ctx.step(60, "Film grain")
-    grain = noise((h, w), seed=take.seed, scale=1.0) * take.grain
+    grain = noise((h, w), seed=take.seed, scale=1.0)
+    grain *= ctx.at(take.grain * 0.4, take.grain, take.grain * 1.6)
     ctx.step(75, "Vignette and wear")
-    fade = vignette((h, w), take.fade)
-    wear = _wear(h, w, take.seed + 1)
+    fade = vignette((h, w), ctx.at(take.fade * 0.4, take.fade, min(0.9, take.fade * 1.3)))
+    wear = _wear(h, w, take.seed + 1) * ctx.at(0.3, 1.0, 1.6)
     keep = 1 - wear
     out = [((c + grain) * fade) * keep + dust * wear for c, dust in zip(print_, DUST, strict=True)]
     return to_image(cv2.merge(out))

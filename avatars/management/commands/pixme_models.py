@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from avatars.engines import gemini_models
 from avatars.engines.base import EngineError, get_engine
+from avatars.engines.gemini import model_table as gemini_models
 
 
 class Command(BaseCommand):

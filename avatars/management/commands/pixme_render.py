@@ -2,7 +2,10 @@
 
     python manage.py pixme_render INPUT --style SLUG -o OUTPUT.png
         [--engine studio|gemini] [--model NAME] [--user USERNAME] [--edit "…"]…
+        [--style-strength 0-100]
 
+``--style-strength`` is "more me ↔ more style": 0 as close to the photo as the style allows,
+100 the strongest style, 50 (the default) the style as it always was; edits keep it too.
 ``--user`` sends that user's profile (and chosen reference versions) as context, exactly as
 the site does; each ``--edit`` is one more turn of the same conversation.
 
@@ -30,6 +33,7 @@ from avatars import images
 from avatars.engines.base import (
     ENGINES,
     MAX_ATTEMPTS,
+    STYLE_STRENGTH_DEFAULT,
     Engine,
     EngineError,
     HistoryItem,
@@ -38,6 +42,7 @@ from avatars.engines.base import (
     RenderResult,
     get_engine,
     retry_wait,
+    style_strength_check,
 )
 from avatars.faces import analyse, likeness, likeness_words
 from avatars.models import Style
@@ -65,6 +70,12 @@ class Command(BaseCommand):
         parser.add_argument("--image-size", default="", help="1K, 2K or 4K (as the model offers)")
         parser.add_argument("--user", default="", help="send this user's profile as context")
         parser.add_argument(
+            "--style-strength",
+            default=str(STYLE_STRENGTH_DEFAULT),
+            help="0 (as close to the photo as the style allows) to 100 (the strongest style); "
+            f"default {STYLE_STRENGTH_DEFAULT}",
+        )
+        parser.add_argument(
             "--reel",
             default="",
             help="also write the reel of the chain (selfie → each version): OUT.webp or OUT.gif",
@@ -89,6 +100,7 @@ class Command(BaseCommand):
             raise ApplicationError(f"There's no folder {folder} to write {output.name} into.")
         if not os.access(folder, os.W_OK):
             raise ApplicationError(f"Can't write into {folder}.")
+        strength = style_strength_check(opts["style_strength"])
         reel = Path(opts["reel"]) if opts["reel"] else None
         if reel is not None and reel.suffix.lower() not in (".webp", ".gif"):
             raise ApplicationError("The reel is written as .webp or .gif; name it like reel.webp.")
@@ -159,6 +171,7 @@ class Command(BaseCommand):
                     model=model,
                     aspect_ratio=aspect_ratio,
                     image_size=image_size,
+                    style_strength=strength,
                 )
                 result = self._render_with_retries(engine, request, progress, bar, label)
                 history.append(

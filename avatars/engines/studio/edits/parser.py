@@ -21,6 +21,9 @@ is read in a fixed number of passes, no pattern starts with a run of spaces that
 scan again from each of its positions, and "every glasses" or "every background word" of a
 clause is taken in one pass. The site also refuses an instruction over 500 characters before this
 reads it (``avatars.services.limits``).
+
+Over 400 lines on purpose: the rules above read as one piece, and splitting them would scatter
+how one sentence is read across files.
 """
 
 from __future__ import annotations
