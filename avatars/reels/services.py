@@ -117,15 +117,30 @@ def _enqueue(reel: Reel) -> None:
     transaction.on_commit(lambda: render_reel.enqueue(reel_id, key))
 
 
+# The reel job as django-tasks stores it, now and before it moved.
+REEL_TASK_PATHS = ("avatars.reels.tasks.render_reel", "avatars.reel_tasks.render_reel")
+
+
 def reel_recover(*, stale_after: float | None = None) -> list[int]:
     """Queue again the reels a dead process left queued or being made: all of them when the
     one runner starts (``stale_after`` None), else those with no news for ``stale_after``
-    seconds. The job claims its reel, so a reel queued twice is made once."""
+    seconds. The job claims its reel, so a reel queued twice is made once. The dead jobs'
+    task records are marked failed, as a render's are (a soak under SIGKILL found them left
+    RUNNING for ever)."""
+    from jobs.task_records import task_result_fail_dead
+
     unfinished = Reel.objects.filter(status__in=[Reel.Status.QUEUED, Reel.Status.RUNNING])
+    cutoff = None
     if stale_after is not None:
-        unfinished = unfinished.filter(
-            updated_at__lt=timezone.now() - timedelta(seconds=stale_after)
-        )
+        cutoff = timezone.now() - timedelta(seconds=stale_after)
+        unfinished = unfinished.filter(updated_at__lt=cutoff)
+    live = Reel.objects.filter(status=Reel.Status.RUNNING).exclude(pk__in=unfinished.values("pk"))
+    # Its first argument is the reel's id, as a render's is its turn's.
+    task_result_fail_dead(
+        task_paths=REEL_TASK_PATHS,
+        started_before=cutoff,
+        live_turn_ids=set(live.values_list("pk", flat=True)),
+    )
     recovered = []
     with transaction.atomic():
         for reel in unfinished.order_by("pk"):
