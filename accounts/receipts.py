@@ -169,6 +169,11 @@ def receipt_list_for_user(*, user: User) -> QuerySet[DeletionReceipt]:
     return DeletionReceipt.objects.filter(user=user)
 
 
+def receipt_for_user(*, user: User, uid) -> DeletionReceipt | None:
+    """One of ``user``'s receipts by its id; None for another's too (a 404 either way)."""
+    return receipt_list_for_user(user=user).filter(uid=uid).first()
+
+
 def receipt_filename(receipt: DeletionReceipt) -> str:
     return f"pixme-receipt-{receipt.kind}-{receipt.created_at:%Y-%m-%d}-{str(receipt.uid)[:8]}.json"
 

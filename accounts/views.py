@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.forms import ProfileForm, SignUpForm, profile_form_changes
 from accounts.leaving import account_delete, account_export
 from accounts.models import ApiToken, User
-from accounts.receipts import receipt_filename, receipt_list_for_user
+from accounts.receipts import receipt_filename, receipt_for_user, receipt_list_for_user
 from accounts.services import (
     api_token_create,
     api_token_list_for_user,
@@ -225,7 +225,7 @@ def account_deleted(request: HttpRequest) -> HttpResponse:
 @require_GET
 def receipt_download(request: HttpRequest, receipt_id) -> HttpResponse:
     """One of the user's deletion receipts, as its signed JSON file."""
-    receipt = receipt_list_for_user(user=request.user).filter(uid=receipt_id).first()
+    receipt = receipt_for_user(user=request.user, uid=receipt_id)
     if receipt is None:
         raise Http404("No such receipt")
     return stored_file_response(

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import DeletionReceipt
-from accounts.receipts import receipt_filename, receipt_list_for_user
+from accounts.receipts import receipt_filename, receipt_for_user, receipt_list_for_user
 from pixme.api.schema import AUTHENTICATED_ERRORS, RETRY_AFTER, error_responses
 from pixme.http import NO_STORE, stored_file_response
 
@@ -77,7 +77,7 @@ class ReceiptDownloadApi(APIView):
         parameters=[RETRY_AFTER],
     )
     def get(self, request, receipt_id):
-        receipt = receipt_list_for_user(user=request.user).filter(uid=receipt_id).first()
+        receipt = receipt_for_user(user=request.user, uid=receipt_id)
         if receipt is None:  # someone else's too: as missing
             raise Http404
         return stored_file_response(
