@@ -20,8 +20,9 @@ class PixmeUserAdmin(DeletesOwnedRowsMixin, UserAdmin):
     fieldsets = [
         *UserAdmin.fieldsets,
         ("Suspension", {"fields": ["suspended_at", "suspension_reason"]}),
+        ("Confirmed e-mail", {"fields": ["email_confirmed", "email_confirmed_at"]}),
     ]
-    readonly_fields = ["suspended_at", "suspension_reason"]
+    readonly_fields = ["suspended_at", "suspension_reason", "email_confirmed", "email_confirmed_at"]
 
 
 @admin.register(ApiToken)

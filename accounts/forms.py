@@ -10,7 +10,11 @@ from avatars.models import Style
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(required=False, help_text="Only used to reset your password.")
+    email = forms.EmailField(
+        required=False,
+        help_text="To reset your password and, once confirmed by the link we send, to show "
+        "your avatar wherever sites show Gravatar pictures.",
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -73,3 +77,12 @@ def profile_form_changes(form: ProfileForm) -> dict:
     if "photo_retention" not in form.changed_data or not data.get("photo_retention"):
         data.pop("photo_retention", None)
     return data
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label="New address", max_length=254)
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

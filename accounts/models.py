@@ -22,6 +22,11 @@ class User(AbstractUser):
     # Set by a moderator: no new generations, no API, no shared links; the reason is shown.
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
+    # The address a signed link confirmed (trimmed, lower-cased: accounts.confirmation), and
+    # when. The account's address is confirmed only while ``email`` still is this one: a
+    # changed address, however it was changed (the site, the admin, the shell), is not.
+    email_confirmed = models.EmailField(blank=True, db_index=True)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_suspended(self) -> bool:

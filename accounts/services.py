@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from knox.settings import knox_settings
 
+from accounts.confirmation import email_confirmation_request
 from accounts.models import MAX_REFERENCES, ApiToken, Profile, User
 from accounts.retention import retention_check
 from accounts.signals import profile_changed, profile_checking
@@ -23,6 +24,7 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
         raise ApplicationError("That username is taken.", code="username_taken")
     user = user_model.objects.create_user(username=username, email=email, password=password)
     Profile.objects.create(user=user, display_name=username)
+    email_confirmation_request(user=user)  # with an address: the link to confirm it
     return user
 
 

@@ -11,6 +11,9 @@ so whatever of theirs an account involves reaches accounts through these.
   of the profile page.
 - ``account_exporting(sender=User, user, writer)``: each receiver answers entries of the
   export's ``pixme.json``, having copied its files into the zip through ``writer.copy``.
+- ``email_changed(sender=User, user)``: the account's address or its confirmation changed (a
+  new address, one confirmed, one confirmed by another account): whatever was served for the
+  old confirmed address must stop, and the new one may be used once confirmed.
 - ``account_deleting(sender=User, user, deletion)``: in the deletion's transaction, before the
   user goes: each receiver deletes what is its own (under its own locks), adding each stored
   file that goes with it to ``deletion`` (an ``accounts.receipts.Deletion``: ``deletion.add``
@@ -27,6 +30,7 @@ profile_choices = Signal()
 profile_page = Signal()
 account_exporting = Signal()
 account_deleting = Signal()
+email_changed = Signal()
 receipt_signing = Signal()
 
 

@@ -10,5 +10,7 @@ urlpatterns = [
     path("profile/delete/", views.account_delete_confirm, name="account-delete"),
     path("profile/receipts/<uuid:receipt_id>.json", views.receipt_download, name="receipt"),
     path("deleted/", views.account_deleted, name="account-deleted"),
+    path("profile/email/", views.email_edit, name="profile-email"),
+    path("email/confirm/<str:token>/", views.email_confirm_view, name="email-confirm"),
     path("", include("django.contrib.auth.urls")),
 ]

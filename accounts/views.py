@@ -12,9 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts.forms import ProfileForm, SignUpForm, profile_form_changes
+from accounts.confirmation import (
+    email_change,
+    email_confirm,
+    email_confirmation_request,
+    email_state,
+)
+from accounts.forms import EmailChangeForm, ProfileForm, SignUpForm, profile_form_changes
 from accounts.leaving import account_delete, account_export
 from accounts.models import ApiToken, User
 from accounts.receipts import receipt_filename, receipt_for_user, receipt_list_for_user
@@ -27,7 +35,12 @@ from accounts.services import (
     user_create,
 )
 from accounts.signals import answers, profile_page
-from pixme.api.throttles import ExportRateThrottle, SignupRateThrottle, rate_limit_check
+from pixme.api.throttles import (
+    EmailConfirmRateThrottle,
+    ExportRateThrottle,
+    SignupRateThrottle,
+    rate_limit_check,
+)
 from pixme.errors import ApplicationError
 from pixme.http import NO_STORE, stored_file_response
 from pixme.numbers import parse_int
@@ -102,6 +115,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             "new_token": request.session.pop("new_api_token", None),
             "receipts": receipt_list_for_user(user=request.user)[:RECEIPTS_SHOWN],
             "receipt_count": receipt_list_for_user(user=request.user).count(),
+            "email": email_state(user=request.user),
+            "email_form": EmailChangeForm(initial={"email": request.user.email}),
             **_sections(request),
         },
         status=400 if form.errors else 200,
@@ -119,6 +134,53 @@ def _sections(request: HttpRequest) -> dict:
     for part in answers(profile_page, sender=User, request=request):
         context.update(part)
     return context
+
+
+@login_required
+@require_POST
+def email_edit(request: HttpRequest) -> HttpResponse:
+    """The profile page's e-mail section: send the confirmation link again (action=send), or
+    change the address (action=change, with the password), which sends a new link."""
+    if request.POST.get("action") == "send":
+        rate_limit_check(request, EmailConfirmRateThrottle)  # one limit with the API's
+        if email_confirmation_request(user=request.user):
+            messages.success(request, f"We sent a new link to {request.user.email}.")
+        else:
+            messages.info(request, "There is no unconfirmed address to send a link to.")
+        return redirect(reverse("profile") + "#email")
+    form = EmailChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            user = email_change(
+                request=request,
+                user=request.user,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            if email_state(user=user).confirmed:
+                messages.success(request, "Address saved.")
+            else:
+                messages.success(
+                    request, f"Address saved. Open the link we sent to {user.email} to confirm it."
+                )
+    else:
+        messages.error(request, "Type an e-mail address and your password.")
+    return redirect(reverse("profile") + "#email")
+
+
+@never_cache
+@require_safe
+def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation message: opened by whoever holds the mailbox, signed in or
+    not (the link itself is the proof)."""
+    try:
+        user = email_confirm(token=token)
+    except ApplicationError as exc:
+        return render(request, "accounts/email_confirm.html", {"error": exc.message}, status=400)
+    return render(request, "accounts/email_confirm.html", {"confirmed": user.email_confirmed})
 
 
 class ApiTokenForm(forms.Form):

@@ -7,6 +7,8 @@ class AvatarsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals as account
+        from avatars.identity_photos import receivers as identity_photos
+        from avatars.picture import receivers as picture
         from avatars.retention import services as retention
         from avatars.services import account as avatars_part
         from avatars.services.takes import takes_settle_when_finished
@@ -16,6 +18,8 @@ class AvatarsConfig(AppConfig):
         from pixme import media_files
 
         media_files.connect()
+        picture.connect()
+        identity_photos.connect()
         account.profile_checking.connect(avatars_part.profile_engine_check)
         account.profile_changed.connect(avatars_part.profile_changed_flag)
         account.profile_choices.connect(avatars_part.profile_engine_choices)

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from avatars import face_mesh
-from avatars.faces import analyse, likeness_words
+from avatars.faces import FaceAnalysis, analyse, likeness_words
 
 Embedding = Sequence[float]
 
@@ -166,12 +166,16 @@ def head_pose(points: np.ndarray, face) -> tuple[float, float]:
     return yaw, float((along[MOUTH_RIGHT] - along[MOUTH_LEFT]) / d)
 
 
-def identity_photo_check(image: Image.Image, angle: str = "front") -> PhotoCheck:
+def identity_photo_check(
+    image: Image.Image, angle: str = "front", found: FaceAnalysis | None = None
+) -> PhotoCheck:
     """Check ``image`` as an identity photo taken for ``angle`` (one of ANGLES): one face,
-    turned as asked, level, sharp and lit."""
+    turned as asked, level, sharp and lit. ``found``: its faces, when the caller has them
+    already (a photo being kept needs its embedding too: one detection serves both)."""
     if angle not in ANGLES:
         raise ValueError(f"angle is one of {', '.join(ANGLES)}, not {angle!r}")
-    found = analyse(image, with_embedding=False)
+    if found is None:
+        found = analyse(image, with_embedding=False)
     if not found.faces:
         return PhotoCheck(angle, ("We can't find a face: face the camera, in good light.",))
     if len(found.faces) > 1:

@@ -1,3 +1,11 @@
+"""The avatars app's tables: styles, avatars and their versions (turns), shares, reports,
+moderation, reels, the picture URL's choices and identity photos.
+
+Over the 400 lines a module gets here, on purpose: every model keeps its app label and its
+migrations (no table moves between apps), and one module per app is where Django, the admin
+and every reader look for them; the features' logic lives in their packages.
+"""
+
 from __future__ import annotations
 
 import secrets
@@ -171,8 +179,11 @@ class Turn(models.Model):
     likeness = models.FloatField(
         null=True,
         blank=True,
-        help_text="Face-embedding distance to the selfie (< 0.6: same person).",
+        help_text="Face-embedding distance to the selfie (< 0.6: same person); with identity "
+        "photos, the mean of the distances to the selfie and to each of them.",
     )
+    # How many identity photos the likeness was compared with besides the selfie (0: none).
+    likeness_photos = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=30, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     flagged = models.BooleanField(
@@ -344,3 +355,100 @@ class SuspendedUser(User):
     class Meta:
         proxy = True
         verbose_name = "suspended user"
+
+
+class Picture(models.Model):
+    """What a user shows at their picture URL (``/avatar/<hash of their address>``,
+    avatars.picture): one of their avatars, following its current version, or one fixed
+    version of it. No row: nothing shown (the default)."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="picture"
+    )
+    avatar = models.ForeignKey(Avatar, on_delete=models.CASCADE, related_name="+")
+    # None: whichever version is current.
+    turn = models.ForeignKey(
+        Turn, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The MD5 and SHA-256 of the owner's confirmed address it answers to ('' while none is
+    # confirmed); each answer checks the address is still confirmed and still hashes to it.
+    md5 = models.CharField(max_length=32, blank=True, db_index=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Picture of user #{self.owner_id}"
+
+
+def _picture_size_path(instance: PictureSize, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1]
+    owner = instance.turn.avatar.owner_id
+    return f"u{owner}/pictures/{instance.turn_id}-{secrets.token_hex(6)}.{ext}"
+
+
+class PictureSize(models.Model):
+    """A version's square framed on the face, at one size and format, made once (for the
+    picture URL and the profile-picture exports) and served from then on; deleted with the
+    version, or when a moderator removes its pictures, and its file with it."""
+
+    class Format(models.TextChoices):
+        PNG = "png", "PNG"
+        WEBP = "webp", "WebP"
+        CIRCLE = "circle", "PNG, round"
+
+    turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="picture_sizes")
+    side = models.PositiveSmallIntegerField()
+    fmt = models.CharField(max_length=8, choices=Format.choices)
+    # Which square of the picture it shows (avatars.picture.framing.Square.key): a version's
+    # faces measured after it was first served frame it anew.
+    framing = models.CharField(max_length=40)
+    file = models.FileField(upload_to=_picture_size_path)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["turn", "side", "fmt", "framing"], name="picture_size_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side} px {self.fmt} of turn #{self.turn_id}"
+
+
+def _identity_photo_path(instance: IdentityPhoto, filename: str) -> str:
+    return f"u{instance.owner_id}/identity/{secrets.token_hex(8)}.jpg"
+
+
+class IdentityPhoto(models.Model):
+    """One of up to five photos of a user that hold their identity (avatars.identity_photos):
+    sent to Gemini as character references, and what every version's likeness is measured
+    against. Stored as checked uploads are: decoded, turned upright, re-encoded without
+    metadata."""
+
+    class Angle(models.TextChoices):
+        FRONT = "front", "Facing the camera"
+        LEFT = "left", "Turned to your left"
+        RIGHT = "right", "Turned to your right"
+        SMILE = "smile", "Smiling"
+        OTHER = "other", "One of your choice"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_photos"
+    )
+    angle = models.CharField(max_length=8, choices=Angle.choices)
+    photo = models.ImageField(upload_to=_identity_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    # Its face (avatars.faces.FaceAnalysis.to_dict(), with the identity embedding), found once.
+    faces = models.JSONField()
+    # What the check saw (avatars.identity.PhotoCheck): yaw, roll, sharpness, brightness.
+    seen = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_angle_display()} photo of user #{self.owner_id}"

@@ -50,10 +50,18 @@ def take_rank(turn: Turn) -> tuple:
 
 
 def turn_likeness_words(turn: Turn) -> str:
-    """The likeness in words: being measured for a moment after "done", then how alike."""
+    """The likeness in words: being measured for a moment after "done", then how alike — and,
+    when identity photos were compared too, with what."""
     if turn.likeness_pending:
         return "likeness being measured"
-    return likeness_words(turn.likeness)
+    words = likeness_words(turn.likeness)
+    if turn.likeness is None or not turn.likeness_photos:
+        return words
+    photos = turn.likeness_photos
+    return (
+        f"{words}, compared with your selfie and your "
+        f"{photos} identity photo{'' if photos == 1 else 's'}"
+    )
 
 
 def take_queryset(*, avatar_id: int) -> QuerySet[Turn]:

@@ -11,6 +11,9 @@ logger = logging.getLogger(__name__)
 # likeness measured, its WebP stored).
 turn_finished = Signal()
 
+# An avatar's current version changed (``avatar_id``, ``turn_id``), once it is committed.
+avatar_current_changed = Signal()
+
 
 def turn_finished_announce(*, turn) -> None:
     """Send :data:`turn_finished` for ``turn``; a failing listener never fails the turn."""

@@ -20,6 +20,7 @@ from django.conf import settings  # noqa: E402
 
 from avatars.live.routing import websocket_urlpatterns  # noqa: E402
 from avatars.live.tickets import TicketAuthMiddleware  # noqa: E402
+from avatars.picture.asgi import PictureRoute  # noqa: E402
 from jobs.embedded import LANES, EmbeddedRunner  # noqa: E402
 from pixme.broadcast import set_server_loop  # noqa: E402
 from pixme.websocket_origin import SameOriginValidator  # noqa: E402
@@ -90,7 +91,8 @@ class EmbeddedRuntime:
 application = EmbeddedRuntime(
     ProtocolTypeRouter(
         {
-            "http": django_asgi_app,
+            # /avatar/<hash> is answered before Django's stack (avatars/picture/asgi.py).
+            "http": PictureRoute(django_asgi_app),
             "websocket": SameOriginValidator(
                 AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
             ),

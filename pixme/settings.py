@@ -228,6 +228,10 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pix Me! <noreply@localhost>")
+# An address is confirmed by a signed link sent to it (accounts.confirmation), valid this many
+# days; asking for it again is limited per account (a DRF rate; off = none).
+PIXME_EMAIL_CONFIRM_DAYS = env_int("PIXME_EMAIL_CONFIRM_DAYS", 3)
+PIXME_EMAIL_CONFIRM_RATE = env_rate("PIXME_EMAIL_CONFIRM_RATE", "5/hour")
 
 # Channels: in-memory by default (one process); Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")
@@ -241,11 +245,30 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # The cache holds the API's throttle counts: shared by every process through Redis.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+# "picture_rate" counts the picture URL's answers per client address (avatars.picture): a
+# busy forum page brings a key per reader, which in the embedded default's memory cache (300
+# keys) would push out the API's counts and the pictures' lookups, so it has its own room.
+CACHES = (
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        "picture_rate": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+    }
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+    else {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "picture_rate": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "picture_rate",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},  # ≤ ~15 MB (IPv6 keys)
+        },
+    }
+)
 
 # The first handler stops keeping an upload once it passes PIXME_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_HANDLERS = [
@@ -505,3 +528,11 @@ PIXME_RUNNER_NICE = min(max(env_int("PIXME_RUNNER_NICE", 10), 0), 19)
 # The embedded background runner's (after-work, webhook deliveries): above the job runner's,
 # so a render gets the CPU first.
 PIXME_BACKGROUND_NICE = min(max(env_int("PIXME_BACKGROUND_NICE", 15), 0), 19)
+
+# The picture URL (/avatar/<hash>, avatars.picture): answers per client address (a DRF rate,
+# counted in a fixed window; off = none) — a forum page shows dozens of pictures at once, and
+# a whole office may share one address; encoded pictures kept in each process's memory; the
+# sizes of one version kept in the storage (others are cut again when memory lets them go).
+PIXME_PICTURE_RATE = env_rate("PIXME_PICTURE_RATE", "1200/min")
+PIXME_PICTURE_MEMORY_MB = env_int("PIXME_PICTURE_MEMORY_MB", 64)
+PIXME_PICTURE_SIZES_KEPT = env_int("PIXME_PICTURE_SIZES_KEPT", 24)

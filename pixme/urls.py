@@ -16,6 +16,9 @@ urlpatterns = [
     path("accounts/", include("webhooks.site_urls")),
     # Before avatars/: a version's check sits under its URL (…/v/<turn>/credentials/).
     path("", include("avatars.provenance.urls")),
+    # Before avatars/: the avatar page's profile-picture files sit under its URL.
+    path("", include("avatars.picture.urls")),
+    path("", include("avatars.identity_photos.urls")),
     path("avatars/", include("avatars.urls")),
     path("s/", include("avatars.sharing.urls")),
     path("api/", include("pixme.api_urls")),

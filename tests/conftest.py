@@ -68,10 +68,11 @@ def face_analysis(face_photo):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """The API's throttle counts live in the cache: every test starts with none."""
-    from django.core.cache import cache
+    """The API's throttle counts live in the caches: every test starts with none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 # --- people -------------------------------------------------------------------------------

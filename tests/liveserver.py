@@ -147,11 +147,15 @@ class LiveSite:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds: the server lets its runner finish
+        the job in hand for up to 10 s. A fixture's teardown, done with the site, passes a
+        short grace (its runner ends with it either way: jobs.runner exits when the pipe to
+        the server closes)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.kill()
 

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from pixme.settings import *  # noqa: F403
-from pixme.settings import STORAGES, TASKS
+from pixme.settings import INSTALLED_APPS, STORAGES, TASKS
 
 _tmp = Path(tempfile.mkdtemp(prefix="pixme-test-"))
 MEDIA_ROOT = _tmp / "media"
@@ -38,3 +38,7 @@ PIXME_C2PA_DIR = _tmp / "c2pa"
 # have made an avatar); tests/avatars/sharing/test_reports.py sets the age rule where it is
 # the subject.
 PIXME_REPORTER_MIN_AGE_HOURS = 0
+
+# django-gravatar2's template tag, as a site that shows Gravatar pictures uses it: only the
+# tests render it (tests/avatars/picture/test_picture_clients.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "django_gravatar"]

@@ -3,7 +3,7 @@ account, and the receipts of what was deleted."""
 
 from django.urls import path
 
-from accounts.api import account, profile, receipts, tokens
+from accounts.api import account, email, profile, receipts, tokens
 
 urlpatterns = [
     path("token/", tokens.TokenObtainApi.as_view(), name="api-token"),
@@ -17,5 +17,11 @@ urlpatterns = [
         "account/receipts/<uuid:receipt_id>/",
         receipts.ReceiptDownloadApi.as_view(),
         name="api-account-receipt",
+    ),
+    path("account/email/", email.EmailApi.as_view(), name="api-account-email"),
+    path(
+        "account/email/confirm/",
+        email.EmailConfirmApi.as_view(),
+        name="api-account-email-confirm",
     ),
 ]

@@ -13,6 +13,7 @@ from avatars.live.snapshot import turn_snapshot
 from avatars.models import Avatar, Turn
 from avatars.selectors import (
     take_list_ranked,
+    turn_likeness_words,
     turn_list_for_avatar,
 )
 from avatars.sharing.services import share_path
@@ -33,6 +34,8 @@ def turn_payload(request, turn: Turn) -> dict:
     snap["signed"] = turn.signed
     snap["engine"] = turn.engine
     snap["model"] = turn.model
+    snap["likeness_words"] = turn_likeness_words(turn)
+    snap["likeness_photos"] = turn.likeness_photos
     snap["image"] = _api_url(request, turn, "image.png") if turn.image else ""
     snap["image_webp"] = _api_url(request, turn, "image.webp") if turn.image else ""
     snap["thumbnail"] = _api_url(request, turn, "thumbnail.webp") if turn.thumbnail else ""
@@ -97,6 +100,13 @@ class TurnOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Face-embedding distance to the selfie (< 0.6: the same person); null when "
         "no face was found, or while `likeness_pending`.",
+    )
+    likeness_words = serializers.CharField(
+        help_text='The likeness in words, saying what it was compared with ("strong likeness, '
+        'compared with your selfie and your 3 identity photos").'
+    )
+    likeness_photos = serializers.IntegerField(
+        help_text="How many identity photos the likeness was compared with besides the selfie."
     )
     likeness_pending = serializers.BooleanField(
         help_text="Done, but its likeness is still being measured (for a moment after `done`; "

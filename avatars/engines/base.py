@@ -187,6 +187,10 @@ class RenderRequest:
     history: list[HistoryItem] = field(default_factory=list)
     profile: ProfileContext = field(default_factory=ProfileContext)
     references: list[Image.Image] = field(default_factory=list)
+    # The user's identity photos (avatars.identity_photos), in the guided sequence's order:
+    # an engine that takes references sends these first, then ``references``, within its
+    # model's count of people.
+    identity_photos: list[Image.Image] = field(default_factory=list)
     faces: FaceAnalysis | None = None  # detected once per source and cached
     # The faces found in base_image itself (edits of a version whose likeness was measured).
     base_faces: FaceAnalysis | None = None

@@ -43,7 +43,7 @@ from django_tasks import task
 from accounts.models import DeletionReceipt, PhotoRetention, Profile
 from accounts.receipts import Deletion, receipt_create
 from accounts.retention import RETENTION_DAYS, retention_for, retention_owner_filter
-from avatars.models import Avatar, Reel, Turn
+from avatars.models import Avatar, PictureSize, Reel, Turn
 from avatars.reels.services import reel_path, reel_request
 from avatars.services.likeness import source_embedding_keep
 from pixme.errors import ApplicationError
@@ -251,12 +251,18 @@ def avatar_photo_status(*, avatar: Avatar) -> dict:
 
 def avatar_files_add(*, deletion: Deletion, avatar: Avatar) -> None:
     """Read every stored file of ``avatar`` into ``deletion`` before they go: the photo, each
-    version's picture, thumbnail and WebP download, the reel."""
+    version's picture, thumbnail, WebP download and picture-URL squares, the reel."""
     deletion.add(avatar.source, f"{avatar}: photo")
     for turn in avatar.turns.order_by("number"):
         deletion.add(turn.image, f"{avatar}: version {turn.number}")
         deletion.add(turn.thumbnail, f"{avatar}: version {turn.number} thumbnail")
         deletion.add(turn.webp, f"{avatar}: version {turn.number} WebP download")
+    squares = PictureSize.objects.filter(turn__avatar=avatar).select_related("turn")
+    for size in squares.order_by("turn__number", "side", "fmt", "pk"):
+        deletion.add(
+            size.file,
+            f"{avatar}: version {size.turn.number} square, {size.side} px {size.get_fmt_display()}",
+        )
     reel = Reel.objects.filter(avatar=avatar).first()
     if reel is not None:
         deletion.add(reel.webp, f"{avatar}: reel (WebP)")

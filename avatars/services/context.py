@@ -9,8 +9,9 @@ from __future__ import annotations
 from accounts.models import Profile
 from accounts.services import profile_for_user
 from avatars import images
-from avatars.engines.base import HistoryItem, ProfileContext, RenderRequest
+from avatars.engines.base import EngineError, HistoryItem, ProfileContext, RenderRequest, get_engine
 from avatars.faces import FaceAnalysis
+from avatars.identity_photos.selectors import identity_pictures
 from avatars.models import Avatar, Turn
 from avatars.person import PersonMask
 from avatars.selectors import take_queryset, take_rank, turn_ancestors
@@ -73,6 +74,16 @@ def _source(
     return _open(stand_in.image), version_faces(stand_in), version_person(stand_in), True
 
 
+def _identity_photos(turn: Turn) -> list[images.Image.Image]:
+    """The owner's identity photos, as many as the turn's engine and model send (none read
+    for an engine that takes no references)."""
+    try:
+        room = get_engine(turn.engine).capabilities(turn.model)["references"]
+    except EngineError:
+        return []  # the render itself says what is wrong with its engine or model
+    return identity_pictures(user_id=turn.avatar.owner_id, limit=room) if room else []
+
+
 def turn_render_request(*, turn: Turn) -> RenderRequest:
     avatar: Avatar = turn.avatar
     profile = profile_for_user(user=avatar.owner)
@@ -92,6 +103,7 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
         base_image = history[-1].image if history else None
     references = profile_references(profile=profile)
     return RenderRequest(
+        identity_photos=_identity_photos(turn),
         source=source,
         source_is_version=source_is_version,
         style_slug=avatar.style.recipe,

@@ -1,6 +1,7 @@
 """The one way an avatar's current version changes — the user keeping another version, a
 version finishing, the best of several takes — and what hears of it: the reel (its path
-changed) and, when the site chose rather than the user, open pages (a ``current`` event).
+changed), ``avatars.signals.avatar_current_changed`` (the picture URL) and, when the site
+chose rather than the user, open pages (a ``current`` event).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils import timezone
 from avatars.live import events
 from avatars.models import Avatar, Turn
 from avatars.reels.services import reel_path_changed
+from avatars.signals import avatar_current_changed
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ def avatar_current_set(*, turn: Turn, replacing=ANY, announce: bool = False) -> 
 
 
 def _current_changed(avatar_id: int, turn_id: int, *, announce: bool) -> None:
+    try:
+        avatar_current_changed.send(sender=Avatar, avatar_id=avatar_id, turn_id=turn_id)
+    except Exception:  # the version is current whatever a listener makes of it
+        logger.exception("avatar %s: an avatar_current_changed receiver failed", avatar_id)
     if announce:
         events.publish(avatar_id, events.CurrentEvent(type=events.EventType.CURRENT, turn=turn_id))
     try:

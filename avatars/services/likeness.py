@@ -10,6 +10,8 @@ from PIL import Image
 
 from avatars import faces
 from avatars.faces import FaceAnalysis
+from avatars.identity import likeness_to_photos
+from avatars.identity_photos.selectors import identity_embeddings
 from avatars.models import Avatar, Turn
 
 logger = logging.getLogger(__name__)
@@ -56,20 +58,28 @@ def _source_with_embedding(avatar: Avatar) -> FaceAnalysis | None:
 
 
 def turn_likeness_measure(*, turn: Turn, image: Image.Image) -> float | None:
-    """Measure a finished version's likeness to the selfie and keep it with its faces (the
-    after-work announces it when it is all done: avatars.services.after_work)."""
+    """Measure a finished version's likeness and keep it with its faces (the after-work
+    announces it when it is all done: avatars.services.after_work).
+
+    To the selfie alone; or, when the owner has identity photos, the mean of the distances
+    to the selfie and to each of them (avatars.identity's ``RANKING``, the selfie counted as
+    one of the photos), with how many photos were compared — and takes are ranked by it.
+    """
     source = _source_with_embedding(turn.avatar)
     if source is None:
         return None
     distance, found = faces.likeness_and_faces(source, image)
+    identity = identity_embeddings(user_id=turn.avatar.owner_id) if distance is not None else []
+    if identity:
+        distance = likeness_to_photos([source.embedding, *identity], found.embedding).value()
     kept = (
         Turn.objects.filter(pk=turn.pk)
         .exclude(image="")
-        .update(likeness=distance, faces=found.to_dict())
+        .update(likeness=distance, likeness_photos=len(identity), faces=found.to_dict())
     )
     if not kept:  # removed by a moderator, or deleted, while it was measured
         return None
-    turn.likeness, turn.faces = distance, found.to_dict()
+    turn.likeness, turn.likeness_photos, turn.faces = distance, len(identity), found.to_dict()
     return distance
 
 

@@ -99,6 +99,19 @@ class ExportRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class EmailConfirmRateThrottle(SimpleRateThrottle):
+    """Confirmation links asked for again, per account: on the page and the API alike
+    (``PIXME_EMAIL_CONFIRM_RATE``): each one is a message sent to someone's mailbox."""
+
+    scope = "email_confirm"
+
+    def get_rate(self) -> str | None:
+        return settings.PIXME_EMAIL_CONFIRM_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class _Page:
     """A page that starts work, as a throttle sees it (an API view says so itself)."""
 

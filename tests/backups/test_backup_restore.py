@@ -187,7 +187,7 @@ def site(tmp_path_factory, photo):
         assert wait_for(lambda: finished(site), 120, 0.2)
         yield site
     finally:
-        site.stop()
+        site.stop(grace=2)
 
 
 @pytest.fixture(scope="module")
@@ -227,10 +227,12 @@ def test_a_backup_taken_under_load_restores_the_same_site(site, photo, tmp_path)
         while not stop.is_set():
             tokens, first_avatar = people[count % len(people)]
             if count % 4 == 3:
+                kind = "edit"
                 status = edit(site, tokens["laptop"], first_avatar, f"make it warmer {count}")
             else:
+                kind = "create"
                 status, _body = create(site, tokens["CI"], photo, f"load {count}")
-            requests_log.append((time.time(), status))
+            requests_log.append((time.time(), status, kind))
             count += 1
             stop.wait(0.3)  # a steady stream, not a flood the runner takes minutes to drain
 
@@ -244,12 +246,18 @@ def test_a_backup_taken_under_load_restores_the_same_site(site, photo, tmp_path)
         out.parent.mkdir()
         backup = manage(site.env, "pixme_backup", str(out), "--with-secrets")
         ended = time.time()
+        # The site goes on writing after the snapshot: at least one avatar it cannot hold.
+        assert wait_for(
+            lambda: any(w > ended and s == 202 and k == "create" for w, s, k in requests_log),
+            60,
+            0.05,
+        )
     finally:
         stop.set()
         worker.join(timeout=60)
     assert backup.returncode == 0, backup.stderr
     assert [p.name for p in out.parent.iterdir()] == ["pixme.tar"]  # no temporary left
-    during = [status for when, status in requests_log if started <= when <= ended]
+    during = [status for when, status, _kind in requests_log if started <= when <= ended]
     assert 202 in during, requests_log  # the site took creates and edits while it ran
     assert wait_for(lambda: finished(site), 180, 0.2)
     avatars_after, versions_after = rows(site)

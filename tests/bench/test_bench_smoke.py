@@ -65,6 +65,30 @@ def test_the_load_summary_leaves_out_the_warm_up_and_counts_429_apart():
 
 
 @pytest.mark.slow
+def test_the_picture_summary_misses_a_swarm_that_was_refused_or_too_slow():
+    from bench.picture import summarise
+
+    def swarm(per_s, statuses):
+        shape = {"clients": 50, "seconds": 15, "load_average_1m_before": 1.0}
+        return {"per_s": per_s, "statuses": statuses, **shape}
+
+    timings = {"median_ms": 0.1, "p95_ms": 0.3}
+    local = {
+        "image": timings,
+        "not_modified": timings,
+        "django_image": timings,
+        "django_not_modified": timings,
+        "load_average_1m": 1.0,
+    }
+    met = summarise(swarm(600, {304: 9000}), swarm(250, {200: 3750}), local)
+    refused = summarise(swarm(600, {304: 9000, 429: 1}), swarm(250, {200: 3000, 429: 5}), local)
+    slow = summarise(swarm(499, {304: 7485}), swarm(199, {200: 2985}), local)
+
+    assert [r.met for r in met] == [True, True, True, True]
+    assert [r.met for r in refused][:2] == [False, False]
+    assert [r.met for r in slow][:2] == [False, False]
+
+
 def test_the_latency_benchmark_measures_a_real_site(tmp_path):
     from bench.latency import measure
 
@@ -74,7 +98,7 @@ def test_the_latency_benchmark_measures_a_real_site(tmp_path):
     try:
         results = measure(site, 2, warm_up=0)
     finally:
-        site.stop()
+        site.stop(grace=2)
 
     assert [r.id for r in results] == [
         "latency.create_post.p95_ms",

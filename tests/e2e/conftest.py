@@ -78,7 +78,7 @@ def _toured(browser, tmp_path_factory):
         signed_out.close()
         signed_in.close()
     finally:
-        site.stop()
+        site.stop(grace=2)
 
 
 # The site's Content-Security-Policy refuses eval: give page.wait_for_function a function

@@ -47,7 +47,7 @@ def site(tmp_path_factory):
         site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
         yield site
     finally:
-        site.stop()
+        site.stop(grace=2)
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])

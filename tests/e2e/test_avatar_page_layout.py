@@ -59,7 +59,7 @@ def site(tmp_path_factory):
         time.sleep(0.2)
     site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
     yield site
-    site.stop()
+    site.stop(grace=2)
 
 
 def log_in(page, site) -> None:

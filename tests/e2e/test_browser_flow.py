@@ -62,7 +62,7 @@ def site(tmp_path):
     site.migrate()
     site.start()
     yield site
-    site.stop()
+    site.stop(grace=2)
 
 
 def shot(page, name: str) -> None:

@@ -35,7 +35,7 @@ def site(tmp_path_factory):
     site.migrate()
     site.start()
     yield site
-    site.stop()
+    site.stop(grace=2)
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ def watched(tmp_path_factory, browser):
         watched.signed_out.close()
         watched.signed_in.close()
     finally:
-        site.stop()
+        site.stop(grace=2)
 
 
 def test_the_tour_that_makes_an_avatar_breaks_no_rule(watched):

@@ -53,7 +53,7 @@ def site(tmp_path):
         time.sleep(0.2)
     site.avatar_id = avatar_id
     yield site
-    site.stop()
+    site.stop(grace=2)
 
 
 def _log_in(page, site, username: str, password: str, *, admin: bool = False) -> None:

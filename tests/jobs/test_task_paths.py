@@ -13,6 +13,9 @@ STORED_TASKS = {
     "avatars.tasks.after_work": "avatars.services.after_work.after_work",
     "avatars.reel_tasks.render_reel": "avatars.reels.tasks.render_reel",
     "webhooks.tasks.deliver": "webhooks.tasks.deliver",
+    "accounts.confirmation.email_confirmation_deliver": (
+        "accounts.confirmation.email_confirmation_deliver"
+    ),
 }
 
 

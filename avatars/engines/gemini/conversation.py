@@ -16,6 +16,7 @@ MAX_SIDE = 1024
 JPEG_QUALITY = 90
 IMAGE_PART_MARKER = "_image_part_index"
 REFERENCE_TEXT = "Reference: an earlier avatar of the same person — keep this identity."
+IDENTITY_TEXT = "Reference: a photo of the same person — keep this identity."
 OMITTED_IMAGE_TEXT = "[an earlier image, left out to keep the request small]"
 # Said of the picture sent in the selfie's place once the person deleted their photo.
 STAND_IN_TEXT = (

@@ -4,7 +4,8 @@ Each render rebuilds the whole conversation from the request (servers stay state
 
 * the profile is the system instruction;
 * the first user turn is the generation brief (style prompt + instruction), the selfie and
-  the identity references (as many as the model keeps people consistent, fewer as the style
+  the identity references — the user's identity photos first, then the versions they chose
+  (as many as the model keeps people consistent, fewer as the style
   strength rises past 50: see :func:`references_for_strength`);
 * the style strength (0-100) becomes words: asking to stay close to the photo below 40,
   to push the style above 60, nothing between (50 sends what was always sent): see
@@ -56,6 +57,7 @@ from avatars.engines.base import (
 from avatars.engines.gemini import model_table as gemini_models
 from avatars.engines.gemini.client import genai_client, transport_errors
 from avatars.engines.gemini.conversation import (
+    IDENTITY_TEXT,
     REFERENCE_TEXT,
     Encoded,
     Images,
@@ -164,7 +166,12 @@ class GeminiEngine(Engine):
         images = Images()
         selfie = images.get(request.source)
         wanted = references_for_strength(spec.max_references, request.style_strength)
-        references = [images.get(r) for r in request.references[:wanted]]
+        # The identity photos first (photos of the person hold a likeness better than
+        # earlier avatars of them), then the chosen versions, all within the model's count.
+        references = [(IDENTITY_TEXT, images.get(p)) for p in request.identity_photos[:wanted]]
+        references += [
+            (REFERENCE_TEXT, images.get(r)) for r in request.references[: wanted - len(references)]
+        ]
         history = list(request.history) if request.kind == "edit" else []
         edited = request.base_image
         if edited is None and history:
@@ -178,9 +185,9 @@ class GeminiEngine(Engine):
         used = selfie.wire_size + (edited_enc.wire_size if edited_enc else 0)
         room = spec.max_images - 1 - (edited_enc is not None)
         kept_refs = []
-        for ref in references[:room]:
+        for text, ref in references[:room]:
             if used + ref.wire_size <= budget:
-                kept_refs.append(ref)
+                kept_refs.append((text, ref))
                 used += ref.wire_size
         room -= len(kept_refs)
         history_images: dict[int, Encoded] = {}
@@ -200,8 +207,8 @@ class GeminiEngine(Engine):
             first_instruction = ""
         user_parts = [types.Part.from_text(text=brief(request, first_instruction))]
         user_parts.append(image_part(selfie))
-        for ref in kept_refs:
-            user_parts.append(types.Part.from_text(text=REFERENCE_TEXT))
+        for text, ref in kept_refs:
+            user_parts.append(types.Part.from_text(text=text))
             user_parts.append(image_part(ref))
         contents = [types.Content(role="user", parts=user_parts)]
         if request.kind != "edit":

@@ -35,7 +35,7 @@ def running_site(tmp_path, **options):
     site.token = site.manage("shell", "-c", MAKE_TOKEN).strip().splitlines()[-1]
     site.start()
     yield site
-    site.stop()
+    site.stop(grace=2)
 
 
 @pytest.fixture

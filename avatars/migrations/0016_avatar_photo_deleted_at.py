@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('avatars', '0013_turn_after_work'),
+        ('avatars', '0015_identity_photos'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_hash_drf_tokens'),
+        ('accounts', '0006_user_email_confirmed'),
     ]
 
     operations = [
