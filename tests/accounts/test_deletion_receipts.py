@@ -247,3 +247,20 @@ def test_receipts_are_in_her_data_download_as_they_verify(
     assert verify(path)[0] == 0
     [avatar] = data["avatars"]
     assert avatar["selfie"] is None and avatar["photo_deleted_at"]
+
+
+def test_an_avatar_s_receipt_names_its_picture_url_squares(alice, edited, run_jobs):
+    from avatars.models import PictureSize
+    from avatars.picture.services import picture_bytes, turn_shown
+
+    picture_bytes(shown=turn_shown(turn=edited.current_turn), side=80, fmt="png")
+    [square] = PictureSize.objects.filter(turn__avatar=edited)
+    expected = sums(edited)
+    expected[square.file.name] = hashlib.sha256(
+        (Path(settings.MEDIA_ROOT) / square.file.name).read_bytes()
+    ).hexdigest()
+    with run_jobs():
+        assert token_client(alice).delete(f"/api/avatars/{edited.pk}/").status_code == 204
+    [receipt] = DeletionReceipt.objects.filter(user=alice, kind="avatar")
+    files = json.loads(receipt.document)["receipt"]["files"]
+    assert {f["name"]: f["sha256"] for f in files} == expected
