@@ -84,8 +84,11 @@ class Deletion:
     kept: list[str] = field(default_factory=list)  # what stays, and why
 
     def add(self, field_file: FieldFile, what: str) -> None:
-        """The file behind ``field_file``, read now, before it goes."""
-        if not field_file:
+        """The file behind ``field_file``, read now, before it goes (once: a file shared by
+        two things deleted together, such as a sticker pack, is listed once)."""
+        if not field_file or field_file.name in self.missing:
+            return
+        if any(f.name == field_file.name for f in self.files):
             return
         found = deleted_file(field=field_file, what=what)
         if found is None:

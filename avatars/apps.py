@@ -41,6 +41,7 @@ class AvatarsConfig(AppConfig):
         )
         recovery_register(what="{n} turn(s)", queue="default", recover=_turns)
         recovery_register(what="{n} reel(s)", queue="default", recover=_reels)
+        recovery_register(what="{n} sticker pack(s)", queue="default", recover=_sticker_packs)
         recovery_register(
             what="the after-work of {n} version(s)", queue="background", recover=_after_work
         )
@@ -77,6 +78,12 @@ def _reels(stale_after: float | None) -> list[int]:
     from avatars.reels.services import reel_recover
 
     return reel_recover(stale_after=stale_after)
+
+
+def _sticker_packs(stale_after: float | None) -> list[int]:
+    from avatars.stickers.services import sticker_packs_recover
+
+    return sticker_packs_recover(stale_after=stale_after)
 
 
 def _after_work(stale_after: float | None) -> list[int]:

@@ -269,6 +269,114 @@ class Reel(models.Model):
         return f"Reel of avatar #{self.avatar_id} ({self.status})"
 
 
+def _cutout_path(instance: Cutout, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1]
+    avatar = instance.turn.avatar
+    return f"u{avatar.owner_id}/cutouts/{avatar.pk}-{secrets.token_hex(6)}.{ext}"
+
+
+class Cutout(models.Model):
+    """A version's transparent download (the person on a transparent ground, optionally with
+    a die-cut white outline and a soft shadow), made once per (version, outline, shadow,
+    format) like the WebP download and kept: a row per file, so its file goes with it
+    (django-cleanup) however it goes — the version's avatar deleted, a moderator's removal,
+    or the oldest cut-outs of a version making room (avatars.cutouts.services)."""
+
+    class Format(models.TextChoices):
+        PNG = "png", "PNG"
+        WEBP = "webp", "WebP"
+
+    turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="cutouts")
+    outline = models.PositiveSmallIntegerField(default=0, help_text="The white border, in px.")
+    shadow = models.BooleanField(default=False)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    file = models.FileField(upload_to=_cutout_path)
+    signed = models.BooleanField(default=False, help_text="It carries Content Credentials.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["turn", "outline", "shadow", "format"], name="cutout_once_per_variant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Cut-out of turn #{self.turn_id} ({self.format}, outline {self.outline})"
+
+
+def _sticker_pack_path(instance: StickerPack, filename: str) -> str:
+    return f"u{instance.owner_id}/stickers/{instance.messenger}-{secrets.token_hex(6)}.zip"
+
+
+class StickerPack(models.Model):
+    """A zip of stickers for one messenger, made by a job from chosen versions of the owner's
+    avatars (avatars.stickers). It holds those versions' pictures, so it goes with any of
+    them (see :func:`_sticker_pack_item_turn_deleted`) and with a moderator's removal."""
+
+    class Messenger(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        TELEGRAM = "telegram", "Telegram"
+        SIGNAL = "signal", "Signal"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Making"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sticker_packs"
+    )
+    messenger = models.CharField(max_length=10, choices=Messenger.choices)
+    # Which versions' pictures, in which order, for which messenger (hashed): asking again
+    # for the same pack answers the one made or being made.
+    key = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    percent = models.PositiveSmallIntegerField(default=0)
+    error_code = models.CharField(max_length=30, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    file = models.FileField(upload_to=_sticker_pack_path, blank=True)
+    count = models.PositiveSmallIntegerField(default=0)
+    # How many of its files carry Content Credentials (all, unless one's history is too
+    # long to fit the messenger's byte limit with it: see avatars.stickers.services).
+    signed = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_messenger_display()} stickers #{self.pk} ({self.status})"
+
+
+def _sticker_pack_item_turn_deleted(collector, field, sub_objs, using) -> None:
+    """A version in a pack is deleted (its avatar is): the whole pack goes, zip and all, not
+    just the version's place in it: the zip still holds that version's picture."""
+    packs = StickerPack.objects.using(using).filter(items__in=sub_objs).distinct()
+    collector.collect(
+        packs, source=field.remote_field.model, nullable=False, fail_on_restricted=False
+    )
+
+
+class StickerPackItem(models.Model):
+    pack = models.ForeignKey(StickerPack, on_delete=models.CASCADE, related_name="items")
+    turn = models.ForeignKey(
+        Turn, on_delete=_sticker_pack_item_turn_deleted, related_name="sticker_pack_items"
+    )
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["pack", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pack", "position"], name="sticker_pack_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"Sticker {self.position} of pack #{self.pack_id}"
+
+
 class Report(models.Model):
     """A signed-in visitor's report of a shared avatar; the owner is never told who."""
 

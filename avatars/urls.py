@@ -1,14 +1,18 @@
 from django.urls import path
 
 from avatars import views
+from avatars.cutouts import views as cutout_views
 from avatars.retention import views as retention_views
 from avatars.sharing import views as sharing_views
+from avatars.stickers import views as sticker_views
 
 app_name = "avatars"
 
 urlpatterns = [
     path("", views.avatar_list, name="list"),
     path("new/", views.avatar_new, name="new"),
+    path("stickers/", sticker_views.sticker_pack_create_view, name="sticker-pack-create"),
+    path("stickers/<int:pack_id>/<int:position>/", sticker_views.sticker_view, name="sticker"),
     path("<int:avatar_id>/", views.avatar_detail, name="detail"),
     path("<int:avatar_id>/edit/", views.avatar_edit, name="edit"),
     path("<int:avatar_id>/delete/", views.avatar_delete_view, name="delete"),
@@ -23,6 +27,11 @@ urlpatterns = [
         "<int:avatar_id>/v/<int:turn_id>/download.<str:fmt>",
         views.turn_download,
         name="turn-download",
+    ),
+    path(
+        "<int:avatar_id>/v/<int:turn_id>/cutout.<str:fmt>",
+        cutout_views.turn_cutout_view,
+        name="turn-cutout",
     ),
     path("<int:avatar_id>/v/<int:turn_id>/<str:action>/", views.turn_action, name="turn-action"),
 ]

@@ -38,6 +38,7 @@ from avatars.services.downloads import turn_webp
 from avatars.services.turns import turn_cancel, turn_request_edit, turn_retry, turn_revert
 from avatars.sharing.services import share_path
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
+from avatars.stickers.services import messenger_choices, sticker_choices, sticker_pack_list
 from pixme.api.throttles import CreateRateThrottle, rate_limit_check
 from pixme.errors import REFUSAL_CODES, ApplicationError
 from pixme.http import stored_file_response
@@ -150,6 +151,7 @@ def avatar_page(
         turn.retryable = turn_retryable(turn=turn)
     path = share_path(avatar=avatar)
     open_reports = avatar_open_report_count(avatar=avatar)
+    locked = avatar.moderation in MODERATED or user_suspension_reason(user=request.user) is not None
     return render(
         request,
         "avatars/detail.html",
@@ -168,8 +170,12 @@ def avatar_page(
             "takes": take_list_ranked(turns=turns),
             "moderated": avatar.moderation in MODERATED,
             # Offer nothing the services would refuse: no edit box, retry, revert or reel.
-            "locked": avatar.moderation in MODERATED
-            or user_suspension_reason(user=request.user) is not None,
+            "locked": locked,
+            "cutout": _cutout_options(request),
+            "sticker_choices": [] if locked else sticker_choices(owner=request.user),
+            "sticker_packs": sticker_pack_list(owner=request.user),
+            "messengers": messenger_choices(),
+            "sticker_grounds": STICKER_GROUNDS,
             "share_url": request.build_absolute_uri(path) if path else "",
             "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
             "open_reports": open_reports,
@@ -178,6 +184,20 @@ def avatar_page(
         },
         status=status,
     )
+
+
+# A made pack's stickers as they will look: on a chequerboard (transparent), dark and light.
+STICKER_GROUNDS = [
+    ("checker", "On a chequerboard (transparent)"),
+    ("dark", "On a dark chat"),
+    ("light", "On a light chat"),
+]
+
+
+def _cutout_options(request: HttpRequest) -> dict:
+    """The cut-out panel's outline and shadow, as the page's form without script sent them."""
+    outline = parse_int(request.GET.get("outline") or "8", high=64, name="The outline")
+    return {"outline": outline, "shadow": request.GET.get("shadow") == "1"}
 
 
 @login_required

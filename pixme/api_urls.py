@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("avatars.live.api_urls")),
     path("", include("avatars.reels.api_urls")),
     path("", include("avatars.retention.api_urls")),
+    path("", include("avatars.cutouts.api_urls")),
+    path("", include("avatars.stickers.api_urls")),
     path("", include("avatars.picture.api_urls")),
     path("", include("avatars.identity_photos.api_urls")),
     # Last: its avatars/<id>/turns/<turn>/<kind> would take the features' routes above.

@@ -12,6 +12,7 @@ STATUS_BY_CODE = {
     "throttled": 429,
     "server_busy": 503,
     "too_large": 413,
+    "not_found": 404,
     # A moderator's decision rules it out: no retry or other input changes that.
     "moderated": 403,
     "suspended": 403,

@@ -350,8 +350,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two choice sets named "reason" (a report's, a deletion receipt's): each its own name.
+    # Two choice sets named "reason" (a report's, a deletion receipt's): each its own name;
+    # reels and sticker packs share one status (queued, making, ready, failed): one name for it.
     "ENUM_NAME_OVERRIDES": {
+        "MakingStatusEnum": "avatars.models.Reel.Status",
         "ReasonEnum": "avatars.models.Report.Reason",
         "DeletionReasonEnum": "accounts.models.DeletionReceipt.Reason",
         "DeletionKindEnum": "accounts.models.DeletionReceipt.Kind",

@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import DeletionReceipt, User
-from avatars.models import Avatar, ModerationAction, Reel, Report, Turn
+from avatars.models import (
+    Avatar,
+    Cutout,
+    ModerationAction,
+    Reel,
+    Report,
+    StickerPack,
+    Turn,
+)
 from avatars.retention.services import avatar_deletion, avatar_receipt_record
 from pixme.errors import ApplicationError
 
@@ -138,8 +146,11 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
         [avatar.source] if avatar.source else []
     )
     names = [(f.storage, f.name) for f in files]
-    # The reel shows every picture too: its row goes, and its files with it (django-cleanup).
+    # The reel shows every picture too: its row goes, and its files with it (django-cleanup);
+    # so do the versions' cut-outs and every sticker pack holding one of them.
     Reel.objects.filter(avatar=avatar).delete()
+    Cutout.objects.filter(turn__avatar=avatar).delete()
+    StickerPack.objects.filter(items__turn__avatar=avatar).delete()
     # The faces kept from each version go too: they hold its face embedding; and so does
     # the outline of the person in each.
     Turn.objects.filter(avatar=avatar).update(

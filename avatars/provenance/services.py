@@ -33,6 +33,10 @@ from avatars.provenance.keys import (
 
 logger = logging.getLogger(__name__)
 
+# IPTC's term for a picture combining a capture (the selfie) with pictures a trained model made
+# (a reel: the selfie turning into the avatar).
+COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+
 
 @dataclass(frozen=True)
 class Parent:
@@ -51,18 +55,21 @@ def sign(
     render: dict[str, str],
     parent: Parent | None = None,
     component: Parent | None = None,
+    source_type: str = DIGITAL_SOURCE_TYPE,
 ) -> bytes:
     """``data`` with a signed manifest added. Raises SigningFailed (with the SDK's words).
 
+    ``source_type`` is IPTC's digital source type of what was made: by a trained model (a
+    version, a cut-out of one), or a composite of such pictures with a photo (a reel).
     ``component`` is a file the picture was made from that carries its own manifest — a
     model's output signed by its provider — kept as a ``componentOf`` ingredient, so its
     credentials stay readable inside ours; the edit history follows ``parentOf`` only."""
     if parent is None:
-        actions = [{"action": "c2pa.created", "digitalSourceType": DIGITAL_SOURCE_TYPE}]
+        actions = [{"action": "c2pa.created", "digitalSourceType": source_type}]
     else:
         actions = [
             {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
-            {"action": "c2pa.edited", "digitalSourceType": DIGITAL_SOURCE_TYPE},
+            {"action": "c2pa.edited", "digitalSourceType": source_type},
         ]
     manifest = {
         "claim_generator_info": [{"name": GENERATOR, "version": generator_version()}],
@@ -140,4 +147,50 @@ def turn_credentials_try(
         return turn_credentials_add(turn, data, mime=mime, provider_signed=provider_signed), True
     except SigningFailed as exc:
         logger.error("turn %s: could not add Content Credentials (%s): %s", turn.pk, mime, exc)
+        return data, False
+
+
+def turn_parent(turn) -> Parent:
+    """A finished version's stored (signed) PNG as the parent of a file made from it."""
+    with turn.image.open("rb") as fh:
+        return Parent(fh.read(), "image/png", turn_title(turn))
+
+
+def derived_credentials_add(
+    turn,
+    data: bytes,
+    *,
+    mime: str,
+    title: str,
+    parent: Parent | None = None,
+    source_type: str = DIGITAL_SOURCE_TYPE,
+) -> bytes:
+    """``data`` — a file made from a finished version: a cut-out, a sticker, a reel — with a
+    signed manifest naming that version as its ``parentOf`` ingredient (``c2pa.opened`` +
+    ``c2pa.edited``), so it carries the version's whole history. ``parent``: the version's
+    file, read already (a pack signs many files from one version). Raises SigningFailed."""
+    render = {
+        "engine": turn.engine,
+        "model": turn.model or turn.engine,
+        "style": turn.avatar.style.slug,
+    }
+    return sign(
+        data,
+        mime=mime,
+        title=title,
+        render=render,
+        parent=parent or turn_parent(turn),
+        source_type=source_type,
+    )
+
+
+def derived_credentials_try(turn, data: bytes, **kwargs) -> tuple[bytes, bool]:
+    """:func:`derived_credentials_add`, or ``data`` as it was when signing fails (logged): a
+    download is never refused for its credentials."""
+    try:
+        return derived_credentials_add(turn, data, **kwargs), True
+    except SigningFailed as exc:
+        logger.error(
+            "turn %s: could not add Content Credentials to %s: %s", turn.pk, kwargs["title"], exc
+        )
         return data, False

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from avatars.lookups import avatar_for
 from avatars.models import Avatar, Reel
 from avatars.reels.services import RETRY_AFTER_SECONDS, reel_get, reel_request
-from pixme.api.schema import AUTHENTICATED_ERRORS, error_responses
+from pixme.api.schema import AUTHENTICATED_ERRORS, MAKING_RETRY_AFTER, error_responses
 from pixme.http import stored_file_response
 
 FORMATS = {"webp": "image/webp", "gif": "image/gif"}
@@ -30,13 +30,6 @@ REEL_LOCATION = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=[200, 202],
     description="The reel as WebP (`reel.gif` beside it): ask it until it is 200.",
-)
-MAKING_RETRY_AFTER = OpenApiParameter(
-    "Retry-After",
-    OpenApiTypes.INT,
-    OpenApiParameter.HEADER,
-    response=[202, 429],
-    description="Seconds to wait before asking again.",
 )
 
 

@@ -155,16 +155,19 @@ def reel_encode(
     style: str,
     model: str,
     progress: Callable[[int], None] = lambda percent: None,
+    finish: Callable[[bytes], bytes] = lambda data: data,
 ) -> bytes:
     """The reel of ``pictures`` as an animated WebP or GIF of at most MAX_BYTES: smaller
-    sides (and, for WebP, lower quality) are tried until it fits."""
+    sides (and, for WebP, lower quality) are tried until it fits. ``finish`` is the last
+    step, which must not re-encode — adding its Content Credentials — and the limit counts
+    what it adds."""
     if fmt not in ("webp", "gif"):
         raise ValueError(f"No reel format {fmt!r}.")
     meta = {"engine": engine, "style": style, "model": model}
     attempts = [(MAX_SIDE, 80), (MAX_SIDE, 65), (600, 65), (480, 60), (360, 55)]
     for n, (side, quality) in enumerate(attempts):
         progress(10 + 80 * n // len(attempts))
-        data = _encode(reel_frames(pictures, side=side), fmt, meta, quality)
+        data = finish(_encode(reel_frames(pictures, side=side), fmt, meta, quality))
         if len(data) <= MAX_BYTES:
             progress(95)
             return data

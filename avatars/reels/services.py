@@ -27,6 +27,13 @@ from avatars import images
 from avatars.live import events
 from avatars.models import Avatar, Reel, Turn
 from avatars.moderation.rules import avatar_moderation_check
+from avatars.provenance.services import (
+    COMPOSITE,
+    Parent,
+    derived_credentials_try,
+    turn_parent,
+    turn_title,
+)
 from avatars.reels.encode import MAX_SIDE, reel_encode
 from pixme.errors import ApplicationError
 
@@ -196,8 +203,21 @@ def _reel_make(reel: Reel, key: str) -> Reel:
         pictures.append(picture)
     last = path[-1]
     meta = {"engine": last.engine, "style": avatar.style.slug, "model": last.model or last.engine}
-    webp = reel_encode(pictures, fmt="webp", progress=lambda p: report(10 + p * 45 // 100), **meta)
-    gif = reel_encode(pictures, fmt="gif", progress=lambda p: report(55 + p * 40 // 100), **meta)
+    parent = turn_parent(last)
+    webp = reel_encode(
+        pictures,
+        fmt="webp",
+        progress=lambda p: report(10 + p * 45 // 100),
+        finish=_signing(last, parent, "image/webp"),
+        **meta,
+    )
+    gif = reel_encode(
+        pictures,
+        fmt="gif",
+        progress=lambda p: report(55 + p * 40 // 100),
+        finish=_signing(last, parent, "image/gif"),
+        **meta,
+    )
     with Image.open(io.BytesIO(webp)) as shown:
         frames = shown.n_frames
         seconds = sum(_frame_ms(shown, i) for i in range(frames)) / 1000
@@ -220,6 +240,21 @@ def _reel_make(reel: Reel, key: str) -> Reel:
     reel.refresh_from_db()
     _publish(reel)
     return reel
+
+
+def _signing(last: Turn, parent: Parent, mime: str):
+    """The reel's last step: its Content Credentials, as made from the current version (its
+    parent, so it carries the version's history) and the selfie — a composite of a photo
+    and pictures a trained model made. Signing failing keeps the reel unsigned (logged)."""
+    title = f"{turn_title(last)}, reel"
+
+    def finish(data: bytes) -> bytes:
+        signed, _ok = derived_credentials_try(
+            last, data, mime=mime, title=title, parent=parent, source_type=COMPOSITE
+        )
+        return signed
+
+    return finish
 
 
 def _frame_ms(image, index: int) -> int:

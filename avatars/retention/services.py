@@ -43,7 +43,7 @@ from django_tasks import task
 from accounts.models import DeletionReceipt, PhotoRetention, Profile
 from accounts.receipts import Deletion, receipt_create
 from accounts.retention import RETENTION_DAYS, retention_for, retention_owner_filter
-from avatars.models import Avatar, PictureSize, Reel, Turn
+from avatars.models import Avatar, Cutout, PictureSize, Reel, StickerPack, Turn
 from avatars.reels.services import reel_path, reel_request
 from avatars.services.likeness import source_embedding_keep
 from pixme.errors import ApplicationError
@@ -251,7 +251,8 @@ def avatar_photo_status(*, avatar: Avatar) -> dict:
 
 def avatar_files_add(*, deletion: Deletion, avatar: Avatar) -> None:
     """Read every stored file of ``avatar`` into ``deletion`` before they go: the photo, each
-    version's picture, thumbnail, WebP download and picture-URL squares, the reel."""
+    version's picture, thumbnail, WebP download, picture-URL squares and cut-outs, the reel,
+    and the sticker packs holding one of its versions (they go with it)."""
     deletion.add(avatar.source, f"{avatar}: photo")
     for turn in avatar.turns.order_by("number"):
         deletion.add(turn.image, f"{avatar}: version {turn.number}")
@@ -263,10 +264,16 @@ def avatar_files_add(*, deletion: Deletion, avatar: Avatar) -> None:
             size.file,
             f"{avatar}: version {size.turn.number} square, {size.side} px {size.get_fmt_display()}",
         )
+    cutouts = Cutout.objects.filter(turn__avatar=avatar).select_related("turn")
+    for cutout in cutouts.order_by("turn__number", "pk"):
+        deletion.add(cutout.file, f"{avatar}: version {cutout.turn.number} cut-out")
     reel = Reel.objects.filter(avatar=avatar).first()
     if reel is not None:
         deletion.add(reel.webp, f"{avatar}: reel (WebP)")
         deletion.add(reel.gif, f"{avatar}: reel (GIF)")
+    packs = StickerPack.objects.filter(items__turn__avatar=avatar).distinct()
+    for pack in packs.order_by("pk"):
+        deletion.add(pack.file, f"sticker pack #{pack.pk} ({pack.get_messenger_display()})")
 
 
 def avatar_deletion(*, avatar: Avatar, reason: str, why: str) -> Deletion:

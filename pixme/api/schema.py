@@ -73,6 +73,15 @@ RETRY_AFTER = OpenApiParameter(
     description="Seconds to wait before trying again.",
 )
 
+# While a job makes something (a reel, a sticker pack): its 202 says when to ask again.
+MAKING_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[202, 429],
+    description="Seconds to wait before asking again.",
+)
+
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """The error answers of an endpoint, each in the one error shape with an example.

@@ -1,5 +1,6 @@
 """`manage.py pixme_render`: the same checks and engine as the site, from the shell."""
 
+import io
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 from tqdm import tqdm
 
+from avatars.provenance.verify import verify
 from tests.conftest import encode
 from tests.liveserver import ROOT
 
@@ -171,8 +173,12 @@ def test_gemini_lite_at_its_extreme_shape_and_its_signed_original(
         selfie_file, out, "--model", "gemini-3.1-flash-lite-image", "--aspect-ratio", "8:1"
     )
     assert gemini_server.last.image_config == {"aspectRatio": "8:1"}
-    assert out.read_bytes() == gemini_server.last.answered_image
-    assert "Kept the model's signed original (C2PA) as it came." in capsys.readouterr().err
+    # Not re-encoded: the model's picture, with our credentials over its own.
+    with Image.open(out) as ours, Image.open(io.BytesIO(gemini_server.last.answered_image)) as its:
+        assert ours.tobytes() == its.tobytes()
+    result = verify(out.read_bytes(), mime="image/png")
+    assert result.verdict == "trusted" and result.chain[0].title == "Comics avatar, version 1"
+    assert "Kept the model's signed original (C2PA) inside ours." in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -237,3 +243,73 @@ def test_a_style_strength_outside_0_to_100_is_refused_and_nothing_written(
             "--style-strength", value,
         )  # fmt: skip
     assert not out.exists()
+
+
+# --- every file it writes is signed; the cut-out ---------------------------------------------
+
+
+def test_every_file_it_writes_carries_its_chain_of_credentials(selfie_file, tmp_path, capsys):
+    out, reel, cutout = tmp_path / "out.png", tmp_path / "reel.gif", tmp_path / "cut.webp"
+    call_command(
+        "pixme_render", str(selfie_file), "--style", "comics", "--edit", "make it warmer",
+        "-o", str(out), "--reel", str(reel), "--cutout", str(cutout), "--outline", "12",
+    )  # fmt: skip
+    versions = ["Comics avatar, version 2", "Comics avatar, version 1"]
+    for path, mime, own in (
+        (out, "image/png", []),
+        (reel, "image/gif", ["Comics avatar, version 2, reel"]),
+        (cutout, "image/webp", ["Comics avatar, version 2, cut out"]),
+    ):
+        result = verify(path.read_bytes(), mime=mime)
+        assert result.verdict == "trusted", (path, result.problems)
+        assert [link.title for link in result.chain] == own + versions
+        assert result.chain[-1].actions == ["c2pa.created"]
+    with Image.open(cutout) as im:
+        assert im.mode == "RGBA" and im.size == (1024 + 26, 1024 + 26)  # 12 px, and its edge
+        assert im.getchannel("A").getextrema() == (0, 255)
+    assert f"Wrote the cut-out {cutout}." in capsys.readouterr().out
+
+
+def test_a_cutout_alone_needs_no_o(selfie_file, tmp_path, capsys):
+    cutout = tmp_path / "cut.png"
+    call_command("pixme_render", str(selfie_file), "--style", "anime", "--cutout", str(cutout))
+    with Image.open(cutout) as im:
+        assert im.format == "PNG" and im.mode == "RGBA" and im.size == (1024, 1024)
+        assert im.text["AI-Generated"] == "true"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.png", "selfie.jpg"]
+    assert "Drew it (1024×1024)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([], "Say where to write: -o OUT.png, --cutout OUT.png, or both."),
+        (["--cutout", "{tmp}/cut.jpg"], "The cut-out is written as .png or .webp"),
+        (["--cutout", "{tmp}/cut.png", "--outline", "65"], "The outline must be a whole number"),
+        (["-o", "{tmp}/out.png", "--outline", "8"], "--outline is the cut-out's border"),
+        (["--cutout", "{tmp}/nowhere/cut.png"], "There's no folder"),
+    ],
+)
+def test_cutout_arguments_are_checked_before_drawing(selfie_file, tmp_path, args, says):
+    args = [a.format(tmp=tmp_path) for a in args]
+    started = time.monotonic()
+    with pytest.raises(CommandError, match=re.escape(says)):
+        call_command("pixme_render", str(selfie_file), "--style", "comics", *args)
+    assert time.monotonic() - started < 2  # refused before any drawing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["selfie.jpg"]
+
+
+def test_a_picture_with_nobody_in_it_writes_no_cutout_and_nothing_else(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    noise = Image.fromarray(rng.integers(0, 40, (600, 600, 3), dtype=np.uint8))
+    photo = tmp_path / "wall.png"
+    noise.save(photo)
+    out, cutout = tmp_path / "out.png", tmp_path / "cut.png"
+    with pytest.raises(CommandError, match="couldn't find a person"):
+        call_command(
+            "pixme_render", str(photo), "--style", "pop-art", "-o", str(out),
+            "--cutout", str(cutout),
+        )  # fmt: skip
+    assert not out.exists() and not cutout.exists()

@@ -207,6 +207,27 @@ def test_both_formats_carry_the_ai_mark(alice, alice_avatar, run_jobs):
         assert max(im.size) <= MAX_SIDE and len(data) <= MAX_BYTES
 
 
+def test_both_formats_are_signed_as_made_from_the_current_version(alice, alice_avatar, run_jobs):
+    """c2pa signs animated WebP and GIF alike (c2pa-python 0.38.1): the reel names the current
+    version as its parent and says it mixes a photo (the selfie) with AI-made pictures."""
+    from avatars.provenance.services import COMPOSITE
+    from avatars.provenance.verify import verify
+
+    client = token_client(alice)
+    webp = get_reel(client, alice_avatar, run_jobs)
+    gif = b"".join(client.get(f"/api/avatars/{alice_avatar.pk}/reel.gif").streaming_content)
+    for data, mime in ((webp, "image/webp"), (gif, "image/gif")):
+        result = verify(data, mime=mime)
+        assert result.verdict == "trusted", (mime, result.problems)
+        assert [link.title for link in result.chain] == [
+            "Comics avatar, version 1, reel",
+            "Comics avatar, version 1",
+        ]
+        assert COMPOSITE.encode() in data and len(data) <= MAX_BYTES
+    with Image.open(io.BytesIO(gif)) as im:
+        assert im.n_frames > 1  # still animated once signed
+
+
 def test_the_cli_writes_the_reel_of_its_chain(tmp_path, db, selfie_jpeg):
     from django.core.management import call_command
 

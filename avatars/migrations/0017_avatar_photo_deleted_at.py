@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('avatars', '0015_identity_photos'),
+        ('avatars', '0016_cutouts_sticker_packs'),
     ]
 
     operations = [

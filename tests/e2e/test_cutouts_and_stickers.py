@@ -1,0 +1,139 @@
+"""The avatar page's cut-out panel and sticker-pack builder in a real Chromium (their scripts:
+static/js/cutout.js, static/js/stickers.js)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.test_avatar_extras import axe_check
+from tests.e2e.test_avatar_page_layout import log_in, overflow
+from tests.e2e.test_browser_flow import shot
+from tests.liveserver import LiveSite
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# Three takes: three finished versions of one avatar, enough for a WhatsApp pack (3-30).
+SETUP = """
+from accounts.services import user_create
+from avatars.models import Style
+from avatars.services.avatars import avatar_create
+from skimage import data
+from PIL import Image
+import io
+ada = user_create(username="ada", password="Ada-Lovelace-1815")
+buf = io.BytesIO()
+Image.fromarray(data.astronaut()).save(buf, "JPEG", quality=90)
+buf.seek(0)
+buf.name = "selfie.jpg"
+avatar = avatar_create(owner=ada, upload=buf, style=Style.objects.get(slug="comics"), variants=3)
+print(avatar.pk)
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site = LiveSite(tmp_path_factory.mktemp("cutouts"))
+    site.migrate()
+    avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
+    site.start()
+    try:
+        deadline = time.monotonic() + 120
+        # Drawn, and each version's person mask kept (the after-work).
+        drawn = (
+            "SELECT COUNT(*) FROM avatars_turn WHERE status = 'succeeded' AND person IS NOT NULL"
+        )
+        while site.query(drawn)[0][0] < 3:
+            assert time.monotonic() < deadline, "the takes were never drawn"
+            time.sleep(0.2)
+        site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
+        yield site
+    finally:
+        site.stop(grace=2)
+
+
+def natural_widths(page, blob: bool = False) -> list[int]:
+    """Each preview's decoded width (0 while loading; with ``blob``, until the script's
+    redrawn picture is in)."""
+    return page.eval_on_selector_all(
+        ".cutout-preview",
+        "(imgs, blob) => imgs.map(img => img.complete && (!blob || img.src.startsWith('blob:'))"
+        " ? img.naturalWidth : 0)",
+        blob,
+    )
+
+
+def drawn(page, *, blob: bool = False, timeout: float = 30) -> list[int]:
+    """The previews' widths once all three are drawn (polled from here: the page's CSP
+    refuses the string predicates wait_for_function would evaluate)."""
+    deadline = time.monotonic() + timeout
+    while not all(widths := natural_widths(page, blob)):
+        assert time.monotonic() < deadline, f"previews never drawn: {widths}"
+        time.sleep(0.1)
+    return widths
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])
+def test_the_outline_slider_redraws_the_previews_and_the_downloads(site, page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, site)
+    page.goto(site.avatar_url)
+    assert page.locator("#cutout-update").is_hidden(), "the script redraws: no button"
+    # The page opens with an 8 px outline: the version grows by 9 px a side.
+    (side,) = {w for (w,) in site.query("SELECT width FROM avatars_turn")}
+    assert drawn(page) == [side + 18] * 3
+    backgrounds = page.eval_on_selector_all(
+        ".cutout-preview", "imgs => imgs.map(img => getComputedStyle(img).backgroundImage)"
+    )
+    assert "gradient" in backgrounds[0], "the transparent one lies on a chequerboard"
+
+    page.fill("#cutout-outline", "16")
+    page.check("#cutout-shadow")
+    png = page.locator("#cutout-download-png[href*='outline=16&shadow=1']")
+    png.wait_for(state="attached", timeout=30_000)
+    widths = drawn(page, blob=True)
+    assert page.inner_text("#cutout-outline-value") == "16"
+    assert len(set(widths)) == 1 and widths[0] > side + 34  # the outline and the shadow
+    with page.expect_download() as download:
+        png.click()
+    assert download.value.suggested_filename.endswith("-cutout-outline16-shadow.png")
+    assert overflow(page) <= 0
+    shot(page, f"avatar-cutout-{width}")
+    axe_check(page)
+
+
+def test_a_whatsapp_pack_is_made_and_offered(site, page):
+    from avatars.stickers.services import sticker_pack_check
+
+    log_in(page, site)
+    page.goto(site.avatar_url + "#stickers")
+    boxes = page.locator("#sticker-form input[name=turns]")
+    assert boxes.count() == 3
+    assert page.inner_text("#sticker-count") == "(3 chosen)"
+
+    boxes.nth(0).uncheck()
+    page.select_option("#sticker-messenger", "whatsapp")
+    page.click("#sticker-make")
+    assert page.inner_text("#sticker-status") == "WhatsApp takes 3–30 stickers; you chose 2."
+    assert site.query("SELECT COUNT(*) FROM avatars_stickerpack")[0][0] == 0
+
+    boxes.nth(0).check()
+    page.click("#sticker-make")
+    link = page.locator("#sticker-packs a", has_text="Download the zip")
+    link.wait_for(timeout=60_000)
+    assert page.inner_text("#sticker-status") == "Your stickers are ready."
+    assert "3 stickers" in page.inner_text("#sticker-packs")
+    zipped = page.request.get(link.get_attribute("href"))
+    assert zipped.status == 200 and zipped.headers["content-type"] == "application/zip"
+    assert sticker_pack_check(zipped.body(), messenger="whatsapp") == []
+    # Its three stickers shown on a chequerboard, dark and light, as WhatsApp gets them.
+    shown = "#sticker-packs .sticker-ground img"
+    assert page.locator(shown).count() == 9
+    deadline = time.monotonic() + 30
+    while page.eval_on_selector_all(shown, "imgs => imgs.map(i => i.naturalWidth)") != [512] * 9:
+        assert time.monotonic() < deadline, "the sticker previews never loaded"
+        time.sleep(0.1)
+    assert overflow(page) <= 0
+    shot(page, "avatar-stickers")
+    axe_check(page)
