@@ -226,6 +226,14 @@ def likeness_and_faces(
     return embedding_distance(source.embedding, found.embedding), found
 
 
+def likeness_compared_words(*, photos: int = 1) -> str:
+    """What a likeness was measured against, in words: the selfie, or several photos of the
+    person (``photos`` of them: avatars.identity's several-photo likeness)."""
+    if photos <= 1:
+        return "compared with your photo"
+    return f"compared with your {photos} identity photos"
+
+
 def likeness_words(distance: float | None) -> str:
     if distance is None:
         return "no face found"

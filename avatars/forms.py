@@ -3,11 +3,40 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from avatars.engines.base import engine_catalogue
+from avatars.engines.base import (
+    STYLE_STRENGTH_DEFAULT,
+    STYLE_STRENGTH_MAX,
+    STYLE_STRENGTH_MIN,
+    engine_catalogue,
+)
 from avatars.selectors import style_list_enabled
 from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
 from avatars.services.takes import MAX_TAKES
 from pixme.numbers import IntegerFormField, parse_int
+
+
+class StrengthInput(forms.NumberInput):
+    """The "More me ↔ More style" slider: a range input (the page's script reads it while it
+    is dragged; without the script it is a plain control posted with the form)."""
+
+    input_type = "range"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"min": STYLE_STRENGTH_MIN, "max": STYLE_STRENGTH_MAX, "step": 1, **(attrs or {})}
+        )
+
+
+def style_strength_field(**kwargs) -> IntegerFormField:
+    return IntegerFormField(
+        label="More me ↔ More style",
+        min_value=STYLE_STRENGTH_MIN,
+        max_value=STYLE_STRENGTH_MAX,
+        required=False,  # a form without it (an older page, a script) asks for the default
+        widget=StrengthInput(attrs={"data-style-strength": ""}),
+        help_text="Left keeps more of your photo; right gives more of the style.",
+        **kwargs,
+    )
 
 
 class AvatarCreateForm(forms.Form):
@@ -44,6 +73,11 @@ class AvatarCreateForm(forms.Form):
         help_text="Draw it several ways at once and keep the one you like: each take is a "
         "version of its own, ranked by how much it looks like you.",
     )
+    style_strength = style_strength_field(initial=STYLE_STRENGTH_DEFAULT)
+
+    def clean_style_strength(self) -> int:
+        value = self.cleaned_data.get("style_strength")
+        return STYLE_STRENGTH_DEFAULT if value is None else value
 
     def __init__(self, *args, default_engine: str = "studio", **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,3 +122,5 @@ class EditForm(forms.Form):
         ),
     )
     parent = IntegerFormField(min_value=1, required=False, widget=forms.HiddenInput)
+    # Left out (None): the edited version's own.
+    style_strength = style_strength_field()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.templatetags.static import static
 
@@ -149,6 +150,13 @@ class Turn(models.Model):
     # Which take of a several-take create this is (0: the first, or the only one); engines
     # vary their drawing by it, so takes differ.
     variant = models.PositiveSmallIntegerField(default=0)
+    # "More me ↔ more style" (avatars.engines.base: 0 as close to the photo as the style
+    # allows, 100 the strongest style), as asked for this version.
+    style_strength = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="0 = as close to the photo as the style allows, 100 = the strongest style.",
+    )
     instruction = models.TextField(blank=True, max_length=2000)
     engine = models.CharField(max_length=20, default="studio")
     model = models.CharField(max_length=60, blank=True)
@@ -184,6 +192,9 @@ class Turn(models.Model):
     )
     # How many identity photos the likeness was compared with besides the selfie (0: none).
     likeness_photos = models.PositiveSmallIntegerField(default=0)
+    # The version's skin against the photo's (avatars.skin.SkinCheck.to_dict(): delta,
+    # within, exempt, direction), measured by its after-work; null where no face was measured.
+    skin_tone = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=30, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     flagged = models.BooleanField(

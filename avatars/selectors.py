@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from avatars.engines.base import RateLimited, Unavailable
-from avatars.faces import likeness_words
+from avatars.faces import likeness_compared_words, likeness_words
 from avatars.models import Avatar, Report, Style, Turn
+from avatars.skin import skin_words
 
 
 def avatar_list_for_user(*, user: User) -> QuerySet[Avatar]:
@@ -49,19 +50,53 @@ def take_rank(turn: Turn) -> tuple:
     return (not finished, turn.likeness is None, turn.likeness or 0.0, turn.number)
 
 
-def turn_likeness_words(turn: Turn) -> str:
-    """The likeness in words: being measured for a moment after "done", then how alike — and,
-    when identity photos were compared too, with what."""
+def turn_likeness_level(turn: Turn) -> str:
+    """How alike, in words: "likeness being measured" for a moment after "done", then
+    "strong likeness", "fair likeness", "weak likeness" or "no face found"."""
     if turn.likeness_pending:
         return "likeness being measured"
-    words = likeness_words(turn.likeness)
-    if turn.likeness is None or not turn.likeness_photos:
-        return words
+    return likeness_words(turn.likeness)
+
+
+def turn_likeness_words(turn: Turn) -> str:
+    """How alike and what it was compared with ("strong likeness, compared with your photo")."""
+    words = turn_likeness_level(turn)
+    compared = turn_likeness_compared(turn)
+    return f"{words}, {compared}" if compared else words
+
+
+def turn_likeness_compared(turn: Turn) -> str:
+    """What the likeness was measured against: the selfie, and the identity photos when the
+    user had some (avatars.services.likeness notes how many); '' while there is no likeness
+    to speak of (being measured, or no face)."""
+    if turn.likeness_pending or turn.likeness is None:
+        return ""
     photos = turn.likeness_photos
-    return (
-        f"{words}, compared with your selfie and your "
-        f"{photos} identity photo{'' if photos == 1 else 's'}"
-    )
+    if not photos:
+        return likeness_compared_words(photos=1)
+    return f"compared with your selfie and your {photos} identity photo{'' if photos == 1 else 's'}"
+
+
+def turn_skin_tone(*, turn: Turn) -> dict | None:
+    """The version's skin against the photo's, as the API says it (null: no face measured)."""
+    if not turn.skin_tone:
+        return None
+    stored = turn.skin_tone
+    return {
+        "delta": stored["delta"],
+        "within": stored["within"],
+        "exempt": stored["exempt"],
+        "direction": list(stored.get("direction", [])),
+    }
+
+
+def turn_skin_note(*, turn: Turn) -> str:
+    """The plain note a page shows under a version whose skin drifted beyond the tolerance
+    ('' for one within it, an exempt style's, or one not measured)."""
+    skin = turn_skin_tone(turn=turn)
+    if skin is None:
+        return ""
+    return skin_words(within=skin["within"], exempt=skin["exempt"], direction=skin["direction"])
 
 
 def take_queryset(*, avatar_id: int) -> QuerySet[Turn]:
@@ -83,6 +118,7 @@ def take_list_ranked(*, turns: Iterable[Turn]) -> list[Turn]:
     )
     for rank, take in enumerate(takes, start=1):
         take.rank, take.likeness_text = rank, turn_likeness_words(take)
+        take.likeness_level = turn_likeness_level(take)
     return takes
 
 

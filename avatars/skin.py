@@ -105,9 +105,7 @@ class SkinCheck:
     @property
     def words(self) -> str:
         """What a page says ('' when there is nothing to say: within, or exempt)."""
-        if self.within or self.exempt or not self.direction:
-            return ""
-        return f"Your skin came out {' and '.join(self.direction[:2])} than in your photo."
+        return skin_words(within=self.within, exempt=self.exempt, direction=self.direction)
 
     def to_dict(self) -> dict:
         return {
@@ -116,6 +114,13 @@ class SkinCheck:
             "exempt": self.exempt,
             "direction": list(self.direction),
         }
+
+
+def skin_words(*, within: bool, exempt: bool, direction: tuple[str, ...] | list[str]) -> str:
+    """A version's skin note in words ('' when there is nothing to say: within, or exempt)."""
+    if within or exempt or not direction:
+        return ""
+    return f"Your skin came out {' and '.join(direction[:2])} than in your photo."
 
 
 def mesh_points(image: Image.Image | np.ndarray, face: Face) -> np.ndarray | None:

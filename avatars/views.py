@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import profile_for_user, user_suspension_reason
+from avatars.engines.base import STYLE_STRENGTH_DEFAULT
 from avatars.forms import AvatarCreateForm, EditForm
 from avatars.live.snapshot import avatar_snapshot, turn_snapshot
 from avatars.lookups import avatar_for, turn_for
@@ -29,12 +30,15 @@ from avatars.selectors import (
     avatar_open_report_count,
     style_list_enabled,
     take_list_ranked,
+    turn_likeness_level,
     turn_likeness_words,
     turn_list_for_avatar,
     turn_retryable,
+    turn_skin_note,
 )
 from avatars.services.avatars import avatar_create, avatar_delete
 from avatars.services.downloads import turn_webp
+from avatars.services.skin_retake import turn_skin_retake, turn_skin_retake_offered
 from avatars.services.turns import turn_cancel, turn_request_edit, turn_retry, turn_revert
 from avatars.sharing.services import share_path
 from avatars.stages import STAGE_WORDS, STATUS_WORDS, stage_words
@@ -96,6 +100,7 @@ def avatar_new(request: HttpRequest) -> HttpResponse:
                 image_size=form.cleaned_data["image_size"],
                 title=form.cleaned_data["title"],
                 variants=form.cleaned_data["variants"],
+                style_strength=form.cleaned_data["style_strength"],
             )
         except ApplicationError as exc:
             form.add_error("photo" if exc.code == "bad_image" else None, exc.message)
@@ -147,6 +152,9 @@ def avatar_page(
         base = next((t for t in turns if str(t.pk) == edit_form.data["parent"]), base)
     for turn in turns:
         turn.likeness_text = turn_likeness_words(turn)
+        turn.likeness_level = turn_likeness_level(turn)
+        turn.skin_note = turn_skin_note(turn=turn)
+        turn.skin_retake = turn_skin_retake_offered(turn=turn)
         turn.words = stage_words(stage=turn.stage, status=turn.status)
         turn.retryable = turn_retryable(turn=turn)
     path = share_path(avatar=avatar)
@@ -164,7 +172,13 @@ def avatar_page(
             # The live area holds only what is still being drawn: a failure is told once, in
             # the timeline, where Retry is offered if it could help.
             "pending": [t for t in turns if not t.is_finished],
-            "edit_form": edit_form or EditForm(initial={"parent": base.pk if base else None}),
+            "edit_form": edit_form
+            or EditForm(
+                initial={
+                    "parent": base.pk if base else None,
+                    "style_strength": base.style_strength if base else STYLE_STRENGTH_DEFAULT,
+                }
+            ),
             "snapshot": [turn_snapshot(turn=t) for t in turns],
             "stage_words": {"stages": STAGE_WORDS, "statuses": STATUS_WORDS},
             "takes": take_list_ranked(turns=turns),
@@ -215,7 +229,10 @@ def avatar_edit(request: HttpRequest, avatar_id: int) -> HttpResponse:
         if form.cleaned_data["parent"]:
             parent = turn_for(request, avatar.pk, form.cleaned_data["parent"])
         turn = turn_request_edit(
-            avatar=avatar, instruction=form.cleaned_data["instruction"], parent=parent
+            avatar=avatar,
+            instruction=form.cleaned_data["instruction"],
+            parent=parent,
+            style_strength=form.cleaned_data["style_strength"],
         )
     except ApplicationError as exc:
         status = 403 if exc.code in REFUSAL_CODES else 400
@@ -246,6 +263,9 @@ def turn_action(request: HttpRequest, avatar_id: int, turn_id: int, action: str)
         elif action == "retry":
             rate_limit_check(request, CreateRateThrottle)  # a retry draws again
             turn_retry(turn=turn)
+        elif action == "retake-skin":
+            rate_limit_check(request, CreateRateThrottle)  # a retake draws again
+            turn_skin_retake(turn=turn)
         else:
             raise Http404
     except ApplicationError as exc:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("avatars.stickers.api_urls")),
     path("", include("avatars.picture.api_urls")),
     path("", include("avatars.identity_photos.api_urls")),
+    path("", include("avatars.preview.api_urls")),
     # Last: its avatars/<id>/turns/<turn>/<kind> would take the features' routes above.
     path("", include("avatars.api.urls")),
 ]

@@ -406,6 +406,9 @@ if PIXME_VERIFY_WORKERS < 1 or PIXME_VERIFY_TIMEOUT_SECONDS <= 0:
     )
 # Account exports (the zip of everything) per user, on the page and the API together.
 PIXME_EXPORT_RATE = env_rate("PIXME_EXPORT_RATE", "5/hour")
+# Style previews (POST /api/preview/, the slider's pictures) per account: a drag asks for a
+# few a second at most (the page waits for a pause).
+PIXME_PREVIEW_RATE = env_rate("PIXME_PREVIEW_RATE", "120/min")
 PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's version
 
 # `pixme_check_storage --fix` lists but never deletes an orphan file younger than this: it may

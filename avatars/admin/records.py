@@ -63,6 +63,8 @@ class TurnAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "width",
         "height",
         "likeness",
+        "style_strength",
+        "skin_tone",
         "error_code",
         "error_message",
         "flagged",

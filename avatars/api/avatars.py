@@ -16,11 +16,13 @@ from rest_framework.views import APIView
 
 from avatars.api.filters import AvatarFilter, AvatarOrdering
 from avatars.api.payloads import (
+    STYLE_STRENGTH_HELP,
     AvatarOutputSerializer,
     avatar_api_url,
     avatar_payload,
     payload_etag,
 )
+from avatars.engines.base import STYLE_STRENGTH_DEFAULT, STYLE_STRENGTH_MAX, STYLE_STRENGTH_MIN
 from avatars.lookups import avatar_for
 from avatars.models import Avatar, Style
 from avatars.selectors import (
@@ -71,6 +73,12 @@ class AvatarListCreateApi(GenericAPIView):
             max_value=MAX_TAKES,
             help_text="How many takes to draw: each is a version of its own, drawn "
             "differently, in one job; the one most like you becomes current.",
+        )
+        style_strength = IntegerSerializerField(
+            default=STYLE_STRENGTH_DEFAULT,
+            min_value=STYLE_STRENGTH_MIN,
+            max_value=STYLE_STRENGTH_MAX,
+            help_text=STYLE_STRENGTH_HELP,
         )
 
         class Meta:

@@ -15,8 +15,14 @@ from avatars.selectors import (
     take_list_ranked,
     turn_likeness_words,
     turn_list_for_avatar,
+    turn_skin_tone,
 )
 from avatars.sharing.services import share_path
+
+STYLE_STRENGTH_HELP = (
+    "More me ↔ more style: 0 is as close to your photo as the style allows, 100 the "
+    "strongest style (default 50)."
+)
 
 
 def _api_url(request, turn: Turn, kind: str) -> str:
@@ -36,6 +42,8 @@ def turn_payload(request, turn: Turn) -> dict:
     snap["model"] = turn.model
     snap["likeness_words"] = turn_likeness_words(turn)
     snap["likeness_photos"] = turn.likeness_photos
+    snap["style_strength"] = turn.style_strength
+    snap["skin_tone"] = turn_skin_tone(turn=turn)
     snap["image"] = _api_url(request, turn, "image.png") if turn.image else ""
     snap["image_webp"] = _api_url(request, turn, "image.webp") if turn.image else ""
     snap["thumbnail"] = _api_url(request, turn, "thumbnail.webp") if turn.thumbnail else ""
@@ -76,6 +84,24 @@ def payload_etag(payload: dict) -> str:
 # --- what the answers look like (the contract; avatar_payload and turn_payload build them) ----
 
 
+class SkinToneSerializer(serializers.Serializer):
+    delta = serializers.FloatField(
+        help_text="CIEDE2000 colour difference of the face's skin (cheeks, forehead) from "
+        "the photo's (1 is about the smallest step an eye tells apart)."
+    )
+    within = serializers.BooleanField(help_text="Within the tolerance (ΔE00 at most 8).")
+    exempt = serializers.BooleanField(
+        help_text="The style changes colour on purpose (Zombie, Neon, …): nothing is said."
+    )
+    direction = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='What changed most first: "lighter", "darker", "greyer", …',
+    )
+
+    class Meta:
+        ref_name = "SkinTone"
+
+
 class TurnOutputSerializer(serializers.Serializer):
     turn = serializers.IntegerField(help_text="The version's id.")
     number = serializers.IntegerField(help_text="Version number within the avatar (1, 2, …).")
@@ -102,8 +128,9 @@ class TurnOutputSerializer(serializers.Serializer):
         "no face was found, or while `likeness_pending`.",
     )
     likeness_words = serializers.CharField(
-        help_text='The likeness in words, saying what it was compared with ("strong likeness, '
-        'compared with your selfie and your 3 identity photos").'
+        help_text='The likeness in words, and what it was compared with: "strong likeness, '
+        'compared with your photo", or "…, compared with your selfie and your 3 identity '
+        'photos".'
     )
     likeness_photos = serializers.IntegerField(
         help_text="How many identity photos the likeness was compared with besides the selfie."
@@ -118,6 +145,14 @@ class TurnOutputSerializer(serializers.Serializer):
     )
     engine = serializers.CharField()
     model = serializers.CharField(allow_blank=True)
+    style_strength = serializers.IntegerField(
+        min_value=0, max_value=100, help_text=STYLE_STRENGTH_HELP
+    )
+    skin_tone = SkinToneSerializer(
+        allow_null=True,
+        help_text="The version's skin against the photo's, measured after it is drawn; null "
+        "where no face was measured (or not yet).",
+    )
     image = serializers.CharField(allow_blank=True, help_text="PNG download URL once done.")
     image_webp = serializers.CharField(allow_blank=True, help_text="WebP download URL.")
     thumbnail = serializers.CharField(allow_blank=True, help_text="Small WebP URL.")

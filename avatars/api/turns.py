@@ -17,16 +17,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars.api.payloads import (
+    STYLE_STRENGTH_HELP,
     AvatarOutputSerializer,
     TurnOutputSerializer,
     avatar_api_url,
     avatar_payload,
     turn_payload,
 )
+from avatars.engines.base import STYLE_STRENGTH_MAX, STYLE_STRENGTH_MIN
 from avatars.lookups import avatar_for, turn_for
 from avatars.moderation.rules import avatar_moderation_check
 from avatars.services.downloads import turn_webp
 from avatars.services.limits import INSTRUCTION_MAX_LENGTH, INSTRUCTION_TOO_LONG
+from avatars.services.skin_retake import turn_skin_retake
 from avatars.services.turns import turn_cancel, turn_request_edit, turn_retry, turn_revert
 from idempotency.decorators import idempotent
 from pixme.api.parsers import SafeJSONParser
@@ -51,6 +54,13 @@ class EditApi(APIView):
             max_length=INSTRUCTION_MAX_LENGTH, error_messages={"max_length": INSTRUCTION_TOO_LONG}
         )
         parent = IntegerSerializerField(min_value=1, required=False, allow_null=True)
+        style_strength = IntegerSerializerField(
+            min_value=STYLE_STRENGTH_MIN,
+            max_value=STYLE_STRENGTH_MAX,
+            required=False,
+            allow_null=True,
+            help_text=STYLE_STRENGTH_HELP + " Left out: the edited version's.",
+        )
 
         class Meta:
             ref_name = "Edit"
@@ -80,7 +90,10 @@ class EditApi(APIView):
         parent_id = serializer.validated_data.get("parent")
         parent = turn_for(request, avatar.pk, parent_id) if parent_id else None
         turn = turn_request_edit(
-            avatar=avatar, instruction=serializer.validated_data["instruction"], parent=parent
+            avatar=avatar,
+            instruction=serializer.validated_data["instruction"],
+            parent=parent,
+            style_strength=serializer.validated_data.get("style_strength"),
         )
         return Response(
             turn_payload(request, turn),
@@ -90,15 +103,19 @@ class EditApi(APIView):
 
 
 class TurnActionApi(APIView):
-    ACTIONS = ["revert", "cancel", "retry"]
+    ACTIONS = ["revert", "cancel", "retry", "retake-skin"]
 
     @property
     def starts_renders(self) -> bool:
-        return self.kwargs.get("action") == "retry"
+        return self.kwargs.get("action") in ("retry", "retake-skin")
 
     @extend_schema(
         operation_id="avatars_turns_action",
-        summary="Make a version current (revert), cancel it, or retry it",
+        summary="Make a version current (revert), cancel it, retry it, or retake it with "
+        "your photo's skin tone (retake-skin)",
+        description="`retake-skin`: only for a version whose `skin_tone` is beyond the "
+        "tolerance in a style that keeps natural colour; queues an edit of it asking for the "
+        "photo's skin tone (answer: the avatar, with the new version).",
         request=None,
         responses={200: AvatarOutputSerializer, **error_responses(400, 404, *AUTHENTICATED_ERRORS)},
         parameters=[
@@ -114,6 +131,8 @@ class TurnActionApi(APIView):
             turn_cancel(turn=turn)
         elif action == "retry":
             turn_retry(turn=turn)
+        elif action == "retake-skin":
+            turn_skin_retake(turn=turn)
         else:
             raise Http404
         return Response(avatar_payload(request, avatar_for(request, avatar_id)))

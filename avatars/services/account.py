@@ -136,6 +136,8 @@ def _version(
         "status": turn.status,
         "model_text": turn.model_text,
         "likeness": turn.likeness,
+        "style_strength": turn.style_strength,
+        "skin_tone": turn.skin_tone,
         "error_code": turn.error_code,
         "error_message": turn.error_message,
         "width": turn.width,

@@ -1,7 +1,7 @@
-"""After-work: what a version still needs once it is shown — its likeness to the selfie, where
-the person is in it, and its stored WebP download (signed last, after its encode) — done by a
-job of its own on the background queue, so the runner that draws is free for the next render
-the moment "done" is out.
+"""After-work: what a version still needs once it is shown — its likeness to the selfie, its
+skin tone against the photo's, where the person is in it, and its stored WebP download (signed
+last, after its encode) — done by a job of its own on the background queue, so the runner that
+draws is free for the next render the moment "done" is out.
 
 The Turn row says what is left (``after_work``: queued, running, or nothing), set in the same
 update that marks the version succeeded: a crash loses none of it, since recovery re-queues
@@ -29,6 +29,7 @@ from avatars.selectors import turn_likeness_words
 from avatars.services.downloads import turn_webp_store
 from avatars.services.likeness import turn_likeness_measure
 from avatars.services.person import turn_person_find
+from avatars.services.skin import turn_skin_measure
 from avatars.signals import turn_finished_announce
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,10 @@ def turn_after_work_run(*, turn_id: int) -> Turn | None:
             turn_likeness_measure(turn=turn, image=image)
         except Exception:
             logger.exception("turn %s: could not measure the likeness", turn_id)
+        try:
+            turn_skin_measure(turn=turn, image=image)  # after the likeness: its faces
+        except Exception:
+            logger.exception("turn %s: could not measure the skin tone", turn_id)
         try:
             turn_person_find(turn=turn, image=image)  # for its background edits and cut-outs
         except Exception:

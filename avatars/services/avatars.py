@@ -11,13 +11,14 @@ from django.db.models import Max
 from accounts.models import DeletionReceipt, User
 from accounts.receipts import Deletion
 from avatars import images
-from avatars.engines.base import ENGINES, EngineError, get_engine
+from avatars.engines.base import ENGINES, STYLE_STRENGTH_DEFAULT, EngineError, get_engine
 from avatars.models import Avatar, Style
 from avatars.moderation.flags import avatar_flag_check
 from avatars.retention.services import avatar_deletion, avatar_files_add, avatar_receipt_record
 from avatars.services.decoding import decode_slot
 from avatars.services.limits import (
     instruction_check,
+    style_strength_check,
     user_can_generate_check,
     user_lock,
     user_unfinished_check,
@@ -88,11 +89,13 @@ def avatar_create(
     title: str = "",
     upload_size: int | None = None,
     variants: int = 1,
+    style_strength: int = STYLE_STRENGTH_DEFAULT,
 ) -> Avatar:
     """Check the upload, store a clean copy, and queue version 1 — or versions 1 to
     ``variants``: several takes of the same request, drawn differently in one job (see
     :mod:`avatars.services.takes`)."""
     takes_count_check(variants=variants)
+    style_strength = style_strength_check(style_strength=style_strength)
     instruction_check(instruction=instruction)
     user_can_generate_check(user=owner)
     engine_check(engine=engine, style=style)
@@ -125,6 +128,7 @@ def avatar_create(
                 model=model,
                 aspect_ratio=aspect_ratio,
                 image_size=image_size,
+                style_strength=style_strength,
             )
             avatar_flag_check(avatar=avatar, instruction=instruction.strip())
     return avatar

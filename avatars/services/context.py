@@ -122,4 +122,5 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
         aspect_ratio=turn.aspect_ratio,
         image_size=turn.image_size,
         variant=turn.variant,
+        style_strength=turn.style_strength,
     )

@@ -18,8 +18,10 @@ from django.conf import settings
 
 from accounts.models import User
 from accounts.services import user_suspension_check
+from avatars.engines.base import STYLE_STRENGTH_MAX, STYLE_STRENGTH_MIN
 from avatars.models import Turn
 from pixme.errors import ApplicationError
+from pixme.numbers import parse_int
 
 # An edit is a sentence or two ("add round glasses and a starfield background" is 45
 # characters); the forms, the API and the services all refuse longer before anything reads it.
@@ -28,6 +30,18 @@ INSTRUCTION_TOO_LONG = (
     f"That's more than {INSTRUCTION_MAX_LENGTH} characters: ask for one or two things at a "
     "time, in a sentence or two."
 )
+
+
+def style_strength_check(*, style_strength: object) -> int:
+    """A style strength from anywhere (form, API, CLI) as a whole number 0-100, or the app's
+    one error (code ``invalid``) saying what it may be."""
+    return parse_int(
+        style_strength,
+        low=STYLE_STRENGTH_MIN,
+        high=STYLE_STRENGTH_MAX,
+        name="The style strength (0 more like your photo, 100 more style)",
+    )
+
 
 # A studio version takes about a second; tell a client to look again after a few.
 BUSY_RETRY_AFTER_SECONDS = 5

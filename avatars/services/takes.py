@@ -17,6 +17,7 @@ from django.db.models import Q
 from django_tasks import task
 
 from accounts.models import User
+from avatars.engines.base import STYLE_STRENGTH_DEFAULT
 from avatars.models import Avatar, Turn
 from avatars.selectors import take_queryset, take_rank
 from avatars.services.current import avatar_current_set
@@ -47,6 +48,7 @@ def takes_create(
     model: str,
     aspect_ratio: str,
     image_size: str,
+    style_strength: int = STYLE_STRENGTH_DEFAULT,
 ) -> list[Turn]:
     """Versions 1…``variants`` of a new avatar, queued to be drawn in one job.
 
@@ -69,6 +71,7 @@ def takes_create(
                 model=model,
                 aspect_ratio=aspect_ratio,
                 image_size=image_size,
+                style_strength=style_strength,
                 message="Waiting for a free drawing desk",
             )
         )

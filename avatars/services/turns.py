@@ -28,6 +28,7 @@ from avatars.selectors import turn_retryable
 from avatars.services.current import avatar_current_set
 from avatars.services.limits import (
     instruction_check,
+    style_strength_check,
     user_can_generate_check,
     user_lock,
     user_unfinished_check,
@@ -72,10 +73,18 @@ def turn_quota_check(*, user: User, engine: str) -> None:
 
 @transaction.atomic
 def turn_request_edit(
-    *, avatar: Avatar, instruction: str, parent: Turn | None = None, engine: str | None = None
+    *,
+    avatar: Avatar,
+    instruction: str,
+    parent: Turn | None = None,
+    engine: str | None = None,
+    style_strength: int | None = None,
 ) -> Turn:
-    """Queue an edit of ``parent`` (default: the current version) as a new version."""
+    """Queue an edit of ``parent`` (default: the current version) as a new version, drawn at
+    ``style_strength`` (default: the parent's, so an edit doesn't change the balance)."""
     avatar_moderation_check(avatar=avatar, doing="edited")
+    if style_strength is not None:
+        style_strength = style_strength_check(style_strength=style_strength)
     instruction = instruction.strip()
     if not instruction:
         raise ApplicationError("Tell us what to change, for example “add round glasses”.")
@@ -109,6 +118,7 @@ def turn_request_edit(
         model=parent.model if engine == parent.engine else "",
         aspect_ratio=parent.aspect_ratio,
         image_size=parent.image_size,
+        style_strength=parent.style_strength if style_strength is None else style_strength,
         message="Waiting for a free drawing desk",
     )
     turn_enqueue(turn=turn)

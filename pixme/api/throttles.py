@@ -99,6 +99,19 @@ class ExportRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class PreviewRateThrottle(SimpleRateThrottle):
+    """Style previews per account (``PIXME_PREVIEW_RATE``): each draws a picture and reads a
+    face, a fraction of a render's cost, asked for again and again while a slider moves."""
+
+    scope = "preview"
+
+    def get_rate(self) -> str | None:
+        return settings.PIXME_PREVIEW_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class EmailConfirmRateThrottle(SimpleRateThrottle):
     """Confirmation links asked for again, per account: on the page and the API alike
     (``PIXME_EMAIL_CONFIRM_RATE``): each one is a message sent to someone's mailbox."""

@@ -116,6 +116,8 @@ def test_alice_downloads_everything_she_has(alice_client, alices_profile, edited
         assert version["status"] == "succeeded"
         assert (version["engine"], version["model"]) == (turn.engine, turn.model)
         assert version["likeness"] == pytest.approx(turn.likeness)
+        assert version["style_strength"] == turn.style_strength == 50
+        assert version["skin_tone"] == turn.skin_tone
         assert version["model_text"] == turn.model_text
         assert version["error_message"] == ""
         assert version["created_at"] == turn.created_at.isoformat()

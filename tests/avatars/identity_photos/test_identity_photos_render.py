@@ -111,7 +111,8 @@ def test_without_identity_photos_the_likeness_is_to_the_selfie(alice, selfie_jpe
         )
     turn = Avatar.objects.get(pk=avatar.pk).current_turn
     assert turn.likeness is not None and turn.likeness_photos == 0
-    assert turn_likeness_words(turn) in ("strong likeness", "fair likeness", "weak likeness")
+    level = ("strong likeness", "fair likeness", "weak likeness")
+    assert turn_likeness_words(turn) in {f"{w}, compared with your photo" for w in level}
 
 
 def test_takes_are_ranked_by_the_likeness_to_every_photo(

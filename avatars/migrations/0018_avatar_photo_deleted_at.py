@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('avatars', '0016_cutouts_sticker_packs'),
+        ('avatars', '0017_turn_style_strength_skin_tone'),
     ]
 
     operations = [
