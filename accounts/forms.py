@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import Profile, User
+from accounts.retention import retention_choices, retention_for
 from accounts.signals import answers, profile_choices
 from avatars.models import Style
 
@@ -45,6 +46,18 @@ class ProfileForm(forms.ModelForm):
         )
         # Chosen by slug, as in the API: no number for a form to read.
         self.fields["favourite_styles"].to_field_name = "slug"
+        # Not a model field of the form (the model keeps "" for "never chose"): what applies
+        # today is what is checked, and it is saved only when changed (profile_form_changes).
+        self.fields["photo_retention"] = forms.ChoiceField(
+            choices=retention_choices(),
+            widget=forms.RadioSelect,
+            required=False,  # a form without it (an older page) leaves it as it is
+            label="Your photo",
+            initial=retention_for(profile=self.instance),
+            help_text="Your avatars, their versions and shares stay either way: edits and new "
+            "versions are then drawn from your first version.",
+        )
+        self.initial["photo_retention"] = retention_for(profile=self.instance)
         engines = [
             e for offer in answers(profile_choices, sender=Profile) for e in offer["engines"]
         ]
@@ -55,6 +68,15 @@ class ProfileForm(forms.ModelForm):
             self.fields["default_engine"] = forms.ChoiceField(
                 choices=engines, label="Default engine"
             )
+
+
+def profile_form_changes(form: ProfileForm) -> dict:
+    """The form's values to save: the photo's retention only when the user changed it, so who
+    never chose keeps following the site's default."""
+    data = dict(form.cleaned_data)
+    if "photo_retention" not in form.changed_data or not data.get("photo_retention"):
+        data.pop("photo_retention", None)
+    return data
 
 
 class EmailChangeForm(forms.Form):

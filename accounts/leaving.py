@@ -5,9 +5,14 @@ what each app keeps of the person with its files beside it (``account_exporting`
 avatars' history, each selfie and every version's PNG as stored; see
 avatars.services.account).
 
+The export also holds the deletion receipts kept for the person (``receipts`` in
+``pixme.json``, and each signed file as it downloads, under ``receipts/``).
+
 The deletion takes everything of the person's (``account_deleting``: every avatar, version and
 file); what other people need stays without the person: reports they made (reporter emptied)
-and the moderators' records (their descriptions are kept on the record itself).
+and the moderators' records (their descriptions are kept on the record itself). It answers the
+account's deletion receipt — every file deleted, with its SHA-256 — handed over once and never
+kept (accounts.receipts).
 """
 
 from __future__ import annotations
@@ -28,7 +33,14 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import DeletionReceipt, User
+from accounts.receipts import (
+    Deletion,
+    receipt_filename,
+    receipt_handed_over,
+    receipt_list_for_user,
+)
+from accounts.retention import retention_for
 from accounts.services import api_token_list_for_user, profile_for_user
 from accounts.signals import account_deleting, account_exporting, answers
 from pixme.errors import ApplicationError
@@ -65,6 +77,7 @@ def account_export(*, user: User) -> AccountExport:
             for entries in answers(account_exporting, sender=User, user=user, writer=writer):
                 document.update(entries)  # the avatars and the reports the user made
             document["api_tokens"] = _api_tokens(user)
+            document["receipts"] = _receipts(user, archive)
             document["missing"] = writer.missing
             archive.writestr(
                 "pixme.json",
@@ -123,6 +136,7 @@ def _profile(user: User) -> dict:
         "favourite_styles": list(profile.favourite_styles.values_list("slug", flat=True)),
         "default_engine": profile.default_engine,
         "default_model": profile.default_model,
+        "photo_retention": retention_for(profile=profile),
         "references": [{"avatar": t.avatar_id, "version": t.number} for t in references],
     }
 
@@ -141,12 +155,24 @@ def _api_tokens(user: User) -> list[dict]:
     ]
 
 
+def _receipts(user: User, archive: zipfile.ZipFile) -> list[dict]:
+    """Each receipt kept for the user, as its signed file (in the zip, byte for byte as it
+    downloads, so it still verifies) and as what it says."""
+    entries = []
+    for receipt in receipt_list_for_user(user=user).order_by("created_at", "id"):
+        arcname = f"receipts/{receipt_filename(receipt)}"
+        archive.writestr(arcname, receipt.document, compress_type=zipfile.ZIP_DEFLATED)
+        entries.append({"file": arcname, **json.loads(receipt.document)})
+    return entries
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def account_delete(*, request: HttpRequest, user: User, password: str) -> None:
-    """Delete ``user`` for good, once their password is right.
+def account_delete(*, request: HttpRequest, user: User, password: str) -> str:
+    """Delete ``user`` for good, once their password is right. Returns the account's signed
+    deletion receipt (every file that went, with its SHA-256): the caller hands it over, once.
 
     ``request`` goes to authenticate() so django-axes counts a wrong password like a failed
     log-in: a borrowed session can't guess its way to the password here either.
@@ -163,13 +189,24 @@ def account_delete(*, request: HttpRequest, user: User, password: str) -> None:
             "That password isn't right, so nothing was deleted.", code="wrong_password"
         )
     with transaction.atomic():
-        names = [
-            name for gone in answers(account_deleting, sender=User, user=user) for name in gone
-        ]
+        deletion = Deletion(
+            kind=DeletionReceipt.Kind.ACCOUNT,
+            reason=DeletionReceipt.Reason.USER,
+            why="You deleted your account.",
+            subject=f"The account {user.get_username()}",
+            also_deleted=[
+                "your profile and API tokens",
+                "the receipts kept for you (download them from your profile first)",
+            ],
+        )
+        account_deleting.send(sender=User, user=user, deletion=deletion)
+        receipt = receipt_handed_over(user=user, deletion=deletion)
+        names = [f.name for f in deletion.files] + deletion.missing
         user.delete()
         # After django-cleanup's own callbacks (registered first, so run first): the files
         # and their folders are gone by then; this takes the folders above them, the user's.
         transaction.on_commit(lambda: _prune_folders_above(names))
+    return receipt
 
 
 def _prune_folders_above(names: list[str]) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -56,6 +57,16 @@ def validate_palette(value: str) -> None:
         )
 
 
+class PhotoRetention(models.TextChoices):
+    """How long the user's photo (the selfie each avatar is drawn from) is kept. Its order,
+    shortest first, is ``settings.PHOTO_RETENTIONS``; the operator sets the default and the
+    longest allowed (accounts.retention)."""
+
+    WHEN_DONE = "when_done", "Delete my photo once my avatar is done"
+    DAYS_30 = "days_30", "Delete my photo 30 days after I upload it"
+    KEEP = "keep", "Keep my photo until I delete the avatar"
+
+
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     display_name = models.CharField(max_length=80, blank=True)
@@ -91,6 +102,10 @@ class Profile(models.Model):
     daily_quota = models.PositiveIntegerField(
         null=True, blank=True, help_text="Generations per day; empty uses the site default."
     )
+    # Empty: never chosen, so the site's default (which the operator may change) applies.
+    photo_retention = models.CharField(
+        "keep my photo", max_length=10, choices=PhotoRetention.choices, blank=True
+    )
 
     def __str__(self) -> str:
         return self.display_name or self.user.get_username()
@@ -123,3 +138,37 @@ class ApiToken(AbstractAuthToken):
     def prefix(self) -> str:
         """Enough of the secret's start to tell tokens apart, never enough to guess it."""
         return self.token_key[:8]
+
+
+class DeletionReceipt(models.Model):
+    """What the site deleted of a person's — a photo, an avatar — when and why, as the signed
+    receipt they can download and check (accounts.receipts). Kept for them until their account
+    goes (an account's own receipt is handed over once, never stored)."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", "Photo"
+        AVATAR = "avatar", "Avatar"
+        ACCOUNT = "account", "Account"
+
+    class Reason(models.TextChoices):
+        USER = "user", "You deleted it"
+        RETENTION = "retention", "Your choice of how long to keep your photo"
+        MODERATOR = "moderator", "A moderator removed it"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deletion_receipts"
+    )
+    uid = models.UUIDField("receipt id", default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    subject = models.CharField(max_length=200, help_text="What was deleted, in words.")
+    created_at = models.DateTimeField()
+    # The receipt exactly as signed and downloaded: a byte changed and it no longer verifies.
+    document = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} receipt: {self.subject}"

@@ -12,6 +12,7 @@ from knox.settings import knox_settings
 
 from accounts.confirmation import email_confirmation_request
 from accounts.models import MAX_REFERENCES, ApiToken, Profile, User
+from accounts.retention import retention_check
 from accounts.signals import profile_changed, profile_checking
 from pixme.errors import ApplicationError
 
@@ -42,6 +43,8 @@ def profile_update(*, profile: Profile, data: dict) -> Profile:
     user_suspension_check(user=profile.user, doing="change your profile")
     styles = data.pop("favourite_styles", None)
     references = data.pop("references", None)
+    if "photo_retention" in data:
+        retention_check(value=data["photo_retention"])
     # The engine and model are the avatars app's to judge (and a model's old name to update).
     profile_checking.send(sender=Profile, profile=profile, data=data)
     for field, value in data.items():

@@ -14,9 +14,12 @@ so whatever of theirs an account involves reaches accounts through these.
 - ``email_changed(sender=User, user)``: the account's address or its confirmation changed (a
   new address, one confirmed, one confirmed by another account): whatever was served for the
   old confirmed address must stop, and the new one may be used once confirmed.
-- ``account_deleting(sender=User, user)``: in the deletion's transaction, before the user goes:
-  each receiver deletes what is its own (under its own locks) and answers the names of the
-  stored files that go with it.
+- ``account_deleting(sender=User, user, deletion)``: in the deletion's transaction, before the
+  user goes: each receiver deletes what is its own (under its own locks), adding each stored
+  file that goes with it to ``deletion`` (an ``accounts.receipts.Deletion``: ``deletion.add``
+  reads it for the receipt first) and, in words, what else went.
+- ``receipt_signing(sender=DeletionReceipt, payload)``: sign a deletion receipt's bytes as the
+  site; the first receiver answers the signature (``{"algorithm", "value", "certificates"}``).
 """
 
 from django.dispatch import Signal
@@ -28,6 +31,7 @@ profile_page = Signal()
 account_exporting = Signal()
 account_deleting = Signal()
 email_changed = Signal()
+receipt_signing = Signal()
 
 
 def answers(signal: Signal, **kwargs) -> list:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import io
+import json
 import math
 
 from django import forms
@@ -19,9 +22,10 @@ from accounts.confirmation import (
     email_confirmation_request,
     email_state,
 )
-from accounts.forms import EmailChangeForm, ProfileForm, SignUpForm
+from accounts.forms import EmailChangeForm, ProfileForm, SignUpForm, profile_form_changes
 from accounts.leaving import account_delete, account_export
 from accounts.models import ApiToken, User
+from accounts.receipts import receipt_filename, receipt_for_user, receipt_list_for_user
 from accounts.services import (
     api_token_create,
     api_token_list_for_user,
@@ -95,7 +99,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         try:
-            profile_update(profile=profile, data=dict(form.cleaned_data))
+            profile_update(profile=profile, data=profile_form_changes(form))
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -109,12 +113,18 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             "tokens": api_token_list_for_user(user=request.user),
             "token_form": ApiTokenForm(),
             "new_token": request.session.pop("new_api_token", None),
+            "receipts": receipt_list_for_user(user=request.user)[:RECEIPTS_SHOWN],
+            "receipt_count": receipt_list_for_user(user=request.user).count(),
             "email": email_state(user=request.user),
             "email_form": EmailChangeForm(initial={"email": request.user.email}),
             **_sections(request),
         },
         status=400 if form.errors else 200,
     )
+
+
+# The profile lists this many of the newest receipts; the export and the API hold them all.
+RECEIPTS_SHOWN = 50
 
 
 def _sections(request: HttpRequest) -> dict:
@@ -232,17 +242,57 @@ def account_delete_confirm(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            account_delete(
+            receipt = account_delete(
                 request=request, user=request.user, password=form.cleaned_data["password"]
             )
         except ApplicationError as exc:
             form.add_error("password", exc.message)
         else:
             logout(request)
-            messages.success(
-                request, "Your account is deleted, with every avatar, version and photo. Goodbye!"
-            )
-            return redirect("home")
+            # In the new, signed-out session, for the next page only: shown once, kept nowhere.
+            request.session[ACCOUNT_RECEIPT] = receipt
+            return redirect("account-deleted")
     return render(
         request, "accounts/delete.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+ACCOUNT_RECEIPT = "account_deletion_receipt"
+
+
+@require_GET
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    """Goodbye, with the account's deletion receipt: shown this once (taken out of the session
+    as it is shown), to read and to save."""
+    receipt = request.session.pop(ACCOUNT_RECEIPT, None)
+    if receipt is None:
+        return redirect("home")
+    document = json.loads(receipt)["receipt"]
+    encoded = base64.b64encode(receipt.encode()).decode("ascii")
+    response = render(
+        request,
+        "accounts/deleted.html",
+        {
+            "receipt": receipt,
+            "document": document,
+            "download": f"data:application/json;base64,{encoded}",
+            "filename": f"pixme-receipt-account-{document['deleted_at'][:10]}.json",
+        },
+    )
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+@login_required
+@require_GET
+def receipt_download(request: HttpRequest, receipt_id) -> HttpResponse:
+    """One of the user's deletion receipts, as its signed JSON file."""
+    receipt = receipt_for_user(user=request.user, uid=receipt_id)
+    if receipt is None:
+        raise Http404("No such receipt")
+    return stored_file_response(
+        io.BytesIO(receipt.document.encode()),
+        content_type="application/json",
+        cache_control=NO_STORE,
+        filename=receipt_filename(receipt),
     )

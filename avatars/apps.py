@@ -9,9 +9,11 @@ class AvatarsConfig(AppConfig):
         from accounts import signals as account
         from avatars.identity_photos import receivers as identity_photos
         from avatars.picture import receivers as picture
+        from avatars.retention import services as retention
         from avatars.services import account as avatars_part
         from avatars.services.takes import takes_settle_when_finished
         from avatars.signals import turn_finished
+        from jobs.periodic import sweep_register
         from jobs.recovery import recovery_register
         from pixme import media_files
 
@@ -23,8 +25,20 @@ class AvatarsConfig(AppConfig):
         account.profile_choices.connect(avatars_part.profile_engine_choices)
         account.account_exporting.connect(avatars_part.account_avatars_export)
         account.account_deleting.connect(avatars_part.account_avatars_delete)
+        account.receipt_signing.connect(_receipt_signature, dispatch_uid="avatars.receipts")
+        account.profile_changed.connect(
+            retention.photos_retention_changed, dispatch_uid="avatars.retention_changed"
+        )
         # The last take to end (drawn and measured, or failed) chooses the best of them.
         turn_finished.connect(takes_settle_when_finished, dispatch_uid="avatars.takes_settle")
+        # The moment an avatar is done, its photo goes if its owner chose so; the sweep
+        # deletes photos past their 30 days (and any such moment missed).
+        turn_finished.connect(
+            retention.photo_delete_when_done, dispatch_uid="avatars.photo_when_done"
+        )
+        sweep_register(
+            what="deleted {n} photo(s) past the time their owners chose", sweep=_photos_sweep
+        )
         recovery_register(what="{n} turn(s)", queue="default", recover=_turns)
         recovery_register(what="{n} reel(s)", queue="default", recover=_reels)
         recovery_register(what="{n} sticker pack(s)", queue="default", recover=_sticker_packs)
@@ -36,6 +50,19 @@ class AvatarsConfig(AppConfig):
             queue="default",
             recover=_after_work_never_queued,
         )
+
+
+def _receipt_signature(**kwargs) -> dict:
+    """Receipts are signed with the site's Content Credentials key (accounts.signals)."""
+    from avatars.provenance.receipts import receipt_signature
+
+    return receipt_signature(**kwargs)
+
+
+def _photos_sweep() -> list[int]:
+    from avatars.retention.services import photos_sweep
+
+    return photos_sweep()
 
 
 # What a dead job runner leaves for the next one (jobs.recovery): each queued again.

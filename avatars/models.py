@@ -78,6 +78,9 @@ class Avatar(models.Model):
     )
     source_width = models.PositiveIntegerField(default=0)
     source_height = models.PositiveIntegerField(default=0)
+    # When the selfie was deleted while the avatar stays (the owner's retention choice, or
+    # their own click): its versions, edits and shares go on from the first version.
+    photo_deleted_at = models.DateTimeField(null=True, blank=True)
     # The face analysis of the source, computed once (avatars.faces.FaceAnalysis.to_dict()).
     source_faces = models.JSONField(null=True, blank=True)
     # Where the person is in the source, found once (avatars.person.PersonMask.to_dict()).
@@ -87,7 +90,8 @@ class Avatar(models.Model):
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
     share_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
-    # The owner chose to show the reel on the shared page too (it starts from the selfie).
+    # The owner chose to show the reel on the shared page too (it starts from the selfie, or
+    # from the first version once the selfie is deleted).
     share_reel = models.BooleanField(default=False)
     # The version the link shows (None: whichever is current).
     shared_turn = models.ForeignKey(

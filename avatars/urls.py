@@ -2,6 +2,7 @@ from django.urls import path
 
 from avatars import views
 from avatars.cutouts import views as cutout_views
+from avatars.retention import views as retention_views
 from avatars.sharing import views as sharing_views
 from avatars.stickers import views as sticker_views
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("<int:avatar_id>/", views.avatar_detail, name="detail"),
     path("<int:avatar_id>/edit/", views.avatar_edit, name="edit"),
     path("<int:avatar_id>/delete/", views.avatar_delete_view, name="delete"),
+    path("<int:avatar_id>/photo/delete/", retention_views.photo_delete_view, name="photo-delete"),
     path("<int:avatar_id>/share/", sharing_views.avatar_share_view, name="share"),
     path("<int:avatar_id>/unshare/", sharing_views.avatar_unshare_view, name="unshare"),
     path("<int:avatar_id>/status/", views.avatar_status, name="status"),

@@ -23,6 +23,7 @@ from avatars.live.snapshot import avatar_snapshot, turn_snapshot
 from avatars.lookups import avatar_for, turn_for
 from avatars.models import Avatar, Turn
 from avatars.moderation.rules import MODERATED, avatar_moderation_check
+from avatars.retention.services import avatar_photo_status
 from avatars.selectors import (
     avatar_link_paused,
     avatar_list_for_user,
@@ -193,6 +194,7 @@ def avatar_page(
             "shareable": [t for t in turns if t.status == Turn.Status.SUCCEEDED and t.image],
             "open_reports": open_reports,
             "link_paused": avatar_link_paused(avatar=avatar),
+            "photo": avatar_photo_status(avatar=avatar),
         },
         status=status,
     )
@@ -287,7 +289,10 @@ def avatar_delete_view(request: HttpRequest, avatar_id: int) -> HttpResponse:
     avatar = avatar_for(request, avatar_id)
     if request.method == "POST":
         avatar_delete(avatar=avatar)
-        messages.success(request, "Avatar deleted, with all its versions and files.")
+        messages.success(
+            request,
+            "Avatar deleted, with all its versions and files. Its receipt is on your profile.",
+        )
         return redirect("avatars:list")
     return render(request, "avatars/delete.html", {"avatar": avatar})
 

@@ -29,18 +29,22 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Lane:
     """One embedded runner child: the queues it takes and its niceness (a setting's name: read
-    in the child). Before it reports ready, the child runs the recoveries of its queues."""
+    in the child). Before it reports ready, the child runs the recoveries of its queues; with
+    ``sweeps``, it also runs the sweeps (jobs.periodic) at its start and on their timer."""
 
     name: str
     queues: tuple[str, ...]
     nice_setting: str
+    sweeps: bool = False
 
 
 LANES = {
     lane.name: lane
     for lane in (
         Lane("jobs", ("default",), "PIXME_RUNNER_NICE"),
-        Lane("background", (settings.PIXME_BACKGROUND_QUEUE,), "PIXME_BACKGROUND_NICE"),
+        Lane(
+            "background", (settings.PIXME_BACKGROUND_QUEUE,), "PIXME_BACKGROUND_NICE", sweeps=True
+        ),
     )
 }
 

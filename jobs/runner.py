@@ -58,6 +58,15 @@ def child_main(conn, lane) -> None:
     threading.Thread(
         target=_listen_to_server, args=(conn, worker), name="pixme-runner-control", daemon=True
     ).start()
+    if lane.sweeps:  # the embedded default has no timer of its own: this lane is it
+        from jobs.periodic import sweep_forever
+
+        threading.Thread(
+            target=sweep_forever,
+            kwargs={"every": settings.PIXME_SWEEP_SECONDS, "stop": threading.Event()},
+            name="pixme-runner-sweeps",
+            daemon=True,
+        ).start()
     run_forever(worker)
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("avatars.sharing.api_urls")),
     path("", include("avatars.live.api_urls")),
     path("", include("avatars.reels.api_urls")),
+    path("", include("avatars.retention.api_urls")),
     path("", include("avatars.cutouts.api_urls")),
     path("", include("avatars.stickers.api_urls")),
     path("", include("avatars.picture.api_urls")),

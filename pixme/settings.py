@@ -16,6 +16,7 @@ from django.core.management.utils import get_random_secret_key
 
 from pixme.env import (
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
@@ -349,8 +350,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Reels and sticker packs share one status (queued, making, ready, failed): one name for it.
-    "ENUM_NAME_OVERRIDES": {"MakingStatusEnum": "avatars.models.Reel.Status"},
+    # Two choice sets named "reason" (a report's, a deletion receipt's): each its own name;
+    # reels and sticker packs share one status (queued, making, ready, failed): one name for it.
+    "ENUM_NAME_OVERRIDES": {
+        "MakingStatusEnum": "avatars.models.Reel.Status",
+        "ReasonEnum": "avatars.models.Report.Reason",
+        "DeletionReasonEnum": "accounts.models.DeletionReceipt.Reason",
+        "DeletionKindEnum": "accounts.models.DeletionReceipt.Kind",
+    },
 }
 # Content-Security-Policy (django-csp): scripts and styles come only from our own static files —
 # no inline <script>, <style>, style="" or on…="" anywhere — so injected markup can't run or
@@ -407,6 +414,31 @@ PIXME_VERSION = "0.1.0"  # named in every manifest as the claim generator's vers
 # `pixme_check_storage --fix` lists but never deletes an orphan file younger than this: it may
 # belong to a row still being saved (a file is stored a moment before its row commits).
 PIXME_ORPHAN_MIN_AGE_MINUTES = env_int("PIXME_ORPHAN_MIN_AGE_MINUTES", 60)
+
+# How long a user's photo (the selfie an avatar is drawn from) is kept: each user chooses on
+# their profile, among the choices no longer than PIXME_PHOTO_RETENTION_LONGEST; who never chose
+# gets PIXME_PHOTO_RETENTION_DEFAULT. Shortest first (accounts.models.PhotoRetention):
+# "when_done" (once the avatar's first drawing is done), "days_30", "keep" (until the avatar is
+# deleted).
+PHOTO_RETENTIONS = ("when_done", "days_30", "keep")
+PIXME_PHOTO_RETENTION_DEFAULT = env_choice(
+    "PIXME_PHOTO_RETENTION_DEFAULT", "keep", PHOTO_RETENTIONS
+)
+PIXME_PHOTO_RETENTION_LONGEST = env_choice(
+    "PIXME_PHOTO_RETENTION_LONGEST", "keep", PHOTO_RETENTIONS
+)
+if PHOTO_RETENTIONS.index(PIXME_PHOTO_RETENTION_DEFAULT) > PHOTO_RETENTIONS.index(
+    PIXME_PHOTO_RETENTION_LONGEST
+):
+    raise ImproperlyConfigured(
+        f"PIXME_PHOTO_RETENTION_DEFAULT ({PIXME_PHOTO_RETENTION_DEFAULT}) keeps photos longer "
+        f"than PIXME_PHOTO_RETENTION_LONGEST ({PIXME_PHOTO_RETENTION_LONGEST}) allows"
+    )
+# Sweeps (jobs.periodic: photos past their time) run at every `pixme_recover`, and in the
+# embedded default in the background runner at its start and every PIXME_SWEEP_SECONDS.
+PIXME_SWEEP_SECONDS = env_float("PIXME_SWEEP_SECONDS", 600.0)
+if PIXME_SWEEP_SECONDS <= 0:
+    raise ImproperlyConfigured("PIXME_SWEEP_SECONDS must be above 0")
 
 # Every open report puts the avatar in the moderators' queue; this many from established
 # accounts (one that has made an avatar and is PIXME_REPORTER_MIN_AGE_HOURS old; 0: any age)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -52,18 +54,35 @@ class AccountDeleteApi(APIView):
         class Meta:
             ref_name = "AccountDelete"
 
+    class OutputSerializer(serializers.Serializer):
+        receipt = serializers.DictField(
+            help_text="The account's signed deletion receipt — every file deleted, with its "
+            "SHA-256 — handed over this once and kept nowhere: save it (as JSON, exactly as "
+            "`receipt_text` below) to check it later with `manage.py pixme_verify`."
+        )
+        receipt_text = serializers.CharField(
+            help_text="The same receipt as the file to save, byte for byte."
+        )
+
+        class Meta:
+            ref_name = "AccountDeleted"
+
     @extend_schema(
         summary="Close the account and delete everything (your password to confirm)",
+        description="Answers the account's deletion receipt, once: nothing of the account is "
+        "kept to show it again.",
         request=InputSerializer,
-        responses={204: None, **error_responses(400, 413, *AUTHENTICATED_ERRORS)},
+        responses={200: OutputSerializer, **error_responses(400, 413, *AUTHENTICATED_ERRORS)},
         parameters=[RETRY_AFTER],
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        account_delete(
+        receipt = account_delete(
             request=request._request,
             user=request.user,
             password=serializer.validated_data["password"],
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(
+            {"receipt": json.loads(receipt), "receipt_text": receipt}, status=status.HTTP_200_OK
+        )

@@ -11,7 +11,8 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Profile
+from accounts.models import PhotoRetention, Profile
+from accounts.retention import retention_for
 from accounts.services import profile_for_user, profile_update
 from avatars.models import Style
 from pixme.api.parsers import SafeJSONParser
@@ -29,6 +30,15 @@ class ProfileApi(APIView):
         favourite_styles = serializers.SlugRelatedField(
             slug_field="slug", many=True, queryset=Style.objects.all(), required=False
         )
+        photo_retention = serializers.ChoiceField(
+            choices=PhotoRetention.choices,
+            required=False,
+            help_text="How long your photo (the selfie each avatar is drawn from) is kept: "
+            "`keep` (until you delete the avatar), `when_done` (deleted once the avatar's "
+            "first drawing is done), `days_30` (30 days after the upload). Reads as what "
+            "applies to you now (the site's default until you choose); a choice this site "
+            "doesn't offer is a 400 `retention_not_offered`.",
+        )
 
         class Meta:
             model = Profile
@@ -41,8 +51,14 @@ class ProfileApi(APIView):
                 "favourite_styles",
                 "default_engine",
                 "default_model",
+                "photo_retention",
             ]
             ref_name = "Profile"
+
+        def to_representation(self, instance):
+            data = super().to_representation(instance)
+            data["photo_retention"] = retention_for(profile=instance)
+            return data
 
     @extend_schema(
         summary="Your profile: what every avatar's caption and defaults start from",
@@ -59,6 +75,7 @@ class ProfileApi(APIView):
         parameters=[RETRY_AFTER],
         examples=[
             OpenApiExample("Caption", value={"caption": "ALICE", "palette": "#ff0000"}),
+            OpenApiExample("Delete my photo once done", value={"photo_retention": "when_done"}),
         ],
     )
     def patch(self, request):

@@ -63,6 +63,9 @@ def avatar_payload(request, avatar: Avatar) -> dict:
         "shared_turn": avatar.shared_turn_id,
         "moderation": avatar.moderation,
         "moderation_reason": avatar.moderation_reason,
+        "photo_deleted_at": avatar.photo_deleted_at.isoformat()
+        if avatar.photo_deleted_at
+        else None,
         "current": avatar.current_turn_id,
         "created_at": avatar.created_at.isoformat(),
         "updated_at": avatar.updated_at.isoformat(),
@@ -168,6 +171,12 @@ class AvatarOutputSerializer(serializers.Serializer):
     shared_turn = serializers.IntegerField(allow_null=True)
     moderation = serializers.ChoiceField(choices=Avatar.Moderation.choices)
     moderation_reason = serializers.CharField(allow_blank=True)
+    photo_deleted_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When your photo (the selfie) was deleted, as you chose (`photo_retention` "
+        "on your profile) or asked (`DELETE …/photo/`); null while it is kept. The avatar "
+        "and its versions stay: edits and new takes are drawn from its first version.",
+    )
     current = serializers.IntegerField(allow_null=True, help_text="The current version's id.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -5,10 +5,11 @@ Contract
 ``Engine.render(request, progress) -> RenderResult``
 
 * ``request`` (:class:`RenderRequest`) carries the normalised source selfie (an RGB
-  ``PIL.Image``), the style, the instruction, the image being edited (for an edit), the
-  conversation history, the profile context and reference images, and the output shape;
-  and what was found once and kept: the faces and the person mask of the selfie and of the
-  image being edited (None when not found yet: an engine that needs them finds them); and
+  ``PIL.Image``; once its owner deleted it, the avatar's first version, and
+  ``source_is_version`` says so), the style, the instruction, the image being edited (for an
+  edit), the conversation history, the profile context and reference images, and the output
+  shape; and what was found once and kept: the faces and the person mask of the selfie and of
+  the image being edited (None when not found yet: an engine that needs them finds them); and
   ``style_strength``, 0-100: 0 is as close to the photo as the style allows, 100 the
   strongest style, 50 (the default) the style as it was always drawn.
 * ``progress(stage, percent, message=None, text_delta=None)`` is called as work advances:
@@ -201,6 +202,9 @@ class RenderRequest:
     image_size: str = ""  # "1K", "2K", … for engines that support it
     variant: int = 0  # which take of several (0: the first); engines make takes differ by it
     style_strength: int = STYLE_STRENGTH_DEFAULT  # 0 more like the photo … 100 more style
+    # The selfie was deleted (its owner's choice): ``source`` is the avatar's first version,
+    # standing in for it. Engines that tell a model what it sees say so.
+    source_is_version: bool = False
 
 
 @dataclass

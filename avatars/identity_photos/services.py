@@ -15,7 +15,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 
-from accounts.models import User
+from accounts.models import DeletionReceipt, User
+from accounts.receipts import Deletion, receipt_create
 from accounts.services import user_suspension_check
 from avatars import faces, images
 from avatars.identity import ANGLES, identity_photo_check
@@ -82,8 +83,11 @@ def identity_photo_create(
             _room_check(owner=owner)  # again, holding the lock: two at once make no sixth
         else:
             # Deleted meanwhile (another tab): the new one takes a free place, if any.
-            if not IdentityPhoto.objects.filter(pk=replacing.pk).delete()[0]:
+            replaced = IdentityPhoto.objects.filter(pk=replacing.pk).first()
+            if replaced is None:
                 _room_check(owner=owner)
+            else:
+                _deleted_with_receipt(replaced, why="You replaced it with a new photo.")
         photo = IdentityPhoto(
             owner=owner,
             angle=angle or check.seen or "other",
@@ -108,8 +112,25 @@ def _room_check(*, owner: User) -> None:
 
 @transaction.atomic
 def identity_photo_delete(*, photo: IdentityPhoto) -> None:
-    """Delete a photo (its file goes once the deletion is committed)."""
+    """Delete a photo (its file goes once the deletion is committed), with its owner's signed
+    receipt (accounts.receipts)."""
+    with transaction.atomic():
+        _deleted_with_receipt(photo, why="You deleted it.")
+
+
+def _deleted_with_receipt(photo: IdentityPhoto, *, why: str) -> None:
+    """Read the photo's file for its receipt, then delete it (in the caller's transaction)."""
+    deletion = Deletion(
+        kind=DeletionReceipt.Kind.PHOTO,
+        reason=DeletionReceipt.Reason.USER,
+        why=why,
+        subject=f"Your identity photo ({photo.get_angle_display().lower()})",
+        about={"identity_photo": photo.pk},
+        also_deleted=["the measurements of your face taken from it"],
+    )
+    deletion.add(photo.photo, "identity photo")
     photo.delete()
+    receipt_create(user=photo.owner, deletion=deletion)
 
 
 # --- the account's export and deletion (accounts.signals) -----------------------------
@@ -133,8 +154,9 @@ def account_identity_photos_export(*, user: User, writer: ExportWriter, **kwargs
     }
 
 
-def account_identity_photos_delete(*, user: User, **kwargs) -> list[str]:
+def account_identity_photos_delete(*, user: User, deletion: Deletion, **kwargs) -> None:
+    """Every identity photo of the account's, each file read into its receipt first."""
     photos = list(identity_photo_list(user=user))
-    names = [photo.photo.name for photo in photos if photo.photo]
+    for photo in photos:
+        deletion.add(photo.photo, f"identity photo ({photo.get_angle_display().lower()})")
     IdentityPhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
-    return names

@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import DeletionReceipt, User
 from avatars.models import (
     Avatar,
     Cutout,
@@ -22,6 +22,7 @@ from avatars.models import (
     StickerPack,
     Turn,
 )
+from avatars.retention.services import avatar_deletion, avatar_receipt_record
 from pixme.errors import ApplicationError
 
 AUTOMATIC = "automatic"
@@ -127,9 +128,19 @@ def avatar_hide(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
 def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
     """The pictures go for good — every version's files and the selfie, with the face
     analysis made from it — while the rows stay, so the owner and the record can say what
-    happened. The files are deleted once this commits: a rollback leaves them in place."""
+    happened. The owner gets a signed receipt of the files, read just before they go. The
+    files are deleted once this commits: a rollback leaves them in place (and no receipt)."""
     reason = _reason_check(reason)
     avatar = _locked(avatar)
+    deletion = avatar_deletion(
+        avatar=avatar,
+        reason=DeletionReceipt.Reason.MODERATOR,
+        why=f"A moderator removed its pictures: {reason}",
+    )
+    deletion.also_deleted = [
+        "the measurements of your face taken from its photo, and the outline of you in each picture"
+    ]
+    deletion.kept = ["the avatar's page and history, saying a moderator removed it, and why"]
     turns = list(avatar.turns.all())
     files = [f for t in turns for f in (t.image, t.thumbnail, t.webp) if f] + (
         [avatar.source] if avatar.source else []
@@ -175,6 +186,7 @@ def avatar_remove(*, avatar: Avatar, moderator: User, reason: str) -> Avatar:
     moderation_action_record(
         moderator=moderator, action=Decision.REMOVE, reason=reason, avatar=avatar
     )
+    avatar_receipt_record(avatar=avatar, deletion=deletion)
     transaction.on_commit(lambda: _files_delete(names))
     return avatar
 

@@ -70,7 +70,10 @@ class ReelRequestApi(APIView):
             "version on the path to the current one, as WebP and GIF. Starts a job and answers "
             "202 with `Retry-After`; `Location` is the WebP: ask it until it is 200. Once made, "
             "the reel is kept until the path changes (a new edit, a revert), and asking again "
-            "answers 200 at once; after a failure, asking again tries again."
+            "answers 200 at once; after a failure, asking again tries again. Once your photo "
+            "is deleted the reel starts from the first version (the avatar's "
+            "`photo_deleted_at` is set), and needs an edit after it (else 400 "
+            "`photo_deleted`)."
         ),
         request=None,
         parameters=[REEL_LOCATION, MAKING_RETRY_AFTER],

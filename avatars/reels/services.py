@@ -5,7 +5,8 @@ other branches are not on it). The reel's ``key`` hashes that path; asking again
 path returns the stored files, and a new edit or a revert makes a new reel on the next ask.
 Only asking (:func:`reel_request`: a POST, or sharing with the reel) starts a job; looking
 (:func:`reel_get`: a GET) never does. Progress goes to the avatar's page as ``reel`` events,
-like any render's.
+like any render's. Once the owner's photo is deleted (avatars.retention) the reel starts from
+the first version instead of the selfie, and needs a second version to go to.
 """
 
 from __future__ import annotations
@@ -89,8 +90,14 @@ def reel_request(*, avatar: Avatar) -> Reel:
     avatar_moderation_check(avatar=avatar, doing="made into a reel")
     user_suspension_check(user=avatar.owner, doing="make reels")
     path = reel_path(avatar=avatar)
-    if not path or not avatar.source:
+    if not path:
         raise ApplicationError("There's no finished version to make a reel of yet.")
+    if not avatar.source and len(path) < 2:
+        raise ApplicationError(
+            "Your photo was deleted, so the reel starts from your first version: edit it once "
+            "to have a reel to make.",
+            code="photo_deleted",
+        )
     key = reel_key(avatar=avatar, path=path)
     with transaction.atomic():
         reel, created = Reel.objects.select_for_update().get_or_create(
@@ -117,15 +124,30 @@ def _enqueue(reel: Reel) -> None:
     transaction.on_commit(lambda: render_reel.enqueue(reel_id, key))
 
 
+# The reel job as django-tasks stores it, now and before it moved.
+REEL_TASK_PATHS = ("avatars.reels.tasks.render_reel", "avatars.reel_tasks.render_reel")
+
+
 def reel_recover(*, stale_after: float | None = None) -> list[int]:
     """Queue again the reels a dead process left queued or being made: all of them when the
     one runner starts (``stale_after`` None), else those with no news for ``stale_after``
-    seconds. The job claims its reel, so a reel queued twice is made once."""
+    seconds. The job claims its reel, so a reel queued twice is made once. The dead jobs'
+    task records are marked failed, as a render's are (a soak under SIGKILL found them left
+    RUNNING for ever)."""
+    from jobs.task_records import task_result_fail_dead
+
     unfinished = Reel.objects.filter(status__in=[Reel.Status.QUEUED, Reel.Status.RUNNING])
+    cutoff = None
     if stale_after is not None:
-        unfinished = unfinished.filter(
-            updated_at__lt=timezone.now() - timedelta(seconds=stale_after)
-        )
+        cutoff = timezone.now() - timedelta(seconds=stale_after)
+        unfinished = unfinished.filter(updated_at__lt=cutoff)
+    live = Reel.objects.filter(status=Reel.Status.RUNNING).exclude(pk__in=unfinished.values("pk"))
+    # Its first argument is the reel's id, as a render's is its turn's.
+    task_result_fail_dead(
+        task_paths=REEL_TASK_PATHS,
+        started_before=cutoff,
+        live_turn_ids=set(live.values_list("pk", flat=True)),
+    )
     recovered = []
     with transaction.atomic():
         for reel in unfinished.order_by("pk"):
@@ -171,7 +193,10 @@ def _reel_make(reel: Reel, key: str) -> Reel:
 
     report(5)
     pictures = []
-    for field in [avatar.source] + [turn.image for turn in path]:
+    # From the selfie; once it was deleted, from the first version (reel_request checked
+    # there are two pictures at least).
+    first = [avatar.source] if avatar.source else []
+    for field in first + [turn.image for turn in path]:
         with field.open("rb") as fh:
             picture = images.open_stored(fh.read())
         picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # all it needs

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch
 
 from accounts.models import Profile, User
+from accounts.receipts import Deletion
 from avatars.engines.base import EngineError, configured_engines, get_engine
 from avatars.models import Avatar, Report, Turn
 from avatars.moderation.flags import profile_flag_check
@@ -70,17 +71,19 @@ def account_avatars_export(*, user: User, writer: ExportWriter, **kwargs) -> dic
     }
 
 
-def account_avatars_delete(*, user: User, **kwargs) -> list[str]:
-    """Every avatar of the user's, each through avatar_delete (which locks it); no new one can
-    start while the account goes. The stored files' names, for the folders above them."""
+def account_avatars_delete(*, user: User, deletion: Deletion, **kwargs) -> None:
+    """Every avatar of the user's, each through avatar_delete (which locks it and reads its
+    files into the account's receipt, ``deletion``); no new one can start while the account
+    goes."""
     user_lock(user=user)
-    avatars = list(Avatar.objects.filter(owner=user).prefetch_related("turns"))
-    names = [a.source.name for a in avatars] + [
-        f.name for a in avatars for t in a.turns.all() for f in (t.image, t.thumbnail) if f
-    ]
+    avatars = list(Avatar.objects.filter(owner=user).order_by("created_at", "id"))
     for avatar in avatars:
-        avatar_delete(avatar=avatar)
-    return names
+        avatar_delete(avatar=avatar, account=deletion)
+    if avatars:
+        deletion.also_deleted.append(
+            f"{len(avatars)} avatar{'s' if len(avatars) != 1 else ''} with their history, "
+            "and the measurements of your face taken from their photos"
+        )
 
 
 def _avatar_history(writer: ExportWriter, avatar: Avatar) -> dict:
@@ -101,6 +104,7 @@ def _avatar_history(writer: ExportWriter, avatar: Avatar) -> dict:
         # The photo the owner gave us comes back even from a hidden avatar (its page shows it
         # to them too): the decision is about what we drew.
         "selfie": writer.copy(avatar.source, f"{folder}/selfie.jpg", when=avatar.created_at),
+        "photo_deleted_at": _iso(avatar.photo_deleted_at),
         "pictures_left_out": left_out,
         "current_version": numbers.get(avatar.current_turn_id),
         "versions": [

@@ -1,4 +1,4 @@
-"""Avatars: create from an upload, rename, delete (with their files)."""
+"""Avatars: create from an upload, rename, delete (with their files and a receipt of them)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 
-from accounts.models import User
+from accounts.models import DeletionReceipt, User
+from accounts.receipts import Deletion
 from avatars import images
 from avatars.engines.base import ENGINES, STYLE_STRENGTH_DEFAULT, EngineError, get_engine
 from avatars.models import Avatar, Style
 from avatars.moderation.flags import avatar_flag_check
+from avatars.retention.services import avatar_deletion, avatar_files_add, avatar_receipt_record
 from avatars.services.decoding import decode_slot
 from avatars.services.limits import (
     instruction_check,
@@ -132,11 +134,25 @@ def avatar_create(
     return avatar
 
 
-def avatar_delete(*, avatar: Avatar) -> None:
+def avatar_delete(*, avatar: Avatar, account: Deletion | None = None) -> DeletionReceipt | None:
     """Delete an avatar and every version; their files go once this commits (django-cleanup,
-    see pixme.media_files), as they do for any other way a row is deleted."""
+    see pixme.media_files), as they do for any other way a row is deleted. Each file is read
+    for the owner's signed receipt first (returned) — or, when the whole ``account`` goes,
+    for that account's receipt."""
     with transaction.atomic():
         # Lock the avatar first: a job finishing now either committed its version before
-        # (its files are deleted with it) or finds the avatar gone and removes its own.
-        Avatar.objects.select_for_update().filter(pk=avatar.pk).first()
+        # (its files are deleted with it, and on the receipt) or finds the avatar gone and
+        # removes its own.
+        locked = Avatar.objects.select_for_update().select_related("owner", "style")
+        avatar = locked.filter(pk=avatar.pk).first()
+        if avatar is None:  # deleted a moment ago, with its receipt
+            return None
+        if account is not None:
+            avatar_files_add(deletion=account, avatar=avatar)
+            avatar.delete()
+            return None
+        deletion = avatar_deletion(
+            avatar=avatar, reason=DeletionReceipt.Reason.USER, why="You deleted it."
+        )
         avatar.delete()
+        return avatar_receipt_record(avatar=avatar, deletion=deletion)

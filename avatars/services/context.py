@@ -1,4 +1,8 @@
-"""Build an engine's RenderRequest from the database: profile, history, references."""
+"""Build an engine's RenderRequest from the database: profile, history, references.
+
+Once the owner's photo is deleted (avatars.retention) the avatar's first version stands in for
+it: the picture an edit's history starts from, and a new take is drawn from; the request says
+so (``source_is_version``), so Gemini is told it is an earlier avatar, not a selfie."""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ from accounts.models import Profile
 from accounts.services import profile_for_user
 from avatars import images
 from avatars.engines.base import EngineError, HistoryItem, ProfileContext, RenderRequest, get_engine
+from avatars.faces import FaceAnalysis
 from avatars.identity_photos.selectors import identity_pictures
 from avatars.models import Avatar, Turn
-from avatars.selectors import turn_ancestors
+from avatars.person import PersonMask
+from avatars.selectors import take_queryset, take_rank, turn_ancestors
 from avatars.services.likeness import source_faces_find, version_faces
 from avatars.services.person import source_person_find, version_person
+from pixme.errors import ApplicationError
 
 
 def profile_context(*, profile: Profile) -> ProfileContext:
@@ -34,6 +41,39 @@ def profile_references(*, profile: Profile) -> list[images.Image.Image]:
     return [_open(ref.image) for ref in chosen.exclude(image="")[:3]]
 
 
+def photo_stand_in(*, turn: Turn) -> Turn:
+    """The version that stands in for a deleted photo when ``turn`` is drawn: the first
+    version of its own branch (an edit's), else the best finished take of the avatar."""
+    if turn.parent is not None:
+        first = turn_ancestors(turn=turn.parent, limit=10_000)[0]
+        if first.image:
+            return first
+    takes = take_queryset(avatar_id=turn.avatar_id).filter(status=Turn.Status.SUCCEEDED)
+    drawn = sorted(takes.exclude(image=""), key=take_rank)
+    if not drawn:
+        deleted = turn.avatar.photo_deleted_at
+        when = f" on {deleted:%d %b %Y}" if deleted else ""
+        raise ApplicationError(
+            f"Your photo was deleted{when}, and no version was drawn from it, so there is "
+            "nothing left to draw from. Make a new avatar with a photo.",
+            code="photo_deleted",
+        )
+    return drawn[0]
+
+
+def _source(
+    *, turn: Turn, avatar: Avatar
+) -> tuple[images.Image.Image, FaceAnalysis | None, PersonMask | None, bool]:
+    """The picture drawn from, its faces and where the person is in it, and whether it is a
+    version standing in for the deleted photo."""
+    if avatar.source:
+        source = _open(avatar.source)
+        faces = source_faces_find(avatar=avatar, source=source)
+        return source, faces, source_person_find(avatar=avatar, source=source), False
+    stand_in = photo_stand_in(turn=turn)
+    return _open(stand_in.image), version_faces(stand_in), version_person(stand_in), True
+
+
 def _identity_photos(turn: Turn) -> list[images.Image.Image]:
     """The owner's identity photos, as many as the turn's engine and model send (none read
     for an engine that takes no references)."""
@@ -47,9 +87,7 @@ def _identity_photos(turn: Turn) -> list[images.Image.Image]:
 def turn_render_request(*, turn: Turn) -> RenderRequest:
     avatar: Avatar = turn.avatar
     profile = profile_for_user(user=avatar.owner)
-    source = _open(avatar.source)
-    faces = source_faces_find(avatar=avatar, source=source) if avatar.source else None
-    person = source_person_find(avatar=avatar, source=source) if avatar.source else None
+    source, faces, person, source_is_version = _source(turn=turn, avatar=avatar)
     history: list[HistoryItem] = []
     base_image = None
     if turn.kind == Turn.Kind.EDIT and turn.parent is not None:
@@ -67,6 +105,7 @@ def turn_render_request(*, turn: Turn) -> RenderRequest:
     return RenderRequest(
         identity_photos=_identity_photos(turn),
         source=source,
+        source_is_version=source_is_version,
         style_slug=avatar.style.recipe,
         style_prompt=avatar.style.prompt_template,
         instruction=turn.instruction,

@@ -81,3 +81,10 @@ def turn_likeness_measure(*, turn: Turn, image: Image.Image) -> float | None:
         return None
     turn.likeness, turn.likeness_photos, turn.faces = distance, len(identity), found.to_dict()
     return distance
+
+
+def source_embedding_keep(*, avatar: Avatar) -> None:
+    """Before the selfie goes while its avatar stays: its face embedding, computed now if no
+    likeness was measured yet, is kept on the avatar, so later versions' likeness can still be
+    measured against it (avatars.retention)."""
+    _source_with_embedding(avatar)

@@ -143,14 +143,15 @@
     refreshPanels();
   }
 
-  // The timeline (likeness words, "current", actions) and the caption are drawn by the
-  // server: after a version finishes or fails, fetch the page again and swap them in.
+  // The timeline (likeness words, "current", actions), the caption and the photo's note (the
+  // photo may go seconds after "done", as its owner chose) are drawn by the server: after a
+  // version finishes or fails, fetch the page again and swap them in.
   function refreshPanels(more) {
     fetch(live.dataset.detailUrl, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         const doc = new DOMParser().parseFromString(html, "text/html");
-        ["timeline", "shown-caption", "edit-base", "downloads", "takes"].concat(more || []).forEach(function (id) {
+        ["timeline", "shown-caption", "edit-base", "downloads", "takes", "photo-note"].concat(more || []).forEach(function (id) {
           const fresh = doc.getElementById(id);
           const old = document.getElementById(id);
           if (fresh && old) old.innerHTML = fresh.innerHTML;

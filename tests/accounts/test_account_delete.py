@@ -1,10 +1,14 @@
-"""Alice leaves: on the site (her password, then the landing page) or through the API (204,
-her token stops working). Every avatar, version and photo of hers leaves the storage — no
-empty folder either — and nothing of Bob's. Reports she made stay without her name, and the
-moderators' records keep what they describe. A wrong or missing password deletes nothing."""
+"""Alice leaves: on the site (her password, then a goodbye page with her account's signed
+deletion receipt, shown once) or through the API (the receipt in the answer, her token stops
+working); the receipt lists every file of hers with its SHA-256. Every avatar, version and
+photo of hers leaves the storage — no empty folder either — and nothing of Bob's. Reports she
+made stay without her name, and the moderators' records keep what they describe. A wrong or
+missing password deletes nothing."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -49,6 +53,22 @@ def bobs_avatar(bob, selfie_jpeg, run_jobs):
         )
 
 
+def sums(user: User) -> dict[str, str]:
+    """The SHA-256 of each file of ``user``'s in the storage, by name."""
+    root = Path(settings.MEDIA_ROOT)
+    return {
+        name: hashlib.sha256((root / name).read_bytes()).hexdigest()
+        for name in hers(user)
+        if not name.endswith("/")
+    }
+
+
+def _receipt_lists(receipt: dict, files: dict[str, str]) -> None:
+    assert receipt["kind"] == "account" and receipt["reason"] == "user"
+    assert {f["name"]: f["sha256"] for f in receipt["files"]} == files
+    assert receipt["missing"] == []
+
+
 def _nothing_deleted(alice: User, listing: set[str]) -> None:
     assert User.objects.filter(pk=alice.pk).exists()
     assert Profile.objects.filter(user=alice).exists()
@@ -72,9 +92,10 @@ def test_alice_deletes_her_account_and_nothing_of_hers_is_left(
     assert page.status_code == 200
     assert 'type="password"' in page.content.decode()
 
+    files = sums(alice)
     with run_jobs():
         response = alice_client.post("/accounts/profile/delete/", {"password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/deleted/"
 
     assert not User.objects.filter(pk=alice.pk).exists()
     assert not Avatar.objects.filter(pk=edited_avatar.pk).exists()
@@ -82,8 +103,13 @@ def test_alice_deletes_her_account_and_nothing_of_hers_is_left(
     assert hers(alice) == set()  # no file, no empty folder
     assert storage_listing() == bobs  # Bob's photos untouched
 
-    landing = alice_client.get("/")
-    assert "Your account is deleted" in landing.content.decode()
+    goodbye = alice_client.get("/accounts/deleted/")
+    assert "Your account is deleted" in goodbye.content.decode()
+    assert "shown this once" in goodbye.content.decode()
+    _receipt_lists(json.loads(goodbye.context["receipt"])["receipt"], files)
+    assert 'download="pixme-receipt-account-' in goodbye.content.decode()
+    # Shown once: nothing of the account is kept to show it again.
+    assert alice_client.get("/accounts/deleted/")["Location"] == "/"
     assert alice_client.get("/accounts/profile/").status_code == 302  # signed out
 
 
@@ -136,9 +162,12 @@ def test_a_token_client_deletes_the_account_and_its_token_stops_working(
     alice, alice_api, edited_avatar, bobs_avatar, run_jobs
 ):
     bobs = storage_listing() - hers(alice)
+    files = sums(alice)
     with run_jobs():
         response = alice_api.post("/api/account/delete/", {"password": PASSWORD}, format="json")
-    assert response.status_code == 204
+    assert response.status_code == 200
+    _receipt_lists(response.json()["receipt"]["receipt"], files)
+    assert json.loads(response.json()["receipt_text"]) == response.json()["receipt"]
     assert not User.objects.filter(pk=alice.pk).exists()
     assert not ApiToken.objects.filter(user_id=alice.pk).exists()
     assert hers(alice) == set()

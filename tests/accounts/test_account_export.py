@@ -94,6 +94,7 @@ def test_alice_downloads_everything_she_has(alice_client, alices_profile, edited
         "favourite_styles": ["comics", "manga"],
         "default_engine": "studio",
         "default_model": "",
+        "photo_retention": "keep",
         "references": [],
     }
     [avatar] = data["avatars"]

@@ -83,3 +83,61 @@ def test_a_dead_takes_job_record_is_failed_too_and_a_live_one_left(alice_avatar)
     dead.refresh_from_db()
     assert live.status == TaskResultStatus.RUNNING, "one of its takes is still being drawn"
     assert dead.status == TaskResultStatus.FAILED
+
+
+def _reel(avatar, *, status: str, updated_ago: float):
+    from avatars.models import Reel
+
+    reel = Reel.objects.create(avatar=avatar, key="k" * 64, status=status)
+    Reel.objects.filter(pk=reel.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=updated_ago)
+    )
+    return reel
+
+
+def test_a_dead_reel_job_record_is_failed(alice_avatar):
+    """Found by bench/soak.py: a reel job killed mid-run left its record RUNNING for ever."""
+    from avatars.models import Reel
+    from avatars.reels.services import reel_recover
+    from avatars.reels.tasks import render_reel
+
+    dead_reel = _reel(alice_avatar, status=Reel.Status.RUNNING, updated_ago=900)
+    dead = running_record(dead_reel.pk, started_ago=900, task=render_reel)
+    gone = running_record(10**9, started_ago=900, task=render_reel)  # its reel deleted since
+
+    assert reel_recover(stale_after=300) == [dead_reel.pk]
+
+    dead.refresh_from_db()
+    assert dead.status == TaskResultStatus.FAILED
+    assert dead.exception_class_path == "jobs.task_records.WorkerLost"
+    gone.refresh_from_db()
+    assert gone.status == TaskResultStatus.FAILED
+
+
+def test_the_timer_leaves_a_live_reel_job_record_alone(alice_avatar):
+    from avatars.models import Reel
+    from avatars.reels.services import reel_recover
+    from avatars.reels.tasks import render_reel
+
+    reel = _reel(alice_avatar, status=Reel.Status.RUNNING, updated_ago=1)  # still reporting
+    record = running_record(reel.pk, started_ago=600, task=render_reel)
+
+    assert reel_recover(stale_after=300) == []
+
+    record.refresh_from_db()
+    assert record.status == TaskResultStatus.RUNNING
+    assert Reel.objects.get(pk=reel.pk).status == Reel.Status.RUNNING
+
+
+def test_embedded_start_up_fails_every_running_reel_record(alice_avatar):
+    from avatars.models import Reel
+    from avatars.reels.services import reel_recover
+    from avatars.reels.tasks import render_reel
+
+    reel = _reel(alice_avatar, status=Reel.Status.RUNNING, updated_ago=1)
+    record = running_record(reel.pk, started_ago=1, task=render_reel)
+
+    assert reel_recover() == [reel.pk]
+
+    record.refresh_from_db()
+    assert record.status == TaskResultStatus.FAILED

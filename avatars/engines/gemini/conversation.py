@@ -18,6 +18,11 @@ IMAGE_PART_MARKER = "_image_part_index"
 REFERENCE_TEXT = "Reference: an earlier avatar of the same person — keep this identity."
 IDENTITY_TEXT = "Reference: a photo of the same person — keep this identity."
 OMITTED_IMAGE_TEXT = "[an earlier image, left out to keep the request small]"
+# Said of the picture sent in the selfie's place once the person deleted their photo.
+STAND_IN_TEXT = (
+    "This picture is not a photo: it is the first avatar drawn of this person (their photo "
+    "was deleted at their request). Take their likeness from it."
+)
 
 
 RULES = (
@@ -119,6 +124,8 @@ def image_part(encoded: Encoded):
 def system_instruction(request: RenderRequest) -> str:
     profile = request.profile
     lines = ["You are the illustrator of Pix Me!, turning a person's selfie into an avatar."]
+    if request.source_is_version:
+        lines = ["You are the illustrator of Pix Me!, drawing avatars of a person."]
     if profile.display_name:
         lines.append(f"The person's name: {profile.display_name}.")
     if profile.backstory:
@@ -137,7 +144,10 @@ def brief(request: RenderRequest, instruction: str) -> str:
     prompt = (request.style_prompt or f"A {request.style_slug} avatar.").strip()
     prompt = prompt.replace("{name}", request.profile.display_name or "the person")
     prompt = prompt.replace("{caption}", request.profile.caption or "")
-    text = f"Turn this selfie into an avatar. Style: {prompt}"
+    if request.source_is_version:
+        text = f"Draw this person as an avatar. {STAND_IN_TEXT} Style: {prompt}"
+    else:
+        text = f"Turn this selfie into an avatar. Style: {prompt}"
     if instruction.strip():
         text += f"\n\nAlso: {instruction.strip()}"
     if request.kind != "edit" and strength_words(request.style_strength):

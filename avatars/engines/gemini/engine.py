@@ -16,7 +16,9 @@ Each render rebuilds the whole conversation from the request (servers stay state
 
 Images go out as JPEG (≤1024 px on the long side). The total of image bytes in a request is
 kept under ``GEMINI_HISTORY_BUDGET_BYTES`` by leaving out the oldest history images first;
-the selfie and the version being edited are always sent.
+the selfie and the version being edited are always sent. Once the person deleted their
+selfie, the avatar's first version is sent in its place (``source_is_version``), and the brief
+says it is an earlier avatar of theirs, not a photo (``conversation.STAND_IN_TEXT``).
 
 The reply is streamed: text parts reach ``progress`` as ``text_delta``. The stored
 ``model_content`` is the reply's ``Content`` as JSON with the image bytes removed and an

@@ -228,7 +228,10 @@ def test_the_export_of_a_removed_avatar_lists_it_with_no_pictures(alice, alice_a
     assert listed["moderation"] == "removed"
     assert listed["pictures_left_out"].startswith("A moderator removed this avatar")
     assert listed["selfie"] is None and listed["versions"][0]["image"] is None
-    assert archive.namelist() == ["pixme.json"]
+    # No picture: only the data, and the signed receipt of the pictures the moderator removed.
+    (receipt,) = document["receipts"]
+    assert (receipt["receipt"]["kind"], receipt["receipt"]["reason"]) == ("avatar", "moderator")
+    assert sorted(archive.namelist()) == sorted(["pixme.json", receipt["file"]])
     assert not Avatar.objects.get(pk=removed.pk).source
 
 
@@ -381,9 +384,8 @@ def test_a_password_token_only_takes_her_data_and_closes_the_account(alice, alic
         assert response.json()["code"] == "suspended", url
     export = api.get("/api/account/export/")
     assert export.status_code == 200 and export["Content-Type"] == "application/zip"
-    assert (
-        api.post("/api/account/delete/", {"password": PASSWORD}, format="json").status_code == 204
-    )
+    closed = api.post("/api/account/delete/", {"password": PASSWORD}, format="json")
+    assert closed.status_code == 200 and closed.json()["receipt"]["receipt"]["kind"] == "account"
     assert not Avatar.objects.exists()
 
 
