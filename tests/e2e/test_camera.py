@@ -127,7 +127,7 @@ def test_a_camera_selfie_is_uploaded_like_a_picked_file(site, browser, signed_in
     assert "Download PNG" in page.inner_text("#downloads")
     page.reload()
     assert "couldn't find a face" in page.inner_text("p.note")
-    page.locator("#timeline .likeness:has-text('no face found')").wait_for(timeout=30_000)
+    page.locator("#timeline .likeness:has-text('no face found')").wait_for(timeout=90_000)
     page.context.close()
 
 
