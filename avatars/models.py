@@ -1,5 +1,5 @@
 """The avatars app's tables: styles, avatars and their versions (turns), shares, reports,
-moderation, reels, the picture URL's choices and identity photos.
+moderation, reels, the picture URL's choices, identity photos, cut-outs and sticker packs.
 
 Over the 400 lines a module gets here, on purpose: every model keeps its app label and its
 migrations (no table moves between apps), and one module per app is where Django, the admin

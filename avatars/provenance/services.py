@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import c2pa
 
-from avatars.images import DIGITAL_SOURCE_TYPE
+from avatars.ai_marks import DIGITAL_SOURCE_TYPE
 from avatars.provenance.keys import (
     GENERATOR,
     RENDER_LABEL,

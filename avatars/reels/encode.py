@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from avatars.images import DIGITAL_SOURCE_TYPE, ai_xmp
+from avatars.ai_marks import DIGITAL_SOURCE_TYPE, ai_xmp
 
 MAX_SIDE = 720
 MAX_BYTES = 2 * 1024 * 1024

@@ -1,6 +1,6 @@
 """What each messenger takes in a sticker pack, as data, and where we read it (README, "Sticker
 packs"). The pack is made to these rules and checked against them before it is offered
-(:func:`avatars.stickers.services.sticker_pack_check`).
+(:func:`avatars.stickers.files.sticker_pack_check`).
 
 - WhatsApp: WhatsApp's own sticker-app guide and its validator (github.com/WhatsApp/stickers,
   ``Android/README.md`` and ``StickerPackValidator.java``): static stickers are WebP, exactly

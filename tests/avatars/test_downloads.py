@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from avatars.images import DIGITAL_SOURCE_TYPE
+from avatars.ai_marks import DIGITAL_SOURCE_TYPE
 
 pytestmark = pytest.mark.django_db
 

@@ -104,7 +104,7 @@ def test_the_outline_slider_redraws_the_previews_and_the_downloads(site, page, w
 
 
 def test_a_whatsapp_pack_is_made_and_offered(site, page):
-    from avatars.stickers.services import sticker_pack_check
+    from avatars.stickers.files import sticker_pack_check
 
     log_in(page, site)
     page.goto(site.avatar_url + "#stickers")

@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from avatars.ai_marks import DIGITAL_SOURCE_TYPE
 from avatars.cutouts.services import KEPT_PER_VERSION
-from avatars.images import DIGITAL_SOURCE_TYPE
 from avatars.models import Cutout, Turn
 from avatars.person import PersonMask
 from avatars.provenance.verify import verify

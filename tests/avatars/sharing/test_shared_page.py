@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.services import profile_for_user
-from avatars.images import DIGITAL_SOURCE_TYPE
+from avatars.ai_marks import DIGITAL_SOURCE_TYPE
 from avatars.models import Avatar, Report, Turn
 from avatars.sharing.services import avatar_share
 

@@ -16,12 +16,9 @@ from avatars.models import StickerPack, StickerPackItem, Turn
 from avatars.provenance.services import Parent, sign
 from avatars.provenance.verify import verify
 from avatars.services.turns import turn_request_edit
+from avatars.stickers.files import sticker_encode, sticker_pack_check
 from avatars.stickers.messengers import MESSENGERS
-from avatars.stickers.services import (
-    sticker_encode,
-    sticker_pack_check,
-    sticker_pack_run,
-)
+from avatars.stickers.services import sticker_pack_run
 from tests.conftest import token_client
 
 pytestmark = pytest.mark.django_db
