@@ -14,7 +14,7 @@ pytest_plugins = ["tests.fakes.fixtures"]
 
 # Tests that start real servers or a browser (several processes each), by group: under
 # pytest-xdist's ``--dist loadgroup`` (scripts/test) one worker runs a group's tests one after
-# another, and the other worker the other groups and the rest.
+# another, while the other workers take the other groups and the rest.
 GROUPS = {"e2e": "e2e", "scaleout": "scaleout", "slow": "live"}
 
 

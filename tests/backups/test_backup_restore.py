@@ -241,6 +241,12 @@ def test_a_backup_taken_under_load_restores_the_same_site(site, photo, tmp_path)
     try:
         # Jobs queued and drawing when the backup starts: files and rows are being written.
         assert wait_for(lambda: len(requests_log) >= 4, 60, 0.05)
+        # A burst on top, so that renders are still queued when the snapshot is taken (the
+        # steady stream alone can be drawn as fast as it comes).
+        tokens, _first = people[0]
+        for n in range(4):
+            status, _body = create(site, tokens["CI"], photo, f"burst {n}")
+            requests_log.append((time.time(), status, "create"))
         started = time.time()
         out = tmp_path / "backups" / "pixme.tar"
         out.parent.mkdir()
