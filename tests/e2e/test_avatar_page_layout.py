@@ -14,7 +14,7 @@ from tests.liveserver import LiveSite
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SETUP = """
-from accounts.services import profile_for_user, user_create
+from accounts.services import user_create
 from avatars.models import Style
 from avatars.services.avatars import avatar_create
 from skimage import data
@@ -25,9 +25,17 @@ buf = io.BytesIO()
 Image.fromarray(data.astronaut()).save(buf, "JPEG", quality=90)
 buf.seek(0)
 buf.name = "selfie.jpg"
-avatar = avatar_create(owner=ada, upload=buf, style=Style.objects.get(slug="comics"))
+avatar = avatar_create(owner=ada, upload=buf, style=Style.objects.get(slug=STYLE), variants=TAKES)
 print(avatar.pk)
 """
+
+
+def ada_avatar(site: LiveSite, style: str = "comics", takes: int = 1) -> int:
+    """Ada (log_in's user) with one avatar of the astronaut in ``style``, ``takes`` takes,
+    queued on ``site`` before it starts: the avatar's id."""
+    script = SETUP.replace("STYLE", repr(style)).replace("TAKES", str(takes))
+    return int(site.manage("shell", "-c", script).strip().splitlines()[-1])
+
 
 # Records what the page's live region says, as a screen reader would hear it.
 HEARD = """
@@ -51,7 +59,7 @@ def site(tmp_path_factory):
     (version 1 drawn): the others leave nothing on the server but sessions."""
     site = LiveSite(tmp_path_factory.mktemp("avatar-page"))
     site.migrate()
-    avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
+    avatar_id = ada_avatar(site)
     site.start()
     deadline = time.monotonic() + 120
     while site.query("SELECT status FROM avatars_turn")[0][0] != "succeeded":

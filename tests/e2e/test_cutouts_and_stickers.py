@@ -8,35 +8,20 @@ import time
 import pytest
 
 from tests.e2e.test_avatar_extras import axe_check
-from tests.e2e.test_avatar_page_layout import log_in, overflow
+from tests.e2e.test_avatar_page_layout import ada_avatar, log_in, overflow
 from tests.e2e.test_browser_flow import shot
 from tests.liveserver import LiveSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Three takes: three finished versions of one avatar, enough for a WhatsApp pack (3-30).
-SETUP = """
-from accounts.services import user_create
-from avatars.models import Style
-from avatars.services.avatars import avatar_create
-from skimage import data
-from PIL import Image
-import io
-ada = user_create(username="ada", password="Ada-Lovelace-1815")
-buf = io.BytesIO()
-Image.fromarray(data.astronaut()).save(buf, "JPEG", quality=90)
-buf.seek(0)
-buf.name = "selfie.jpg"
-avatar = avatar_create(owner=ada, upload=buf, style=Style.objects.get(slug="comics"), variants=3)
-print(avatar.pk)
-"""
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     site = LiveSite(tmp_path_factory.mktemp("cutouts"))
     site.migrate()
-    avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
+    avatar_id = ada_avatar(site, "comics", takes=3)
     site.start()
     try:
         deadline = time.monotonic() + 120

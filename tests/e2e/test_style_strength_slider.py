@@ -10,26 +10,11 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from tests.e2e.test_avatar_page_layout import log_in
+from tests.e2e.test_avatar_page_layout import ada_avatar, log_in
 from tests.liveserver import LiveSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-SETUP = """
-from accounts.services import user_create
-from avatars.models import Style
-from avatars.services.avatars import avatar_create
-from skimage import data
-from PIL import Image
-import io
-ada = user_create(username="ada", password="Ada-Lovelace-1815")
-buf = io.BytesIO()
-Image.fromarray(data.astronaut()).save(buf, "JPEG", quality=90)
-buf.seek(0)
-buf.name = "selfie.jpg"
-avatar = avatar_create(owner=ada, upload=buf, style=Style.objects.get(slug="pop-art"))
-print(avatar.pk)
-"""
 
 # The picture the page shows, as the browser decoded it (a blob URL says nothing of it).
 PIXELS = """img => {
@@ -45,7 +30,7 @@ def site(tmp_path_factory):
     # Gemini offered (never called: a preview is the studio's), so the create page has it.
     site = LiveSite(tmp_path_factory.mktemp("slider"), GEMINI_API_KEY="test-key")
     site.migrate()
-    avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
+    avatar_id = ada_avatar(site, "pop-art")
     site.start()
     try:
         deadline = time.monotonic() + 120
