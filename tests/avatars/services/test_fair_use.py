@@ -11,6 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from avatars.models import Avatar, Turn
+from avatars.services import limits
 from avatars.services.decoding import decode_slot
 from avatars.services.turns import turn_request_edit
 from pixme.errors import ApplicationError
@@ -86,16 +87,16 @@ def test_uploads_still_being_read_count_against_the_cap(api, alice, selfie_jpeg,
     second.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice, used=True)}")
     with decode_slot():
         sender, answers = in_background(lambda: _create(api, selfie_jpeg))
-        # Not an image: refused as one (400) until the first upload holds its place, then
-        # refused by the cap (429) without being read.
+        # Wait until the first upload holds its place (it then waits for the decoding slot
+        # the test holds). Asking while it starts would race it: a request being read holds
+        # a place too, so the first could be the one refused.
         deadline = time.monotonic() + 90  # a bound for a busy machine, not a speed test
-        while time.monotonic() < deadline:
-            response = second.post(
-                "/api/avatars/", {"photo": upload(NOT_A_PHOTO), "style": "comics"}
-            )
-            if response.status_code != 400:
-                break
-            time.sleep(0.05)
+        while not limits._reading.get(alice.pk) and time.monotonic() < deadline:
+            assert sender.is_alive(), f"the first upload was answered: {answers}"
+            time.sleep(0.02)
+        assert limits._reading.get(alice.pk) == 1, "the first upload never took its place"
+        # Not an image: read, it would be refused as one (400); the cap refuses it unread.
+        response = second.post("/api/avatars/", {"photo": upload(NOT_A_PHOTO), "style": "comics"})
         assert response.status_code == 429 and response.json()["code"] == "busy"
         assert sender.is_alive() and not Avatar.objects.exists(), "the first is still waiting"
     sender.join(timeout=60)
