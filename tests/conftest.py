@@ -210,110 +210,44 @@ def own_media(settings, tmp_path):
     return tmp_path
 
 
-# One real render per test process, copied for every later test whose world is the same:
-# the studio engine draws the same bytes from the same selfie in one process, so a copy of its
-# rows and files is the avatar the test would have had, in a tenth of the time.
-_RENDERED: dict[str, dict] = {}
-
-
-# Where files are kept: the copy writes its files through the test's own storage.
-WHERE = {"MEDIA_ROOT", "STORAGES"}
-
-
-def _world(alice, selfie_jpeg: bytes) -> str:
-    """What the render could depend on: every table's row count, Alice, her profile, the
-    style, the selfie and the settings (but where files go). A test that changed any of it
-    gets a real render."""
+def draw_avatar(owner, selfie: bytes, run_jobs, style: str = "comics"):
+    """A finished avatar of ``owner``'s in ``style`` from ``selfie``, drawn by the real studio
+    engine — once per test process and world, then copied (tests.drawn)."""
     import hashlib
 
-    from django.apps import apps
-    from django.conf import settings
-    from django.forms.models import model_to_dict
-
-    from accounts.models import Profile
     from avatars.models import Style
+    from avatars.services.avatars import avatar_create
+    from tests.drawn import drawn
 
-    def plain(obj, *drop: str) -> dict:
-        return {k: v for k, v in model_to_dict(obj).items() if k not in drop}
+    def make():
+        with run_jobs():
+            return avatar_create(
+                owner=owner, upload=upload(selfie), style=Style.objects.get(slug=style)
+            )
 
-    names = [k for k in dir(settings) if k.isupper() and k not in WHERE]
-    parts = [
-        sorted((m._meta.label, m._default_manager.count()) for m in apps.get_models()),
-        plain(alice, "id", "password", "last_login", "date_joined"),
-        plain(Profile.objects.get(user=alice), "id", "user"),
-        plain(Style.objects.get(slug="comics")),
-        hashlib.sha256(selfie_jpeg).hexdigest(),
-        sorted((k, repr(getattr(settings, k))) for k in names),
-    ]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return drawn(owner, f"{style} from {hashlib.sha256(selfie).hexdigest()}", make)
 
 
-def _fields(obj, *drop: str) -> dict:
-    """A row's stored values, by column (``owner_id``), but the ``drop``-ped ones."""
-    fields = obj._meta.concrete_fields
-    return {f.attname: getattr(obj, f.attname) for f in fields if f.name not in drop}
+def draw_edit(avatar, instruction: str, run_jobs, parent=None):
+    """``avatar`` with a new version: ``instruction`` drawn on ``parent`` (None: the current
+    version) by the real studio engine — once per test process and world, then copied."""
+    from avatars.services.turns import turn_request_edit
+    from tests.drawn import drawn
 
+    def make():
+        with run_jobs():
+            turn_request_edit(avatar=avatar, instruction=instruction, parent=parent)
+        return avatar
 
-def _kept(avatar) -> dict:
-    turn = avatar.turns.get()
-    files = {"source": avatar.source, "image": turn.image, "thumbnail": turn.thumbnail}
-    files["webp"] = turn.webp
-
-    def read(f) -> bytes:
-        with f.open("rb") as fh:
-            return fh.read()
-
-    return {
-        "avatar": _fields(avatar, "id", "owner", "style", "source", "current_turn", "shared_turn"),
-        "turn": _fields(turn, "id", "avatar", "parent", "image", "thumbnail", "webp"),
-        "files": {k: (f.name.rsplit("/", 1)[-1], read(f)) for k, f in files.items()},
-    }
-
-
-def _copied(alice, kept: dict):
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from avatars.models import Avatar, Style, Turn
-
-    files = kept["files"]
-    avatar = Avatar(owner=alice, style=Style.objects.get(slug="comics"), **kept["avatar"])
-    avatar.source.save(files["source"][0], ContentFile(files["source"][1]), save=False)
-    avatar.source_width = kept["avatar"]["source_width"]  # the file's own, read anew as None
-    avatar.source_height = kept["avatar"]["source_height"]
-    avatar.save()
-    fields = dict(kept["turn"])
-    shift = timezone.now() - fields["finished_at"]
-    for stamp in ("started_at", "finished_at", "heartbeat_at"):
-        if fields[stamp] is not None:
-            fields[stamp] += shift
-    turn = Turn(avatar=avatar, **fields)
-    for name in ("image", "thumbnail", "webp"):
-        getattr(turn, name).save(files[name][0], ContentFile(files[name][1]), save=False)
-    turn.save()
-    Avatar.objects.filter(pk=avatar.pk).update(current_turn=turn)
-    avatar.refresh_from_db()
-    return avatar
+    where = f"on {parent.number}.{parent.variant}" if parent is not None else "on the current"
+    return drawn(avatar.owner, f"edit {instruction!r} {where}", make, avatar=avatar)
 
 
 @pytest.fixture
 def alice_avatar(alice, selfie_jpeg, run_jobs):
-    """A finished Comics avatar of Alice's, drawn by the real studio engine: once per test
-    process for each world it is drawn in (:func:`_world`), then copied, rows and files."""
-    from avatars.models import Style
-    from avatars.services.avatars import avatar_create
-
-    world = _world(alice, selfie_jpeg)
-    if world in _RENDERED:
-        return _copied(alice, _RENDERED[world])
-    with run_jobs():
-        avatar = avatar_create(
-            owner=alice, upload=upload(selfie_jpeg), style=Style.objects.get(slug="comics")
-        )
-    avatar.refresh_from_db()
-    if avatar.current_turn and avatar.current_turn.status == avatar.current_turn.Status.SUCCEEDED:
-        _RENDERED[world] = _kept(avatar)
-    return avatar
+    """A finished Comics avatar of Alice's, drawn by the real studio engine (once per test
+    process and world, then copied: tests.drawn)."""
+    return draw_avatar(alice, selfie_jpeg, run_jobs)
 
 
 class Listener:

@@ -18,8 +18,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, Profile, User
 from avatars.models import Avatar, ModerationAction, Report, Style, Turn
 from avatars.services.avatars import avatar_create
-from avatars.services.turns import turn_request_edit
-from tests.conftest import api_token, upload
+from tests.conftest import api_token, draw_avatar, draw_edit, upload
 
 # Each test gets a media storage of its own, so a listing sees no other test's files.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
@@ -40,17 +39,12 @@ def hers(user: User) -> set[str]:
 @pytest.fixture
 def edited_avatar(alice_avatar, run_jobs):
     """Alice's avatar with two versions: a selfie and four version files in the storage."""
-    with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="add round glasses")
-    return alice_avatar
+    return draw_edit(alice_avatar, "add round glasses", run_jobs)
 
 
 @pytest.fixture
 def bobs_avatar(bob, selfie_jpeg, run_jobs):
-    with run_jobs():
-        return avatar_create(
-            owner=bob, upload=upload(selfie_jpeg), style=Style.objects.get(slug="manga")
-        )
+    return draw_avatar(bob, selfie_jpeg, run_jobs, style="manga")
 
 
 def sums(user: User) -> dict[str, str]:

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from accounts.services import profile_for_user, profile_update
 from avatars.models import Style
 from avatars.services.avatars import avatar_create
-from avatars.services.turns import turn_cancel, turn_request_edit
-from tests.conftest import api_token, upload
+from avatars.services.turns import turn_cancel
+from tests.conftest import api_token, draw_edit, upload
 
 # Each test gets a media storage of its own, so a listing sees no other test's files.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
@@ -26,8 +26,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
 @pytest.fixture
 def edited_avatar(alice_avatar, run_jobs):
     """Alice's Comics avatar with a second version: glasses added to version 1."""
-    with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="add round glasses")
+    draw_edit(alice_avatar, "add round glasses", run_jobs)
     alice_avatar.title = "Me, in ink"
     alice_avatar.save(update_fields=["title"])
     return alice_avatar

@@ -26,8 +26,7 @@ from accounts.services import profile_update
 from avatars.models import Style
 from avatars.moderation.services import avatar_remove
 from avatars.services.avatars import avatar_create
-from avatars.services.turns import turn_request_edit
-from tests.conftest import token_client, upload
+from tests.conftest import draw_avatar, draw_edit, token_client, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
 
@@ -45,14 +44,8 @@ def sums(avatar) -> dict[str, str]:
 
 @pytest.fixture
 def edited(alice, selfie_jpeg, run_jobs):
-    with run_jobs():
-        avatar = avatar_create(
-            owner=alice, upload=upload(selfie_jpeg), style=Style.objects.get(slug="comics")
-        )
-    with run_jobs():
-        turn_request_edit(avatar=avatar, instruction="add round glasses")
-    avatar.refresh_from_db()
-    return avatar
+    avatar = draw_avatar(alice, selfie_jpeg, run_jobs)
+    return draw_edit(avatar, "add round glasses", run_jobs)
 
 
 def download(api, entry: dict) -> bytes:

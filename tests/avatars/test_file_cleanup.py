@@ -13,8 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from avatars.models import Avatar, Turn
-from avatars.services.turns import turn_request_edit
-from tests.conftest import api_token
+from tests.conftest import api_token, draw_edit
 
 # Each test gets a media storage of its own, so a listing sees no other test's files.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_media")]
@@ -33,8 +32,7 @@ def _folders_of(user: User) -> set[str]:
 @pytest.fixture
 def edited_avatar(alice_avatar, run_jobs):
     """Alice's avatar with two versions: a selfie and four version files on disk."""
-    with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="add round glasses")
+    draw_edit(alice_avatar, "add round glasses", run_jobs)
     assert Turn.objects.filter(avatar=alice_avatar, status=Turn.Status.SUCCEEDED).count() == 2
     return alice_avatar
 

@@ -24,6 +24,7 @@ from avatars.reels.services import reel_request
 from avatars.services.turns import turn_request_edit, turn_retry, turn_revert
 from avatars.sharing.services import avatar_share
 from pixme.errors import ApplicationError
+from tests.conftest import draw_edit
 from tests.moderation_people import client_for, moderator_create
 from webhooks.models import Webhook
 from webhooks.services import webhook_create
@@ -43,9 +44,7 @@ def mona(db):
 @pytest.fixture
 def two_versions(alice_avatar, run_jobs):
     """Alice's avatar with version 2 (a hat) current, so version 1 could be made current."""
-    with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="add a red hat")
-    alice_avatar.refresh_from_db()
+    draw_edit(alice_avatar, "add a red hat", run_jobs)
     assert alice_avatar.current_turn.number == 2
     return alice_avatar
 

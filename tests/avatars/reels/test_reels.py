@@ -14,7 +14,7 @@ from avatars.models import Reel
 from avatars.reels.encode import MAX_BYTES, MAX_SECONDS, MAX_SIDE, reel_encode, reel_frames
 from avatars.reels.services import reel_path
 from avatars.services.turns import turn_request_edit, turn_revert
-from tests.conftest import token_client
+from tests.conftest import draw_edit, token_client
 
 
 def frames_of(data: bytes) -> list[tuple[np.ndarray, int]]:
@@ -43,15 +43,10 @@ def stored(field) -> Image.Image:
 def branched(alice_avatar, run_jobs):
     """v1; v2 "make it black and white" from v1; back to v1; v3 "make it warmer" from v1:
     the current path is v1 → v3, and v2 (all of it unlike the others) is on another branch."""
-    with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="make it black and white")
-    alice_avatar.refresh_from_db()
+    draw_edit(alice_avatar, "make it black and white", run_jobs)
     v1, v2 = alice_avatar.turns.order_by("number")
     turn_revert(avatar=alice_avatar, turn=v1)
-    with run_jobs():
-        turn_request_edit(avatar=alice_avatar, instruction="make it warmer", parent=v1)
-    alice_avatar.refresh_from_db()
-    return alice_avatar
+    return draw_edit(alice_avatar, "make it warmer", run_jobs, parent=v1)
 
 
 def get_reel(client, avatar, run_jobs, fmt="webp"):

@@ -15,11 +15,10 @@ from PIL import Image
 from avatars.models import StickerPack, StickerPackItem, Turn
 from avatars.provenance.services import Parent, sign
 from avatars.provenance.verify import verify
-from avatars.services.turns import turn_request_edit
 from avatars.stickers.files import sticker_encode, sticker_pack_check
 from avatars.stickers.messengers import MESSENGERS
 from avatars.stickers.services import sticker_pack_run
-from tests.conftest import token_client
+from tests.conftest import draw_edit, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +76,7 @@ LIMITS = {"whatsapp": assert_whatsapp, "telegram": assert_telegram, "signal": as
 @pytest.fixture
 def three_versions(alice, alice_avatar, run_jobs) -> list[Turn]:
     for instruction in ("add round glasses", "make it warmer"):
-        with run_jobs():
-            turn_request_edit(avatar=alice_avatar, instruction=instruction)
+        draw_edit(alice_avatar, instruction, run_jobs)
     return list(Turn.objects.filter(avatar=alice_avatar).order_by("number"))
 
 
