@@ -17,6 +17,9 @@ from pixme.errors import ApplicationError
 
 SECRET_KEY_FILE = "secret_key"
 STATIC_FOLDER = "staticfiles"
+# Disposable caches (the picture URL's lookups, PIXME_PICTURE_CACHE_DIR): made by any run's
+# start, never backed up.
+CACHE_FOLDER = "cache"
 
 
 @dataclass(frozen=True)

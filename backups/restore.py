@@ -34,7 +34,13 @@ from backups.archive import (
     archive_extract,
     archive_verify,
 )
-from backups.embedded import SECRET_KEY_FILE, STATIC_FOLDER, DataPaths, data_paths_get
+from backups.embedded import (
+    CACHE_FOLDER,
+    SECRET_KEY_FILE,
+    STATIC_FOLDER,
+    DataPaths,
+    data_paths_get,
+)
 from backups.progress import NoProgress, Progress
 from pixme.errors import ApplicationError
 
@@ -101,7 +107,7 @@ def _empty_check(paths: DataPaths) -> None:
         for path in sorted(paths.var_dir.iterdir())
         if not (
             (path.name == SECRET_KEY_FILE and path.is_file())
-            or (path.name == STATIC_FOLDER and path.is_dir())
+            or (path.name in (STATIC_FOLDER, CACHE_FOLDER) and path.is_dir())
         )
     ]
     for path in (paths.database, paths.database.with_name(paths.database.name + "-wal")):

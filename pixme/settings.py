@@ -247,7 +247,14 @@ else:
 # The cache holds the API's throttle counts: shared by every process through Redis.
 # "picture_rate" counts the picture URL's answers per client address (avatars.picture): a
 # busy forum page brings a key per reader, which in the embedded default's memory cache (300
-# keys) would push out the API's counts and the pictures' lookups, so it has its own room.
+# keys) would push out the API's counts, so it has its own room.
+# "pictures": what each picture URL's hash shows (avatars.picture). Every process that changes
+# a current version must be able to forget it — the embedded runner is a process of its own —
+# so without Redis it is a folder of var/, shared by every process on the machine (a memory
+# cache kept the old picture in the web process for up to 30 s after the runner changed it).
+PIXME_PICTURE_CACHE_DIR = Path(
+    env_str("PIXME_PICTURE_CACHE_DIR", str(VAR_DIR / "cache" / "pictures"))
+)
 CACHES = (
     {
         "default": {
@@ -255,6 +262,10 @@ CACHES = (
             "LOCATION": REDIS_URL,
         },
         "picture_rate": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        "pictures": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
         },
@@ -266,6 +277,11 @@ CACHES = (
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "picture_rate",
             "OPTIONS": {"MAX_ENTRIES": 50_000},  # ≤ ~15 MB (IPv6 keys)
+        },
+        "pictures": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(PIXME_PICTURE_CACHE_DIR),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},  # a small file per hash asked for lately
         },
     }
 )

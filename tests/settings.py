@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from pixme.settings import *  # noqa: F403
-from pixme.settings import INSTALLED_APPS, STORAGES, TASKS
+from pixme.settings import CACHES, INSTALLED_APPS, STORAGES, TASKS
 
 _tmp = Path(tempfile.mkdtemp(prefix="pixme-test-"))
 MEDIA_ROOT = _tmp / "media"
@@ -23,6 +23,9 @@ TASKS = {
     }
 }
 PIXME_EMBEDDED_WORKER = False
+# The picture URL's shared cache: a folder of this process's own (each xdist worker is one).
+PIXME_PICTURE_CACHE_DIR = _tmp / "cache" / "pictures"
+CACHES = {**CACHES, "pictures": {**CACHES["pictures"], "LOCATION": str(PIXME_PICTURE_CACHE_DIR)}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 GEMINI_API_KEY = ""

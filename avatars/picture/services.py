@@ -8,9 +8,10 @@ squares that URL and the profile-picture exports hand out.
   suspended, still has that address confirmed; the avatar isn't hidden or removed by a
   moderator; the version is finished and has its picture. Anything else shows the default,
   whatever the reason, so the answer never tells whether an address has an account.
-- The decision is cached per hash (the site's cache: every process shares it through Redis)
-  for ``LOOKUP_SECONDS``, and forgotten at once when the owner publishes, stops, changes or
-  confirms an address, is suspended, or when the avatar or its current version changes.
+- The decision is cached per hash (the "pictures" cache, which every process shares: through
+  Redis, or without it a folder of var/ on the one machine) for ``LOOKUP_SECONDS``, and
+  forgotten at once when the owner publishes, stops, changes or confirms an address, is
+  suspended, or when the avatar or its current version changes.
 - Each size is cut once, stored as a :class:`~avatars.models.PictureSize` (through the
   storage, deleted with its version or a moderator's removal) and kept in memory.
 """
@@ -27,7 +28,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -163,7 +164,7 @@ def _lookup_key(digest: str) -> str:
 
 def _forget(hashes: set[str]) -> None:
     if hashes:
-        cache.delete_many([_lookup_key(h) for h in hashes])
+        caches["pictures"].delete_many([_lookup_key(h) for h in hashes])
 
 
 def _forget_on_commit(hashes: set[str]) -> None:
@@ -200,11 +201,11 @@ class Shown:
 def picture_lookup(*, digest: str) -> Shown | None:
     """What the hash ``digest`` (lower-case hex MD5 or SHA-256) shows now, or None."""
     key = _lookup_key(digest)
-    cached = cache.get(key)
+    cached = caches["pictures"].get(key)
     if cached is not None:
         return cached or None
     shown = _resolve(digest)
-    cache.set(key, shown or False, LOOKUP_SECONDS)
+    caches["pictures"].set(key, shown or False, LOOKUP_SECONDS)
     return shown
 
 

@@ -45,7 +45,8 @@ for token in TOKENS:
     client.credentials(HTTP_AUTHORIZATION="Token " + token)
     print(client.get("/api/profile/").status_code)
 """
-EMPTY = {"secret_key", "staticfiles"}  # what any manage.py run leaves in a new data directory
+# What any manage.py run leaves in a new data directory.
+EMPTY = {"secret_key", "staticfiles", "cache"}
 
 
 def manage(env: dict, *args: str, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
@@ -205,7 +206,7 @@ def refused(site: LiveSite, tmp_path: Path, archive: Path) -> str:
     beside = set(tmp_path.iterdir())
     result = manage(new_site_env(site, target), "pixme_restore", str(archive))
     assert result.returncode == 1, result.stdout
-    # Only what the run's own start made (the settings' secret key and static folder)…
+    # Only what the run's own start made (the secret key, the static and cache folders)…
     assert {p.name for p in target.iterdir()} == EMPTY
     assert not any((target / "staticfiles").iterdir())
     # …and no staging folder left beside it.
@@ -423,6 +424,8 @@ def test_a_data_directory_that_is_not_empty_is_refused(site, archive, tmp_path):
         "var/notes.txt": b"mine",
         "var/secret_key": (target / "secret_key").read_bytes(),
         "var/staticfiles": b"<dir>",
+        "var/cache": b"<dir>",
+        "var/cache/pictures": b"<dir>",
     }
 
 
