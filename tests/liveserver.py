@@ -40,6 +40,18 @@ def migrated_database() -> Path:
     return _migrated
 
 
+def wait_for(predicate, timeout: float, step: float = 0.02):
+    """``predicate()``'s first true value within ``timeout`` seconds, asked every ``step``; or
+    None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

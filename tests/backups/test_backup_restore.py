@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.jobs.test_restart import wait_for
-from tests.liveserver import ROOT, LiveSite
+from tests.liveserver import ROOT, LiveSite, wait_for
 from tests.scaleout.cluster import UNLIMITED, multipart, request
 
 pytestmark = pytest.mark.slow

@@ -17,8 +17,7 @@ import requests
 from PIL import Image
 from skimage import data
 
-from tests.jobs.test_restart import wait_for
-from tests.liveserver import LiveSite
+from tests.liveserver import LiveSite, wait_for
 
 pytestmark = pytest.mark.slow
 

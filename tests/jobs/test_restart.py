@@ -2,11 +2,10 @@
 
 import os
 import signal
-import time
 
 import pytest
 
-from tests.liveserver import LiveSite
+from tests.liveserver import LiveSite, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -25,16 +24,6 @@ buf.seek(0)
 avatar = avatar_create(owner=user, upload=buf, style=Style.objects.get(slug="pop-art"))
 print(avatar.turns.get().pk)
 """
-
-
-def wait_for(predicate, timeout: float, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
 
 
 def test_a_turn_killed_mid_run_finishes_after_restart(tmp_path):

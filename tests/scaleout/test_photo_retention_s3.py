@@ -16,8 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.jobs.test_restart import wait_for
-from tests.liveserver import ROOT, LiveSite
+from tests.liveserver import ROOT, LiveSite, wait_for
 from tests.scaleout.cluster import UNLIMITED, create_avatar, request
 
 pytestmark = pytest.mark.scaleout

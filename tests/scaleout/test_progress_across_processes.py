@@ -2,24 +2,18 @@
 process B and run by a worker process: the news crosses processes through Redis."""
 
 import json
-import time
 
 import pytest
 from websockets.sync.client import connect
 
+from tests.liveserver import wait_for
 from tests.scaleout.cluster import create_avatar, request
 
 pytestmark = pytest.mark.scaleout
 
 
 def wait_until(predicate, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
+    return wait_for(predicate, timeout, step)
 
 
 def test_a_socket_on_one_web_process_sees_a_job_asked_for_on_the_other(running, people, photo):

@@ -11,8 +11,7 @@ import sys
 import pytest
 from PIL import Image
 
-from tests.jobs.test_restart import wait_for
-from tests.liveserver import ROOT, LiveSite
+from tests.liveserver import ROOT, LiveSite, wait_for
 from tests.scaleout.cluster import UNLIMITED, create_avatar
 
 pytestmark = pytest.mark.scaleout

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.liveserver import LiveSite
+from tests.liveserver import LiveSite, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,16 +50,6 @@ from avatars.services.turns import turn_request_edit
 avatar = Avatar.objects.get(pk=AVATAR)
 print(turn_request_edit(avatar=avatar, instruction="make it black and white").pk)
 """
-
-
-def wait_for(predicate, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
 
 
 def test_a_version_the_runner_makes_current_is_shown_at_once(tmp_path):
