@@ -5,8 +5,9 @@ The studio engine draws the same bytes from the same photo, style and instructio
 process, so a copy of what a render left — its rows and its files — is what the test would
 have had from drawing it again, in a tenth of the time. A copy is made only where everything
 the render could depend on is as it was when it was drawn (:func:`_world`): every table's row
-count, the owner, their profile, the styles, the avatar being edited, the settings (but where
-files are kept: a copy writes through the test's own storage) and what is drawn. Anything
+count and how many of them are the owner's, the owner, their profile, the styles, the avatar
+being edited, the settings (but where files are kept: a copy writes through the test's own
+storage) and what is drawn. Anything
 else gets a real render, which is then kept for the next test in the same world.
 
 Tests about drawing itself draw for real (``run_jobs`` around the service call); this is for
@@ -52,6 +53,17 @@ def _shape(obj: models.Model) -> dict:
     }
 
 
+def _owners_rows(owner) -> list[tuple[str, str, int]]:
+    """How many rows of each table point at ``owner`` (the same counts in all could still be
+    someone else's: an avatar's number is counted per owner)."""
+    return sorted(
+        (m._meta.label, f.name, m._default_manager.filter(**{f.name: owner}).count())
+        for m in apps.get_models()
+        for f in m._meta.concrete_fields
+        if f.is_relation and f.related_model is type(owner)
+    )
+
+
 def _world(owner, what: str, avatar: Avatar | None) -> str:
     def plain(obj, *drop: str) -> dict:
         return {k: v for k, v in model_to_dict(obj).items() if k not in drop}
@@ -60,6 +72,7 @@ def _world(owner, what: str, avatar: Avatar | None) -> str:
     parts = [
         what,
         sorted((m._meta.label, m._default_manager.count()) for m in apps.get_models()),
+        _owners_rows(owner),
         plain(owner, "id", "password", "last_login", "date_joined"),
         plain(Profile.objects.get(user=owner), "id", "user"),
         [plain(style) for style in Style.objects.order_by("slug")],
