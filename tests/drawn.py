@@ -7,8 +7,8 @@ have had from drawing it again, in a tenth of the time. A copy is made only wher
 the render could depend on is as it was when it was drawn (:func:`_world`): every table's row
 count and how many of them are the owner's, the owner, their profile, the styles, the avatar
 being edited, the settings (but where files are kept: a copy writes through the test's own
-storage) and what is drawn. Anything
-else gets a real render, which is then kept for the next test in the same world.
+storage) and what is drawn. Anything else gets a real render, which is then kept for the next
+test in the same world.
 
 Tests about drawing itself draw for real (``run_jobs`` around the service call); this is for
 fixtures that need a finished avatar to test something else.

@@ -8,10 +8,9 @@ squares that URL and the profile-picture exports hand out.
   suspended, still has that address confirmed; the avatar isn't hidden or removed by a
   moderator; the version is finished and has its picture. Anything else shows the default,
   whatever the reason, so the answer never tells whether an address has an account.
-- The decision is cached per hash (the "pictures" cache, which every process shares: through
-  Redis, or without it a folder of var/ on the one machine) for ``LOOKUP_SECONDS``, and
-  forgotten at once when the owner publishes, stops, changes or confirms an address, is
-  suspended, or when the avatar or its current version changes.
+- The decision is cached per hash for ``LOOKUP_SECONDS`` in the cache every process shares
+  ("pictures": Redis, or a folder of var/), and forgotten at once when the owner publishes,
+  stops, changes or confirms an address, is suspended, or the avatar or its version changes.
 - Each size is cut once, stored as a :class:`~avatars.models.PictureSize` (through the
   storage, deleted with its version or a moderator's removal) and kept in memory.
 """
