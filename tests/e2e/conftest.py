@@ -53,12 +53,14 @@ def page(browser):
 
 @pytest.fixture
 def toured(_toured):
-    """(signed-out context, signed-in context, each page's URL) of the toured site; the pages
-    a test opened are closed after it."""
+    """(signed-out context, signed-in context, each page's URL, the pages kept for reading) of
+    the toured site; the other pages a test opened are closed after it."""
     yield _toured
+    kept = set(_toured[3].values())
     for context in _toured[:2]:
         for opened in context.pages:
-            opened.close()
+            if opened not in kept:
+                opened.close()
 
 
 @pytest.fixture(scope="package")
@@ -74,7 +76,7 @@ def _toured(browser, tmp_path_factory):
     try:
         signed_in, urls = tour(site, browser, tmp / "selfie.jpg", edit=False)
         signed_out = browser.new_context()
-        yield signed_out, signed_in, urls
+        yield signed_out, signed_in, urls, {}
         signed_out.close()
         signed_in.close()
     finally:

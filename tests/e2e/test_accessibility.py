@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_layout import MORE_PAGES, PAGES, SIZES, open_page
+from tests.e2e.test_layout import MORE_PAGES, PAGES, SIZES, open_page, read_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -27,7 +27,7 @@ def readable(violations: list[dict]) -> str:
 def test_axe_finds_nothing_serious(toured, name, width):
     from axe_playwright_python.sync_playwright import Axe
 
-    page = open_page(toured, name, width)
+    page = read_page(toured, name, width)
     page.wait_for_load_state("networkidle")
     results = Axe().run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]

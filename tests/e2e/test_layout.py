@@ -126,12 +126,23 @@ def tour(site: LiveSite, browser, selfie: Path, *, edit: bool = True, context=No
 
 
 def open_page(toured, name: str, width: int):
-    signed_out, signed_in, urls = toured
+    """A new page of the toured site, opened at ``width``."""
+    signed_out, signed_in, urls, _kept = toured
     page = (signed_out if name in SIGNED_OUT else signed_in).new_page()
     page.set_viewport_size(SIZES[width])
     response = page.goto(urls[name])
     assert response.status == 200, (name, response.status)
     return page
+
+
+def read_page(toured, name: str, width: int):
+    """The page at ``width`` as ``open_page`` opened it, kept open for the tests that only
+    read it (the axe check, what fits the screen, the header's layout): each page is loaded
+    once for the three, not three times. Don't click, type or navigate in it."""
+    kept = toured[3]
+    if (name, width) not in kept:
+        kept[name, width] = open_page(toured, name, width)
+    return kept[name, width]
 
 
 # Each header item: its box, and how many lines its text takes (an inline element wraps into
@@ -157,7 +168,7 @@ HEADER_ITEMS = """() => {
 @pytest.mark.parametrize("width", SIZES)
 @pytest.mark.parametrize("name", PAGES + MORE_PAGES)
 def test_the_page_fits_the_screen(toured, name, width):
-    page = open_page(toured, name, width)
+    page = read_page(toured, name, width)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{name} at {width} px is {scroll_width} px wide"
 
@@ -165,7 +176,7 @@ def test_the_page_fits_the_screen(toured, name, width):
 @pytest.mark.parametrize("width", SIZES)
 @pytest.mark.parametrize("name", PAGES + MORE_PAGES)
 def test_the_header_keeps_its_layout(toured, name, width):
-    page = open_page(toured, name, width)
+    page = read_page(toured, name, width)
     brand, *nav = page.evaluate(HEADER_ITEMS)
     for item in (brand, *nav):
         assert item["lines"] == 1, f"{item['text']!r} wraps at {width} px on {name}"
