@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.e2e.test_avatar_page_layout import ada_avatar, log_in, overflow
+from tests.e2e.test_avatar_page_layout import ada_site, log_in, overflow
 from tests.e2e.test_browser_flow import shot
-from tests.liveserver import LiveSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    site = LiveSite(tmp_path_factory.mktemp("extras"))
-    site.migrate()
-    avatar_id = ada_avatar(site, "pop-art", takes=2)
-    site.start()
-    try:
-        deadline = time.monotonic() + 120
-        # Both takes drawn and their likeness measured (the ranking needs it).
-        drawn = "SELECT COUNT(*) FROM avatars_turn WHERE status = 'succeeded' AND likeness > 0"
-        while site.query(drawn)[0][0] < 2:
-            assert time.monotonic() < deadline, "the takes were never drawn"
-            time.sleep(0.2)
-        site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
+    # Both takes drawn and their likeness measured (the ranking needs it).
+    with ada_site(
+        tmp_path_factory,
+        "extras",
+        style="pop-art",
+        takes=2,
+        ready="status = 'succeeded' AND likeness > 0",
+    ) as site:
         yield site
-    finally:
-        site.stop(grace=2)
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])

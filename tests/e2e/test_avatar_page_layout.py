@@ -3,13 +3,13 @@ box in the first view, nothing wider than the screen, and the page usable with t
 
 from __future__ import annotations
 
-import time
+from contextlib import contextmanager
 
 import pytest
 
 from avatars.stages import STAGE_WORDS, STATUS_WORDS
 from tests.e2e.test_browser_flow import shot
-from tests.liveserver import LiveSite
+from tests.liveserver import LiveSite, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -37,6 +37,34 @@ def ada_avatar(site: LiveSite, style: str = "comics", takes: int = 1) -> int:
     return int(site.manage("shell", "-c", script).strip().splitlines()[-1])
 
 
+@contextmanager
+def ada_site(
+    tmp_path_factory,
+    name: str,
+    *,
+    style: str = "comics",
+    takes: int = 1,
+    ready: str = "status = 'succeeded'",
+    **env: str,
+):
+    """A new site (``env``: its settings) where Ada's avatar (``ada_avatar``) is drawn: it
+    yields once ``takes`` versions match ``ready`` (SQL on avatars_turn, e.g. that their
+    after-work is done), with ``site.avatar_url`` set, and stops the site after."""
+    site = LiveSite(tmp_path_factory.mktemp(name), **env)
+    site.migrate()
+    avatar_id = ada_avatar(site, style, takes)
+    site.start()
+    try:
+        drawn = f"SELECT COUNT(*) FROM avatars_turn WHERE {ready}"
+        assert wait_for(lambda: site.query(drawn)[0][0] >= takes, 120, 0.2), (
+            f"Ada's {style} avatar was never drawn ({ready})"
+        )
+        site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
+        yield site
+    finally:
+        site.stop(grace=2)
+
+
 # Records what the page's live region says, as a screen reader would hear it.
 HEARD = """
 window.__heard = [];
@@ -57,17 +85,8 @@ def site(tmp_path_factory):
     """One site for the module. The edit-box tests only read it; the keyboard test, which
     asks for an edit, comes after them in the file and finds the avatar as a new site has it
     (version 1 drawn): the others leave nothing on the server but sessions."""
-    site = LiveSite(tmp_path_factory.mktemp("avatar-page"))
-    site.migrate()
-    avatar_id = ada_avatar(site)
-    site.start()
-    deadline = time.monotonic() + 120
-    while site.query("SELECT status FROM avatars_turn")[0][0] != "succeeded":
-        assert time.monotonic() < deadline, "the avatar was never drawn"
-        time.sleep(0.2)
-    site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
-    yield site
-    site.stop(grace=2)
+    with ada_site(tmp_path_factory, "avatar-page") as site:
+        yield site
 
 
 def log_in(page, site) -> None:

@@ -8,9 +8,8 @@ import time
 import pytest
 
 from tests.e2e.test_avatar_extras import axe_check
-from tests.e2e.test_avatar_page_layout import ada_avatar, log_in, overflow
+from tests.e2e.test_avatar_page_layout import ada_site, log_in, overflow
 from tests.e2e.test_browser_flow import shot
-from tests.liveserver import LiveSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -19,23 +18,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    site = LiveSite(tmp_path_factory.mktemp("cutouts"))
-    site.migrate()
-    avatar_id = ada_avatar(site, "comics", takes=3)
-    site.start()
-    try:
-        deadline = time.monotonic() + 120
-        # Drawn, and each version's person mask kept (the after-work).
-        drawn = (
-            "SELECT COUNT(*) FROM avatars_turn WHERE status = 'succeeded' AND person IS NOT NULL"
-        )
-        while site.query(drawn)[0][0] < 3:
-            assert time.monotonic() < deadline, "the takes were never drawn"
-            time.sleep(0.2)
-        site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
+    # Drawn, and each version's person mask kept (the after-work).
+    with ada_site(
+        tmp_path_factory, "cutouts", takes=3, ready="status = 'succeeded' AND person IS NOT NULL"
+    ) as site:
         yield site
-    finally:
-        site.stop(grace=2)
 
 
 def natural_widths(page, blob: bool = False) -> list[int]:

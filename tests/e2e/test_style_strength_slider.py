@@ -4,14 +4,12 @@ preview, shows it with its likeness words, and a drag to the other end changes t
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from PIL import Image
 from skimage import data
 
-from tests.e2e.test_avatar_page_layout import ada_avatar, log_in
-from tests.liveserver import LiveSite
+from tests.e2e.test_avatar_page_layout import ada_site, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -28,20 +26,14 @@ PIXELS = """img => {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     # Gemini offered (never called: a preview is the studio's), so the create page has it.
-    site = LiveSite(tmp_path_factory.mktemp("slider"), GEMINI_API_KEY="test-key")
-    site.migrate()
-    avatar_id = ada_avatar(site, "pop-art")
-    site.start()
-    try:
-        deadline = time.monotonic() + 120
-        drawn = "SELECT COUNT(*) FROM avatars_turn WHERE status = 'succeeded' AND after_work = ''"
-        while site.query(drawn)[0][0] < 1:
-            assert time.monotonic() < deadline, "the avatar was never drawn"
-            time.sleep(0.2)
-        site.avatar_url = f"{site.url}/avatars/{avatar_id}/"
+    with ada_site(
+        tmp_path_factory,
+        "slider",
+        style="pop-art",
+        ready="status = 'succeeded' AND after_work = ''",
+        GEMINI_API_KEY="test-key",
+    ) as site:
         yield site
-    finally:
-        site.stop(grace=2)
 
 
 def _drag(page, slider, to: float) -> None:
