@@ -6,6 +6,7 @@ Longer than the 400 lines a module gets here, on purpose: the environment is rea
 place, each setting beside the reason for its default (README's Configuration table lists them).
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,8 +51,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
+# daphne only gives `manage.py runserver` its ASGI server (the progress socket in development).
+# Loaded, it installs Twisted's reactor: a quarter of a CPU-second more for every other process
+# (uvicorn, its runners, each worker and management command), so only runserver loads it.
+RUNSERVER = sys.argv[1:2] == ["runserver"]
+
 INSTALLED_APPS = [
-    "daphne",
+    *(["daphne"] if RUNSERVER else []),
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
