@@ -10,6 +10,8 @@ import io
 import json
 import os
 import signal
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,25 @@ def runners_of(pid: int) -> dict[str, int]:
     by_nice = {niceness(child) - niceness(pid): child for child in children_of(pid)}
     assert sorted(by_nice) == [10, 15], by_nice
     return {"jobs": by_nice[10], "background": by_nice[15]}
+
+
+def hold_still(pid: int, database: Path) -> None:
+    """SIGSTOP a runner at a moment it holds no write lock on the site's SQLite database
+    (stopped mid-write, it would lock out every other process): a runner caught holding one
+    goes on for a moment and is stopped again."""
+    deadline = time.monotonic() + 30
+    while True:
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            with sqlite3.connect(database, timeout=0.5) as db:
+                db.execute("BEGIN IMMEDIATE")
+                db.rollback()
+            db.close()
+            return
+        except sqlite3.OperationalError:
+            os.kill(pid, signal.SIGCONT)
+            assert time.monotonic() < deadline, "the runner never let go of the database"
+            time.sleep(0.05)
 
 
 def photo(side: int) -> bytes:
@@ -172,7 +193,7 @@ def test_a_render_never_waits_for_the_after_work_of_the_one_before(site):
     still, a render queued after another is drawn all the same, while the first one's
     likeness waits ("being measured", not "no face found") and is measured when it goes on."""
     background = runners_of(site.process.pid)["background"]
-    os.kill(background, signal.SIGSTOP)
+    hold_still(background, site.database)
     try:
         first = create(site)
         assert wait_for(lambda: status(site, first) == "succeeded", timeout=20)

@@ -57,14 +57,14 @@ def test_a_turn_killed_mid_run_finishes_after_restart(tmp_path):
 def test_after_work_left_undone_by_a_crash_is_done_after_restart(tmp_path):
     """The server dies after a version was shown but before its likeness was measured (its
     background runner held still): started again, the likeness is measured all the same."""
-    from tests.jobs.test_job_runner import runners_of
+    from tests.jobs.test_job_runner import hold_still, runners_of
 
     site = LiveSite(tmp_path)
     site.migrate()
     site.start()
     try:
         background = runners_of(site.process.pid)["background"]
-        os.kill(background, signal.SIGSTOP)
+        hold_still(background, site.database)
         turn_id = int(site.manage("shell", "-c", CREATE).strip().splitlines()[-1])
 
         def row():
