@@ -95,7 +95,9 @@ def sticker_encode(
         if fmt == "png":
             data = images.encode_png(picture, keep_alpha=True, **meta)
         else:
-            data = images.encode_webp(picture, keep_alpha=True, quality=quality, **meta)
+            # Method 4: the smallest files within a messenger's byte limit (encode_webp's own
+            # default, 2, trades a few per cent of size for half the time).
+            data = images.encode_webp(picture, keep_alpha=True, quality=quality, method=4, **meta)
         if len(data) > limit:
             continue
         unsigned = unsigned or (data, fmt)

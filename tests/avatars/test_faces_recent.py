@@ -34,9 +34,23 @@ def test_other_pixels_are_searched_afresh(face_photo):
     assert faces._pixels(touched) != faces._pixels(face_photo)
 
 
-def test_an_embedding_is_kept_for_its_pixels_and_face(face_photo):
+def test_an_embedding_is_kept_for_its_pixels_and_face(face_photo, monkeypatch):
     found = faces.analyse(face_photo)
     once = faces.embed(face_photo, found.face)
-    assert faces.embed(face_photo.copy(), found.face) == once
+
+    def no_models():
+        raise AssertionError("the models were asked again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(faces, "_models", no_models)
+        assert faces.embed(face_photo.copy(), found.face) == once
     moved = found.face.moved(3, 0)
     assert faces.embed(face_photo, moved) != once
+
+
+def test_a_palette_is_part_of_the_picture(face_photo):
+    indexed = face_photo.convert("P")
+    other = indexed.copy()
+    other.putpalette([255 - v for v in indexed.getpalette()])
+    assert other.tobytes() == indexed.tobytes()
+    assert faces._pixels(other) != faces._pixels(indexed)

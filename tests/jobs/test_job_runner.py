@@ -65,6 +65,8 @@ def hold_still(pid: int, database: Path) -> None:
     while True:
         os.kill(pid, signal.SIGSTOP)
         try:
+            # Stopped for certain before the probe: a signal is not a stop yet.
+            assert wait_for(lambda: state(pid) == "T", timeout=10), state(pid)
             with sqlite3.connect(database, timeout=0.5) as db:
                 db.execute("BEGIN IMMEDIATE")
                 db.rollback()
@@ -74,6 +76,14 @@ def hold_still(pid: int, database: Path) -> None:
             os.kill(pid, signal.SIGCONT)
             assert time.monotonic() < deadline, "the runner never let go of the database"
             time.sleep(0.05)
+        except BaseException:
+            os.kill(pid, signal.SIGCONT)
+            raise
+
+
+def state(pid: int) -> str:
+    """The process's state letter in /proc (R running, S sleeping, T stopped, Z gone)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
 def photo(side: int) -> bytes:
@@ -182,10 +192,9 @@ def test_a_killed_server_takes_its_runner_with_it(tmp_path):
 
 def gone(pid: int) -> bool:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return state(pid) == "Z"
     except OSError:
         return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def test_a_render_never_waits_for_the_after_work_of_the_one_before(site):
