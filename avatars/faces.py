@@ -203,14 +203,14 @@ def _work_copy(image: Image.Image) -> tuple[np.ndarray, float]:
 def analyse(image: Image.Image, *, with_embedding: bool = True) -> FaceAnalysis:
     """Detect faces (with landmarks) and, optionally, the largest face's identity embedding."""
     pixels = _pixels(image)
+    # An answer with the embedding serves an ask without it too.
     found = _remembered(("analyse", pixels, True))
-    if found is not None:
-        return found if with_embedding else replace(found, embedding=None)
-    found = _remembered(("analyse", pixels, with_embedding))
+    if found is None and not with_embedding:
+        found = _remembered(("analyse", pixels, False))
     if found is None:
         found = _analyse(image, with_embedding=with_embedding)
         _remember(("analyse", pixels, with_embedding), found)
-    return found
+    return found if with_embedding else replace(found, embedding=None)
 
 
 def _analyse(image: Image.Image, *, with_embedding: bool) -> FaceAnalysis:
