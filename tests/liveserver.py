@@ -99,6 +99,10 @@ class LiveSite:
             raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stderr}")
         return result.stdout
 
+    def shell(self, code: str) -> str:
+        """The last line ``code`` prints, run by ``manage.py shell`` on this site's settings."""
+        return self.manage("shell", "-c", code).strip().splitlines()[-1]
+
     @property
     def database(self) -> Path:
         return self.var_dir / DATABASE

@@ -165,7 +165,7 @@ def site(tmp_path_factory, photo):
     site.migrate()
     site.start()
     try:
-        site.people = json.loads(site.manage("shell", "-c", PEOPLE).strip().splitlines()[-1])
+        site.people = json.loads(site.shell(PEOPLE))
         for name, tokens in site.people.items():
             patch = {
                 "display_name": name.title(),
@@ -496,15 +496,14 @@ print(json.dumps({"snapshots": report.snapshots, "missing": report.missing,
 
 
 def test_a_row_deleted_during_the_backup_is_not_in_it(site, photo, tmp_path):
-    token = site.manage("shell", "-c", PEOPLE.replace('("alice", "bob")', '("zed",)'))
-    token = json.loads(token.strip().splitlines()[-1])["zed"]["CI"]
+    token = json.loads(site.shell(PEOPLE.replace('("alice", "bob")', '("zed",)')))["zed"]["CI"]
     status, body = create(site, token, photo, "deleted during the backup")
     assert status == 202, body
     assert wait_for(lambda: finished(site), 120, 0.2)
     avatar_id = json.loads(body)["id"]
     out = tmp_path / "pixme.tar"
     script = RACE.replace("AVATAR", str(avatar_id)).replace("OUT", repr(str(out)))
-    report = json.loads(site.manage("shell", "-c", script).strip().splitlines()[-1])
+    report = json.loads(site.shell(script))
     # Its file was gone when the copy reached it: a second snapshot no longer names it.
     assert report["snapshots"] == 2 and report["missing"] == []
     assert not (site.var_dir / "media" / report["deleted"]).exists()

@@ -34,7 +34,7 @@ def ada_avatar(site: LiveSite, style: str = "comics", takes: int = 1) -> int:
     """Ada (log_in's user) with one avatar of the astronaut in ``style``, ``takes`` takes,
     queued on ``site`` before it starts: the avatar's id."""
     script = SETUP.replace("STYLE", repr(style)).replace("TAKES", str(takes))
-    return int(site.manage("shell", "-c", script).strip().splitlines()[-1])
+    return int(site.shell(script))
 
 
 @contextmanager

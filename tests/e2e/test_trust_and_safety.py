@@ -45,7 +45,7 @@ print(avatar.pk)
 def site(tmp_path):
     site = LiveSite(tmp_path)
     site.migrate()
-    avatar_id = int(site.manage("shell", "-c", SETUP).strip().splitlines()[-1])
+    avatar_id = int(site.shell(SETUP))
     site.start()
     deadline = time.monotonic() + 120
     while site.query("SELECT status FROM avatars_turn")[0][0] != "succeeded":

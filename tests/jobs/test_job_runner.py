@@ -96,7 +96,7 @@ def photo(side: int) -> bytes:
 def site(tmp_path):
     site = LiveSite(tmp_path, PIXME_WORKER_POLL_SECONDS="60")
     site.migrate()
-    site.token = site.manage("shell", "-c", MAKE_TOKEN).strip().splitlines()[-1]
+    site.token = site.shell(MAKE_TOKEN)
     site.start()
     yield site
     site.stop(grace=2)

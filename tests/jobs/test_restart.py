@@ -31,7 +31,7 @@ def test_a_turn_killed_mid_run_finishes_after_restart(tmp_path):
     site.migrate()
     site.start()
     try:
-        turn_id = int(site.manage("shell", "-c", CREATE).strip().splitlines()[-1])
+        turn_id = int(site.shell(CREATE))
 
         def status():
             return site.query("select status from avatars_turn where id = ?", turn_id)[0][0]
@@ -65,7 +65,7 @@ def test_after_work_left_undone_by_a_crash_is_done_after_restart(tmp_path):
     try:
         background = runners_of(site.process.pid)["background"]
         hold_still(background, site.database)
-        turn_id = int(site.manage("shell", "-c", CREATE).strip().splitlines()[-1])
+        turn_id = int(site.shell(CREATE))
 
         def row():
             return site.query(

@@ -56,7 +56,7 @@ def site(s3, tmp_path):
 
 
 def test_the_check_finds_lost_and_orphaned_objects_in_the_bucket(site, s3, photo):
-    token = site.manage("shell", "-c", PERSON).strip().splitlines()[-1]
+    token = site.shell(PERSON)
     avatar = create_avatar(site, token, photo)
     turn_id = avatar["turns"][0]["turn"]
 

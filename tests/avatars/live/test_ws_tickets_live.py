@@ -32,7 +32,7 @@ def running_site(tmp_path, **options):
     site = LiveSite(tmp_path / "var", **options)
     site.var_dir.mkdir()
     site.migrate()
-    site.token = site.manage("shell", "-c", MAKE_TOKEN).strip().splitlines()[-1]
+    site.token = site.shell(MAKE_TOKEN)
     site.start()
     yield site
     site.stop(grace=2)

@@ -57,7 +57,7 @@ def test_a_version_the_runner_makes_current_is_shown_at_once(tmp_path):
     site.migrate()
     site.start()
     try:
-        avatar = int(site.manage("shell", "-c", MAKE).strip().splitlines()[-1])
+        avatar = int(site.shell(MAKE))
 
         def current() -> int | None:
             sql = (
@@ -78,7 +78,7 @@ def test_a_version_the_runner_makes_current_is_shown_at_once(tmp_path):
 
         before = picture()  # the web process has looked the hash up (and cached what it shows)
         assert picture() == before
-        edit = int(site.manage("shell", "-c", EDIT.replace("AVATAR", str(avatar))).splitlines()[-1])
+        edit = int(site.shell(EDIT.replace("AVATAR", str(avatar))))
         assert wait_for(lambda: current() == edit, 60), site.log.read_text()
         # Made current by the runner, in its own process. A bound for a busy machine: the
         # cached answer would otherwise last up to 30 s (avatars.picture.services).
